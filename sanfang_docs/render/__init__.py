@@ -1,0 +1,210 @@
+"""The two renderers of a :class:`~sanfang_docs.docmodel.Document`: PDF (Typst) and DOCX.
+
+Both paint the same list of layout items, computed here once: heading numbers, fonts, indents
+and alignment by house style. So the two outputs carry the same words in the same places, and
+the Typst layout never interprets content (it gets this list as JSON data).
+
+The numbers follow GB/T 9704-2012: A4, 版心 156 × 225 mm, 天头 37 mm, 订口 28 mm, 22 lines
+of 28 characters in 3号 (16 pt).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..docmodel import Document, heading_prefix
+
+MM = 72 / 25.4  # points per millimetre
+
+GEOMETRY: dict[str, float] = {
+    "page_w": 210.0,  # mm
+    "page_h": 297.0,
+    "top": 37.0,  # 天头
+    "bottom": 35.0,  # 297 − 37 − 225
+    "left": 28.0,  # 订口
+    "right": 26.0,  # 210 − 28 − 156
+    "body_pt": 16.0,  # 3号
+    "title_pt": 22.0,  # 2号
+    "folio_pt": 14.0,  # 4号 page numbers
+    "table_pt": 14.0,
+    # 22 lines in 225 mm is 28.98 pt; Word stores twips, and 580 twips × 22 overflows the
+    # 版心 by 0.1 mm, so both renderers use 579 twips to keep exactly 22 lines a page.
+    "pitch_pt": 579 / 20,
+    # 28 characters in 156 mm is 15.79 pt each; −5 twips of tracking (15.75 pt) is the
+    # nearest value Word can store that still fits 28 and not 29.
+    "track_pt": -5 / 20,
+    "folio_gap": 7.0,  # mm from the 版心 to the page number
+    "qr_size": 18.0,  # mm, bottom-left corner, outside the 版心
+    "qr_x": 7.0,
+    "qr_bottom": 9.0,
+}
+CHAR_PT = GEOMETRY["body_pt"] + GEOMETRY["track_pt"]
+
+_ARTICLE = re.compile(r"^(第[一二三四五六七八九十百零〇]+条)")
+_CHAPTER = re.compile(r"^第[一二三四五六七八九十百零〇]+[章节]")
+
+
+def render_pdf(doc: Document) -> bytes:
+    """The document as a PDF/A-3b file, laid out to GB/T 9704."""
+    from .pdf import render_pdf as _render
+
+    return _render(doc)
+
+
+def render_docx(doc: Document) -> bytes:
+    """The document as an editable DOCX with the same layout."""
+    from .docx import render_docx as _render
+
+    return _render(doc)
+
+
+def par(
+    text: str,
+    *,
+    font: str = "body",
+    name: str = "公文正文",
+    size: float | None = None,
+    align: str = "justify",
+    first: float = 0,
+    left: float = 0,
+    right: float = 0,
+    sticky: bool = False,
+    track: float | None = None,
+    runs: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """One paragraph; indents in characters, sizes in points; ``name`` is the Word style."""
+    return {
+        "t": "par",
+        "runs": runs if runs is not None else [{"text": text, "font": font}],
+        "font": font,
+        "name": name,
+        "size": size or GEOMETRY["body_pt"],
+        "align": align,
+        "first": first,
+        "left": left,
+        "right": right,
+        "sticky": sticky,
+        "track": GEOMETRY["track_pt"] if track is None else track,
+    }
+
+
+def text_width_chars(text: str) -> float:
+    """Estimated width in body characters: half for ASCII (digits in 成文日期), full otherwise."""
+    return sum(0.5 if ord(c) < 0x2000 else 1.0 for c in text)
+
+
+def layout_items(doc: Document) -> list[dict[str, Any]]:
+    """The document as layout items (see :func:`par`), in reading order."""
+    style = doc.style
+    items: list[dict[str, Any]] = []
+    if doc.doc_no:
+        # 发文字号 sits centred above the title, where it would stand under a 版头.
+        items += [par(doc.doc_no, align="center", name="发文字号"), {"t": "blank"}]
+    title_track = None
+    if style in ("certificate", "appointment") and len(doc.title) <= 4:
+        title_track = GEOMETRY["title_pt"]  # 证　明 / 聘　书: letter-spaced short titles
+    items.append(
+        par(doc.title, font="title", name="公文标题", size=GEOMETRY["title_pt"], align="center", track=title_track or 0)
+    )
+    items.append({"t": "blank"})
+    if doc.addressee:
+        items.append(par(doc.addressee + "：", align="left", name="主送机关"))
+    items += _body(doc)
+    if doc.attachments:
+        items += [{"t": "blank"}, {"t": "attachments", "label": "附件：", "items": list(doc.attachments)}]
+    items += _signature(doc)
+    return items
+
+
+def _body(doc: Document) -> list[dict[str, Any]]:
+    counters = [0, 0, 0]
+    indent = 0 if doc.style == "agenda" else 2
+    out: list[dict[str, Any]] = []
+    for b in doc.blocks:
+        number = heading_prefix(b.kind, counters)
+        if b.kind == "h1":
+            out.append(par(number + b.text, font="hei", name="一级标题", first=2, sticky=True))
+        elif b.kind == "h2":
+            out.append(par(number + b.text, font="kai", name="二级标题", first=2, sticky=True))
+        elif b.kind == "h3":
+            out.append(par(number + b.text, name="三级标题", first=2, sticky=True))
+        elif b.kind == "right":
+            out.append(par(b.text, align="right"))
+        elif b.kind == "table":
+            out.append(_table(b.rows))
+        elif b.kind in ("item", "li"):
+            out.append(par(b.text, first=indent))
+        elif doc.style == "rules":
+            out.append(_rules_par(b.text))
+        else:
+            out.append(par(b.text, first=indent))
+    return out
+
+
+def _rules_par(text: str) -> dict[str, Any]:
+    """制度: 第一条 in 黑体; a short 第一章 line is a centred chapter heading."""
+    if _CHAPTER.match(text) and len(text) <= 16 and "\n" not in text:
+        return par(text, font="hei", name="一级标题", align="center", sticky=True)
+    m = _ARTICLE.match(text)
+    if not m:
+        return par(text, first=2)
+    runs = [{"text": m.group(1), "font": "hei"}, {"text": text[m.end() :], "font": "body"}]
+    return par(text, first=2, runs=runs)
+
+
+def _table(rows: list[list[str]]) -> dict[str, Any]:
+    ncols = max((len(r) for r in rows), default=1)
+    rows = [list(r) + [""] * (ncols - len(r)) for r in rows]
+    # Column widths follow the longest cell, within limits, so both renderers agree.
+    widths = []
+    for col in range(ncols):
+        longest = max((text_width_chars(r[col]) for r in rows), default=1)
+        widths.append(min(max(longest, 2.0), 12.0))
+    total = sum(widths)
+    return {"t": "table", "rows": rows, "widths": [w / total for w in widths], "size": GEOMETRY["table_pt"]}
+
+
+def _signature(doc: Document) -> list[dict[str, Any]]:
+    """Unsealed signature (GB/T 9704 7.3.5.2): date 4 characters from the right, issuer centred on it."""
+    out: list[dict[str, Any]] = []
+    date = doc.date_cn
+    if not (doc.issuer or date):
+        return out
+    out.append({"t": "blank"})
+    if doc.issuer:
+        date_w = text_width_chars(date) if date else 8.0
+        box = 8 + date_w  # centred over the date means a box of date + 4 + 4 characters
+        widest = max(text_width_chars(line) for line in doc.issuer.split("\n"))
+        if widest <= box:
+            out.append(par(doc.issuer, align="center", left=28 - box, name="发文机关署名"))
+        else:
+            out.append(par(doc.issuer, align="right", name="发文机关署名"))
+    if date:
+        out.append(par(date, align="right", right=4, name="成文日期"))
+    if doc.note:
+        out.append(par(f"（{doc.note}）", first=2, name="附注"))
+    return out
+
+
+def expected_text(doc: Document) -> str:
+    """The words both renderers print, in order (plain_text plus the decorations they add)."""
+    parts = []
+    for item in layout_items(doc):
+        if item["t"] == "par":
+            parts.append("".join(r["text"] for r in item["runs"]))
+        elif item["t"] == "table":
+            parts.extend("".join(r) for r in item["rows"])
+        elif item["t"] == "attachments":
+            parts.extend(_attachment_lines(item))
+    return "\n".join(parts)
+
+
+def _attachment_lines(item: dict[str, Any]) -> list[str]:
+    names = item["items"]
+    if len(names) == 1:
+        return [item["label"] + names[0]]
+    return [(item["label"] if i == 0 else "") + f"{i + 1}.{n}" for i, n in enumerate(names)]
+
+
+__all__ = ["render_pdf", "render_docx", "layout_items", "expected_text", "GEOMETRY"]

@@ -1,0 +1,176 @@
+"""Font faces for the layouts: the official 公文 faces when installed, else free Debian ones.
+
+Detected once per process with fontconfig (``fc-list``). A face that cannot be found raises
+:class:`~sanfang_docs.errors.RenderError` naming the face and the package to install: a
+document set in a fallback face that lacks the glyphs would print tofu boxes.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import RenderError
+
+
+@dataclass(frozen=True)
+class Candidate:
+    family: str  # a fontconfig family name
+    bold: bool = False
+    package: str = ""  # Debian package that ships it (empty: an official face, not packaged)
+
+
+@dataclass(frozen=True)
+class Face:
+    role: str
+    family: str  # the name Word, WPS and LibreOffice know (used in DOCX)
+    bold: bool
+    path: str
+    index: int
+    official: bool
+
+    @property
+    def weight(self) -> int:
+        return 700 if self.bold else 400
+
+
+# Role → (what a clerk calls it, candidates in order of preference). Official faces first.
+FACES: dict[str, tuple[str, tuple[Candidate, ...]]] = {
+    "title": (
+        "方正小标宋简体（标题）",
+        (
+            Candidate("方正小标宋简体"),
+            Candidate("FZXiaoBiaoSong-B05S"),
+            Candidate("方正小标宋_GBK"),
+            Candidate("Noto Serif CJK SC", bold=True, package="fonts-noto-cjk"),
+        ),
+    ),
+    "body": (
+        "仿宋_GB2312（正文）",
+        (
+            Candidate("仿宋_GB2312"),
+            Candidate("FangSong_GB2312"),
+            Candidate("仿宋"),
+            Candidate("FangSong"),
+            Candidate("Noto Serif CJK SC", package="fonts-noto-cjk"),
+        ),
+    ),
+    "hei": (
+        "黑体（一级标题）",
+        (
+            Candidate("黑体"),
+            Candidate("SimHei"),
+            Candidate("Noto Sans CJK SC", bold=True, package="fonts-noto-cjk"),
+        ),
+    ),
+    "kai": (
+        "楷体_GB2312（二级标题）",
+        (
+            Candidate("楷体_GB2312"),
+            Candidate("KaiTi_GB2312"),
+            Candidate("楷体"),
+            Candidate("KaiTi"),
+            Candidate("AR PL UKai CN", package="fonts-arphic-ukai"),
+            Candidate("LXGW WenKai", package="fonts-lxgw-wenkai"),
+        ),
+    ),
+    "song": (
+        "宋体（页码）",
+        (
+            Candidate("宋体"),
+            Candidate("SimSun"),
+            Candidate("Noto Serif CJK SC", package="fonts-noto-cjk"),
+        ),
+    ),
+}
+
+ROLES = tuple(FACES)
+
+
+@dataclass(frozen=True)
+class _Installed:
+    families: tuple[str, ...]  # lower-cased names, every language fontconfig lists
+    weight: int  # fontconfig scale: 80 regular, 200 bold
+    italic: bool
+    path: str
+    index: int
+
+
+@functools.cache
+def _installed() -> tuple[_Installed, ...]:
+    if shutil.which("fc-list") is None:
+        raise RenderError("无法查找字体：未找到 fc-list 命令，请安装 Debian 软件包 fontconfig。")
+    out = subprocess.run(
+        ["fc-list", "--format", "%{family}\t%{weight}\t%{slant}\t%{file}\t%{index}\n"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    found = []
+    for line in out.splitlines():
+        parts = line.split("\t")
+        if len(parts) != 5:
+            continue
+        family, weight, slant, path, index = parts
+        found.append(
+            _Installed(
+                families=tuple(f.strip().lower() for f in family.split(",")),
+                weight=_first_int(weight, 80),
+                italic=_first_int(slant, 0) != 0,
+                path=path,
+                index=_first_int(index, 0),
+            )
+        )
+    return tuple(found)
+
+
+def _first_int(text: str, default: int) -> int:
+    # fontconfig prints ranges for variable fonts ("[80 200]"): the first value is enough here.
+    digits = text.strip("[] ").split(" ")[0]
+    try:
+        return int(float(digits))
+    except ValueError:
+        return default
+
+
+def _match(candidate: Candidate) -> _Installed | None:
+    name = candidate.family.lower()
+    target = 200 if candidate.bold else 80
+    options = [f for f in _installed() if name in f.families and not f.italic]
+    if candidate.bold:
+        # A synthetic bold would differ between Typst and Word: insist on a real bold face.
+        options = [f for f in options if f.weight >= 180]
+    if not options:
+        return None
+    return min(options, key=lambda f: (abs(f.weight - target), f.path, f.index))
+
+
+def resolve(role: str, faces: dict[str, tuple[str, tuple[Candidate, ...]]] | None = None) -> Face:
+    """The face for ``role``, or a RenderError naming what to install."""
+    label, candidates = (faces or FACES)[role]
+    for c in candidates:
+        hit = _match(c)
+        if hit is not None:
+            return Face(role, c.family, c.bold, hit.path, hit.index, official=not c.package)
+    packages = sorted({c.package for c in candidates if c.package})
+    names = "、".join(c.family for c in candidates)
+    hint = (
+        f"请安装 Debian 软件包 {' '.join(packages)}（sudo apt-get install {' '.join(packages)}）"
+        if packages
+        else "请安装该字体"
+    )
+    raise RenderError(f"缺少字体“{label}”：本机未找到 {names} 中的任何一种。{hint}，然后重试。")
+
+
+@functools.cache
+def faces() -> dict[str, Face]:
+    """Every role's face, resolved once per process."""
+    return {role: resolve(role) for role in ROLES}
+
+
+def font_dirs(resolved: dict[str, Face]) -> list[str]:
+    """Folders holding the faces, for ``typst.Compiler(font_paths=...)`` (it takes folders only)."""
+    return sorted({str(Path(f.path).parent) for f in resolved.values()})
