@@ -22,9 +22,9 @@ anything else   a body paragraph, first line indented two characters
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from collections.abc import Callable
 from typing import Any
 
 # Private-use code points: they cannot occur in real Chinese text, so they make safe fences.
@@ -61,6 +61,7 @@ class Document:
     note: str = ""  # 附注, printed in parentheses
     archive_no: str = ""  # 档号, set when filed; printed in the QR code
     qr_payload: str = ""  # what the QR code on every page encodes (档号 + checksum)
+    issuer_role: str = ""  # street / community / compound / owners / property …: picks the 机构代码
 
     @property
     def date_cn(self) -> str:

@@ -1,6 +1,7 @@
 """The workspace: one directory holding the archive, the index, keys and settings.
 
-Chosen by ``--home``, else ``$SANFANG_HOME``, else the current directory. Created on first use.
+Chosen by ``--home``, else ``$SANFANG_HOME``, else the current directory. Its folders are
+created on first write.
 """
 
 from __future__ import annotations
@@ -15,8 +16,17 @@ import yaml
 DEFAULT_SETTINGS: dict[str, Any] = {
     # 全宗号 of the office that keeps this archive (DA/T 22).
     "fonds_id": "J001",
-    # 机构代码 by issuing body; falls back to "default".
-    "org_codes": {"default": "BGS"},
+    # 机构代码 by the issuing body's role (attachment metadata "org"); falls back to "default".
+    "org_codes": {
+        "street": "JDDGW",  # 街道党工委
+        "community": "SQDW",  # 社区党组织
+        "preparatory_group": "XQCB",  # 小区党支部筹备组
+        "compound": "XQDZB",  # 小区党支部
+        "owners": "YZWYH",  # 业委会 / 物管会
+        "property": "WYQY",  # 物业服务企业
+        "residents": "JWH",  # 居委会
+        "default": "BGS",
+    },
     # 保管期限 by 文种 (永久 / 定期30年 / 定期10年).
     "retention": {
         "请示": "永久",
@@ -55,9 +65,8 @@ class Workspace:
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None) -> Workspace:
+        # Nothing is created here: a run that writes nothing (--no-archive) leaves no trace.
         root = Path(home or os.environ.get("SANFANG_HOME") or os.getcwd()).resolve()
-        for sub in ("archive", "indexer"):
-            (root / sub).mkdir(parents=True, exist_ok=True)
         ws = cls(home=root)
         if ws.settings_file.exists():
             loaded = yaml.safe_load(ws.settings_file.read_text(encoding="utf-8")) or {}

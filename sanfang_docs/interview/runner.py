@@ -94,6 +94,7 @@ class Session:
         self.base_names = set(self.ns)
         self.answers: dict[str, Any] = {}  # what screens set, in order: the record's answers.json
         self.done: set[int] = set()
+        self.forgotten: set[str] = set()  # answers undone on review: asked again, not re-read
         for name, value in (preset or {}).items():
             self.set(name, value)
 
@@ -102,6 +103,18 @@ class Session:
             raise InterviewError(f"变量名“{name}”不受支持（只支持简单变量名）")
         self.ns[name] = value
         self.answers[name] = value
+        self.forgotten.discard(name)
+
+    def forget(self, name: str) -> None:
+        """Undo an answer so it is asked again (a review screen's 修改), with everything that
+        code derived from answers: it is recomputed from the new answer when next needed."""
+        derived = {v for v, blocks in self.interview.definers.items() if any(b.is_code for b in blocks)}
+        self.forgotten.add(name)
+        for var in derived | {name}:
+            if var not in self.base_names:
+                self.ns.pop(var, None)
+                self.answers.pop(var, None)
+        self.done = {i for i in self.done if not self.interview.blocks[i].is_code}
 
     # -- stepping ---------------------------------------------------------------------------
 
@@ -125,11 +138,13 @@ class Session:
             return self._screen(ask.block)
         raise InterviewError(f"访谈“{self.interview.name}”没有结束页面（缺少带附件的 mandatory 问题）")
 
-    def submit(self, screen: Screen, raw: dict[str, Any], fill_missing: bool = False) -> list[Problem]:
+    def submit(self, screen: Screen, raw: dict[str, Any], fill_missing: bool = False,
+               check_rules: bool = True) -> list[Problem]:
         """Apply a screen's answers. Returns the problems; on any, nothing is kept.
 
         With ``fill_missing``, a missing answer is reported but a neutral stand-in is kept so
-        the caller can go on to list every other missing answer.
+        the caller can go on to list every other missing answer; ``check_rules=False`` then
+        skips the validation code, which would only reason from the stand-ins.
         """
         values: dict[str, Any] = {}
         problems: list[Problem] = []
@@ -148,7 +163,7 @@ class Session:
         previous = {k: self.ns[k] for k in values if k in self.ns}
         for k, v in values.items():
             self.ns[k] = v
-        if not problems:
+        if not problems and check_rules:
             problems = self._validate(screen)
         if problems and not fill_missing:
             for k in values:
@@ -291,7 +306,8 @@ class Session:
             addressee=str(meta.get("addressee", "")), issuer=str(meta.get("issuer", "")),
             doc_date=str(meta.get("date", "")), doc_no=str(meta.get("doc_no", "")),
             attachments=[a for a in meta.get("attachments", []) or [] if a],
-            note=str(meta.get("note", "")), blocks=parse_body(body, protector),
+            note=str(meta.get("note", "")), issuer_role=str(meta.get("org", "")),
+            blocks=parse_body(body, protector),
         )
 
     def _render_meta(self, value: Any, block: Block) -> Any:

@@ -62,6 +62,27 @@ def render_docx(doc: Document) -> bytes:
 
 # ---------------------------------------------------------------- fonts and styles
 
+# Schema order of the children we touch (Word rejects out-of-order elements).
+_RPR_ORDER = "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath".split()
+_PPR_ORDER = "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange".split()
+
+
+def _put(parent: Any, tag: str, order: list[str], **attrs: str) -> Any:
+    """Replace ``parent``'s ``w:tag`` child with a new one, inserted in schema order."""
+    for old in parent.findall(qn(f"w:{tag}")):
+        parent.remove(old)
+    el = OxmlElement(f"w:{tag}")
+    for k, v in attrs.items():
+        el.set(qn(f"w:{k}"), v)
+    rank = order.index(tag)
+    for i, child in enumerate(parent):
+        name = child.tag.split("}")[-1]
+        if name in order and order.index(name) > rank:
+            parent.insert(i, el)
+            return el
+    parent.append(el)
+    return el
+
 
 def _fonts_xml(rpr: Any, face: Face) -> None:
     """Name the face in every slot: Word picks w:eastAsia for Chinese, w:ascii for digits."""
@@ -77,22 +98,16 @@ def _fonts_xml(rpr: Any, face: Face) -> None:
     rfonts.set(qn("w:hint"), "eastAsia")
 
 
-def _set_run_format(rpr: Any, face: Face, size: float, track: float, bold: bool | None = None) -> None:
+def _set_run_format(rpr: Any, face: Face, size: float, track: float) -> None:
     _fonts_xml(rpr, face)
-    for tag in ("w:b", "w:bCs", "w:spacing", "w:sz", "w:szCs"):
-        for el in rpr.findall(qn(tag)):
-            rpr.remove(el)
-    # Children in schema order: rFonts, b, bCs, ..., spacing, ..., sz, szCs.
-    if bold if bold is not None else face.bold:
-        rpr.append(OxmlElement("w:b"))
-        rpr.append(OxmlElement("w:bCs"))
-    spacing = OxmlElement("w:spacing")
-    spacing.set(qn("w:val"), str(round(track * 20)))
-    rpr.append(spacing)
-    for tag in ("w:sz", "w:szCs"):
-        el = OxmlElement(tag)
-        el.set(qn("w:val"), str(round(size * 2)))
-        rpr.append(el)
+    for tag in ("b", "bCs"):
+        if face.bold:
+            _put(rpr, tag, _RPR_ORDER)
+        else:
+            _put(rpr, tag, _RPR_ORDER, val="0")
+    _put(rpr, "spacing", _RPR_ORDER, val=str(round(track * 20)))
+    _put(rpr, "sz", _RPR_ORDER, val=str(round(size * 2)))
+    _put(rpr, "szCs", _RPR_ORDER, val=str(round(size * 2)))
 
 
 def _setup_styles(d: Any, face: dict[str, Face]) -> None:
@@ -105,6 +120,7 @@ def _setup_styles(d: Any, face: dict[str, Face]) -> None:
     ppr_default = styles.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr"))
     for el in list(ppr_default):
         ppr_default.remove(el)
+    _plain_punctuation(ppr_default)
 
     normal = d.styles["Normal"]
     _style_common(normal, face["body"], G["body_pt"], G["track_pt"])
@@ -136,13 +152,15 @@ def _style_common(st: Any, face: Face, size: float, track: float) -> None:
     pf.space_after = Pt(0)
     pf.widow_control = False  # the PDF does not move lines for widows either
     pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    ppr = st.element.get_or_add_pPr()
-    # No automatic space between Chinese and Latin/digits: Typst is told the same.
-    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
-        el = OxmlElement(tag)
-        el.set(qn("w:val"), "0")
-        ppr.append(el)
+    _plain_punctuation(st.element.get_or_add_pPr())
     _set_run_format(st.element.get_or_add_rPr(), face, size, track)
+
+
+def _plain_punctuation(ppr: Any) -> None:
+    # No punctuation hanging into the margin (Typst keeps it inside too, and the 版心 is
+    # 156 mm), and no automatic space between Chinese and Latin/digits (Typst is told so).
+    for tag in ("overflowPunct", "autoSpaceDE", "autoSpaceDN"):
+        _put(ppr, tag, _PPR_ORDER, val="0")
 
 
 def _setup_settings(d: Any) -> None:
@@ -188,6 +206,7 @@ def _paragraph(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
     p = d.add_paragraph(style=item["name"] if item["name"] in _STYLE_NAMES else "公文正文")
     pf = p.paragraph_format
     pf.alignment = ALIGN[item["align"]]
+    _plain_punctuation(p._p.get_or_add_pPr())  # LibreOffice reads these only on paragraphs
     _indent(pf, item)
     if item["sticky"]:
         pf.keep_with_next = True

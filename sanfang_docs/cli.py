@@ -1,0 +1,115 @@
+"""The ``sanfang`` command: a thin click shell over :class:`sanfang_docs.api.Sanfang`.
+
+Errors become a Chinese message and the exit code of their class; never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from .api import Made, Sanfang, read_answers
+from .errors import SanfangError, ValidationError
+
+home_option = click.option(
+    "--home", envvar="SANFANG_HOME", type=click.Path(file_okay=False),
+    help="工作区目录（档案、索引、密钥、设置）；默认为环境变量 SANFANG_HOME，否则为当前目录。",
+)
+
+
+def command(group: click.Group, **kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:
+    """A subcommand that takes --home and turns SanfangError into a clean exit."""
+
+    def wrap(fn: Callable[..., Any]) -> click.Command:
+        @functools.wraps(fn)
+        def run(*args: Any, **kw: Any) -> Any:
+            try:
+                return fn(*args, **kw)
+            except ValidationError as exc:
+                click.secho("答案有误，未生成任何文件：", fg="red", err=True)
+                for p in exc.problems:
+                    click.echo(f"  {p.as_text()}", err=True)
+                sys.exit(exc.exit_code)
+            except SanfangError as exc:
+                click.secho(f"错误：{exc.message}", fg="red", err=True)
+                sys.exit(exc.exit_code)
+
+        return group.command(**kwargs)(home_option(run))
+
+    return wrap
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sanfang-docs")
+def main() -> None:
+    """三方联动文书系统：引导问答生成公文（PDF + DOCX），按档号归档。"""
+
+
+@command(main, name="catalog")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+def catalog(home: str | None, as_json: bool) -> None:
+    """列出全部访谈及其生成的文件（文件键）。"""
+    entries = Sanfang(home).catalog()
+    if as_json:
+        click.echo(json.dumps([e.__dict__ for e in entries], ensure_ascii=False, indent=2))
+        return
+    for e in entries:
+        click.secho(f"{e.interview}  {e.title}", bold=True)
+        for key, title in e.documents.items():
+            click.echo(f"  {key:<28} {title}")
+
+
+@command(main, name="interview")
+@click.argument("interview")
+@click.option("--answers", "answers_file", type=click.Path(dir_okay=False), help="答案文件（YAML 或 JSON）。")
+@click.option("--doc", "doc_key", help="要生成的文件键；不填则在问答中选择。")
+@click.option("--no-input", is_flag=True, help="不提问：缺少或无效的答案全部列出并以非零状态退出。")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="另将 PDF 和 DOCX 写入此目录。")
+@click.option("--no-archive", is_flag=True, help="不归档。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出记录。")
+def interview_cmd(home: str | None, interview: str, answers_file: str | None, doc_key: str | None,
+                  no_input: bool, out_dir: str | None, no_archive: bool, as_json: bool) -> None:
+    """进行一次引导问答（只问答案文件中没有的内容），生成并归档文件。"""
+    from .interview.terminal import ask_screen
+
+    app = Sanfang(home)
+    answers = read_answers(answers_file) if answers_file else {}
+    if not no_input and not sys.stdin.isatty() and not answers_file:
+        click.echo("（标准输入不是终端：按行读取回答）", err=True)
+    outcome = app.run_interview(interview, answers, doc_key, None if no_input else ask_screen)
+    _report(app.produce(outcome, out_dir, archive=not no_archive), as_json)
+
+
+@command(main, name="make")
+@click.argument("doc_key")
+@click.option("--answers", "answers_file", required=True, type=click.Path(dir_okay=False),
+              help="答案文件（YAML 或 JSON）。")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="另将 PDF 和 DOCX 写入此目录。")
+@click.option("--no-archive", is_flag=True, help="不归档（配合 --out：除该目录外不写任何文件）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出记录（档号、路径、校验和）。")
+def make(home: str | None, doc_key: str, answers_file: str, out_dir: str | None, no_archive: bool,
+         as_json: bool) -> None:
+    """按答案文件生成一份文件：DOC_KEY 见 `sanfang catalog`。"""
+    app = Sanfang(home)
+    _report(app.make(doc_key, read_answers(answers_file), out_dir, archive=not no_archive), as_json)
+
+
+def _report(made: Made, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(made.as_dict(), ensure_ascii=False, indent=2))
+        return
+    click.secho(f"已生成：{made.document.title}", fg="green")
+    if made.record:
+        click.echo(f"  档号：{made.record.archive_no}")
+        click.echo(f"  归档：{made.record.path}")
+    for kind, path in made.paths.items():
+        click.echo(f"  {kind.upper()}：{path}")
+
+
+if __name__ == "__main__":
+    main()
