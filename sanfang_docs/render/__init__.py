@@ -90,8 +90,11 @@ def par(
 
 
 def text_width_chars(text: str) -> float:
-    """Estimated width in body characters: half for ASCII (digits in 成文日期), full otherwise."""
-    return sum(0.5 if ord(c) < 0x2000 else 1.0 for c in text)
+    """Estimated width in body characters: half for ASCII (digits in 成文日期), full otherwise,
+    plus the ¼ character both renderers put between Chinese and Latin/digits."""
+    narrow = [ord(c) < 0x2000 for c in text]
+    switches = sum(1 for a, b in zip(narrow, narrow[1:]) if a != b)
+    return sum(0.5 if n else 1.0 for n in narrow) + 0.25 * switches
 
 
 def layout_items(doc: Document) -> list[dict[str, Any]]:

@@ -142,6 +142,9 @@ def _setup_styles(d: Any, face: dict[str, Face]) -> None:
             st.paragraph_format.keep_with_next = True
         if name == "公文标题":
             st.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            # A 22 pt line is taller than LibreOffice's grid cell, which would then give it two
+            # cells; off the grid it keeps its exact single line, like every other line.
+            _put(st.element.get_or_add_pPr(), "snapToGrid", _PPR_ORDER, val="0")
 
 
 def _style_common(st: Any, face: Face, size: float, track: float) -> None:
@@ -157,10 +160,10 @@ def _style_common(st: Any, face: Face, size: float, track: float) -> None:
 
 
 def _plain_punctuation(ppr: Any) -> None:
-    # No punctuation hanging into the margin (Typst keeps it inside too, and the 版心 is
-    # 156 mm), and no automatic space between Chinese and Latin/digits (Typst is told so).
-    for tag in ("overflowPunct", "autoSpaceDE", "autoSpaceDN"):
-        _put(ppr, tag, _PPR_ORDER, val="0")
+    # No punctuation hanging into the margin: Typst keeps it inside the 156 mm too. (The
+    # automatic ¼-character space between Chinese and digits stays on, as in Word's default
+    # and in Typst; LibreOffice ignores w:autoSpaceDN anyway.)
+    _put(ppr, "overflowPunct", _PPR_ORDER, val="0")
 
 
 def _setup_settings(d: Any) -> None:
@@ -206,7 +209,6 @@ def _paragraph(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
     p = d.add_paragraph(style=item["name"] if item["name"] in _STYLE_NAMES else "公文正文")
     pf = p.paragraph_format
     pf.alignment = ALIGN[item["align"]]
-    _plain_punctuation(p._p.get_or_add_pPr())  # LibreOffice reads these only on paragraphs
     _indent(pf, item)
     if item["sticky"]:
         pf.keep_with_next = True
