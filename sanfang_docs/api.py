@@ -92,6 +92,23 @@ class Sanfang:
         known = "、".join(k for e in self.catalog() for k in e.documents)
         raise NotFoundError(f"没有文件“{doc_key}”。可用的文件：{known}")
 
+    def examples(self) -> list[tuple[str, str, Path]]:
+        """(interview, branch, answers file) for every example answer set that ships."""
+        root = interviews.loader.CONTENT_DIR / "examples"
+        return [(p.parent.name, p.stem, p) for p in sorted(root.glob("*/*.yaml"))]
+
+    def make_examples(self) -> list[Made]:
+        """File every document of every example answer set: the tour and a self-check."""
+        made = []
+        catalog = {e.interview: e for e in self.catalog()}
+        for name, _branch, path in self.examples():
+            if name not in catalog:
+                continue
+            answers = read_answers(path)
+            for key in catalog[name].documents:
+                made.append(self.make(key, answers))
+        return made
+
     # -- making documents --------------------------------------------------------------------
 
     def run_interview(self, name: str, answers: dict[str, Any], doc_key: str | None = None,

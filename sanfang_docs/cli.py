@@ -99,6 +99,17 @@ def make(home: str | None, doc_key: str, answers_file: str, out_dir: str | None,
     _report(app.make(doc_key, read_answers(answers_file), out_dir, archive=not no_archive), as_json)
 
 
+@command(main, name="demo")
+def demo(home: str | None) -> None:
+    """用随附的示例答案生成全部示范文本并归档（演示与自检）。"""
+    app = Sanfang(home)
+    made = app.make_examples()
+    for m in made:
+        assert m.record is not None
+        click.echo(f"{m.record.archive_no}  {m.document.title}")
+    click.secho(f"共归档 {len(made)} 份文件：{app.archive.root}", fg="green")
+
+
 def _report(made: Made, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(made.as_dict(), ensure_ascii=False, indent=2))

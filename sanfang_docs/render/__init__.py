@@ -70,6 +70,7 @@ def par(
     left: float = 0,
     right: float = 0,
     sticky: bool = False,
+    keep: bool = False,
     track: float | None = None,
     runs: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
@@ -85,6 +86,7 @@ def par(
         "left": left,
         "right": right,
         "sticky": sticky,
+        "keep": keep,
         "track": GEOMETRY["track_pt"] if track is None else track,
     }
 
@@ -180,11 +182,11 @@ def _signature(doc: Document) -> list[dict[str, Any]]:
         box = 8 + date_w  # centred over the date means a box of date + 4 + 4 characters
         widest = max(text_width_chars(line) for line in doc.issuer.split("\n"))
         if widest <= box:
-            out.append(par(doc.issuer, align="center", left=28 - box, name="发文机关署名"))
+            out.append(par(doc.issuer, align="center", left=28 - box, name="发文机关署名", sticky=True, keep=True))
         else:
-            out.append(par(doc.issuer, align="right", name="发文机关署名"))
+            out.append(par(doc.issuer, align="right", name="发文机关署名", sticky=True, keep=True))
     if date:
-        out.append(par(date, align="right", right=4, name="成文日期"))
+        out.append(par(date, align="right", right=4, name="成文日期", keep=True))
     if doc.note:
         out.append(par(f"（{doc.note}）", first=2, name="附注"))
     return out

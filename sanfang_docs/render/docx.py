@@ -142,8 +142,9 @@ def _setup_styles(d: Any, face: dict[str, Face]) -> None:
             st.paragraph_format.keep_with_next = True
         if name == "公文标题":
             st.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            # A 22 pt line is taller than LibreOffice's grid cell, which would then give it two
-            # cells; off the grid it keeps its exact single line, like every other line.
+        if name in ("公文标题", "表格文字"):
+            # LibreOffice gives a 22 pt line two grid cells, and grid cells ignore the table
+            # row trim below; off the grid these lines keep their exact heights.
             _put(st.element.get_or_add_pPr(), "snapToGrid", _PPR_ORDER, val="0")
 
 
@@ -212,6 +213,8 @@ def _paragraph(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
     _indent(pf, item)
     if item["sticky"]:
         pf.keep_with_next = True
+    if item["keep"]:
+        pf.keep_together = True
     for run in item["runs"]:
         r = p.add_run(run["text"])  # python-docx turns "\n" into a line break, "\t" into a tab
         _set_run_format(r._r.get_or_add_rPr(), face[run["font"]], item["size"], item["track"])
@@ -271,6 +274,9 @@ def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
             p = cell.paragraphs[0]
             p.style = d.styles["表格文字"]
             p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER if r == 0 else WD_ALIGN_PARAGRAPH.LEFT
+            # Borders (0.5 pt = 10 twips) add to a row's height in LibreOffice: take them off
+            # the line so each row is one grid line, as in the PDF (the first row has two).
+            p.paragraph_format.line_spacing = Twips(579 - (20 if r == 0 else 10))
             run = p.add_run(text)
             role = "hei" if r == 0 else "body"
             _set_run_format(run._r.get_or_add_rPr(), face[role], item["size"], 0.0)

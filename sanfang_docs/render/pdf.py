@@ -8,6 +8,7 @@ as markup, so no answer can change the layout. One compiler lives per process (a
 from __future__ import annotations
 
 import json
+import re
 import threading
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,12 @@ from .fonts import Face, faces, font_dirs
 from .qr import qr_svg
 
 LAYOUT = "gbt9704.typ"
+
+# Word, WPS and LibreOffice put a fixed ¼-character space between Chinese and Latin letters or
+# digits; Typst's own version of it shrinks to squeeze one more character onto a line, so the
+# layout gets the text cut at those places and adds fixed spaces itself.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+_BOUNDARY = re.compile(f"(?<=[{_HAN}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[{_HAN}])")
 
 _lock = threading.Lock()  # the compiler is not safe to share between threads
 _state: dict[str, Any] = {}
@@ -67,6 +74,22 @@ def _typst_face(fonts: typst.Fonts, face: Face) -> dict[str, Any]:
     raise RenderError(f"排版程序无法读取字体文件 {face.path}（{face.family}），请检查字体安装。")
 
 
+def segments(text: str) -> list[str]:
+    """``text`` cut where Chinese meets Latin letters or digits (the layout spaces the cuts)."""
+    return _BOUNDARY.split(text)
+
+
+def _segment_item(item: dict[str, Any]) -> dict[str, Any]:
+    item = dict(item)
+    if item["t"] == "par":
+        item["runs"] = [dict(r, parts=segments(r["text"])) for r in item["runs"]]
+    elif item["t"] == "table":
+        item["rows"] = [[segments(c) for c in row] for row in item["rows"]]
+    elif item["t"] == "attachments":
+        item["items"] = [segments(a) for a in item["items"]]
+    return item
+
+
 def layout_data(doc: Document, families: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Everything the Typst layout reads, as plain JSON-able data."""
     return {
@@ -75,7 +98,7 @@ def layout_data(doc: Document, families: dict[str, dict[str, Any]]) -> dict[str,
         "style": doc.style,
         "geometry": GEOMETRY,
         "fonts": families,
-        "items": layout_items(doc),
+        "items": [_segment_item(it) for it in layout_items(doc)],
     }
 
 
