@@ -13,6 +13,8 @@ import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
+from types import CodeType
 from typing import Any
 
 from mako.template import Template
@@ -209,17 +211,15 @@ class Session:
 
     def run_code(self, block: Block, code: str | None = None) -> None:
         source = code if code is not None else str(block.raw["code"])
-        compiled = compile(source, f"<{block.id}>", "exec")
+        compiled = _compiled(source, block.id, "exec")
         self._retry(lambda: exec(compiled, self.ns), block)  # noqa: S102 - interview code is trusted content
 
     def eval(self, expr: str, block: Block) -> Any:
-        compiled = compile(str(expr), f"<{block.id}>", "eval")
+        compiled = _compiled(str(expr), block.id, "eval")
         return self._retry(lambda: eval(compiled, self.ns), block)  # noqa: S307
 
     def mako(self, text: str, block: Block, protector: Protector | None = None) -> str:
-        filters = ["sanfang_protect"] if protector else ["str"]
-        template = Template(str(text), default_filters=filters, input_encoding="utf-8",
-                            imports=["from sanfang_docs.interview.runner import sanfang_protect"])
+        template = _mako_template(str(text), protector is not None)
 
         def render() -> str:
             # Mako looks every name up before the body runs, so a name used only in a branch
@@ -320,6 +320,19 @@ class Session:
     def answers_json(self) -> dict[str, Any]:
         """The typed answers in a JSON-safe form (dates as ISO strings)."""
         return {k: _jsonable(v) for k, v in self.answers.items()}
+
+
+# Every step re-runs the interview from the top: compile each text once per process.
+@lru_cache(maxsize=4096)
+def _mako_template(text: str, protect: bool) -> Template:
+    filters = ["sanfang_protect"] if protect else ["str"]
+    return Template(text, default_filters=filters, input_encoding="utf-8",
+                    imports=["from sanfang_docs.interview.runner import sanfang_protect"])
+
+
+@lru_cache(maxsize=4096)
+def _compiled(source: str, block_id: str, mode: str) -> CodeType:
+    return compile(source, f"<{block_id}>", mode)
 
 
 def _attachments(raw: dict[str, Any]) -> list[dict[str, Any]]:

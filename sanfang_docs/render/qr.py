@@ -24,8 +24,8 @@ def qr_svg(payload: str) -> str:
     return buf.getvalue().decode("ascii")
 
 
-def qr_png(payload: str, px: int = 300) -> bytes:
-    """PNG bytes of the code, about ``px`` pixels wide (DOCX; enough for 18 mm at 400 dpi)."""
+def qr_png(payload: str, px: int = 200) -> bytes:
+    """PNG bytes of the code, about ``px`` pixels wide (DOCX; 18 mm at ~280 dpi, exact modules)."""
     code = _code(payload)
     modules = code.symbol_size(scale=1, border=_BORDER)[0]
     buf = io.BytesIO()

@@ -17,7 +17,7 @@ Request (stdin, JSON)::
 A date travels as ``{"__date__": "2026-03-02"}`` (a plain ISO string also works for a field
 whose datatype is date). Result (stdout, JSON)::
 
-    {"parse": {"branch-founding": null | "error text"},
+    {"parse": {"branch-founding": {"error": null | "error text", "warnings": ["..."]}},
      "cases": {"<id>": {"screens": [["street_name", "street_party_org"], ...],
                         "final": {"question": "...", "attachments": ["branch-founding-request"]},
                         "error": null | "error text"}}}
@@ -141,12 +141,20 @@ def error_text(exc):
 
 
 def parse_one(eng, name):
+    """{"error": why docassemble refuses the file, or None; "warnings": what it logged while
+    parsing, e.g. "Ignoring unknown dictionary key 'subqestion'" (it ignores misspelt keys)}."""
+    messages = []
+    original = eng.parse.logmessage
+    eng.parse.logmessage = lambda message: messages.append(str(message))
     try:
         with eng.tc.global_context(eng.tc.empty_globals()):
             eng.load(name)
-        return None
+        error = None
     except Exception as exc:  # noqa: BLE001 - reported to the test
-        return error_text(exc)
+        error = error_text(exc)
+    finally:
+        eng.parse.logmessage = original
+    return {"error": error, "warnings": messages}
 
 
 def eng_from_safeid(saveas):
@@ -303,7 +311,7 @@ def main(argv=None):
     json.dump(out, real_stdout, ensure_ascii=False, indent=1)
     real_stdout.write("\n")
     if args.parse_only:
-        return 1 if any(out["parse"].values()) else 0
+        return 1 if any(r["error"] or r["warnings"] for r in out["parse"].values()) else 0
     return 0
 
 
