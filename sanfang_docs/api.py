@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from . import cases, matters
 from . import interview as interviews
 from .archive import Archive, Record
 from .docmodel import Document
@@ -49,7 +51,8 @@ class Made:
         }
         if self.record:
             out.update({"档号": self.record.archive_no, "record_dir": str(self.record.path),
-                        "files": self.record.meta["files"], "status": self.record.meta["status"]})
+                        "files": self.record.meta["files"], "status": self.record.meta["status"],
+                        "case_id": self.record.meta.get("case_id", "")})
         return out
 
 
@@ -112,18 +115,34 @@ class Sanfang:
     # -- making documents --------------------------------------------------------------------
 
     def run_interview(self, name: str, answers: dict[str, Any], doc_key: str | None = None,
-                      ask: AskScreen | None = None) -> Outcome:
-        preset = {"doc_key": doc_key} if doc_key else None
-        return run(interviews.load(name), answers, preset, ask)
+                      ask: AskScreen | None = None, from_record: str | None = None) -> Outcome:
+        """Run an interview. ``from_record`` (a 档号) starts from an archived record of the same
+        matter: its answers are the base (``answers`` add and override), its title, date and
+        档号 are preset as ``source_*`` and the new record joins its case (see cases.py)."""
+        iv = interviews.load(name)
+        preset: dict[str, Any] = {}
+        if from_record:
+            start = cases.start_from(self.archive, iv, from_record, doc_key)
+            doc_key, answers = start.doc_key, {**start.answers, **answers}
+            preset.update(start.preset)
+        if doc_key:
+            preset["doc_key"] = doc_key
+        return run(iv, answers, preset or None, ask)
 
     def make(self, doc_key: str, answers: dict[str, Any], out_dir: str | os.PathLike[str] | None = None,
-             archive: bool = True, ask: AskScreen | None = None) -> Made:
-        """Generate one document. Invalid answers raise ValidationError before anything is written."""
-        outcome = self.run_interview(self.interview_for(doc_key), answers, doc_key, ask)
+             archive: bool = True, ask: AskScreen | None = None, from_record: str | None = None) -> Made:
+        """Generate one document. Invalid answers raise ValidationError before anything is written.
+        ``from_record``: the 档号 of an earlier document of the same matter (e.g. the 请示 of a 批复)."""
+        if doc_key == matters.REGISTER_KEY and not from_record:
+            outcome = matters.run_register_notice(self, answers, ask)  # rows from the 实事登记簿
+        else:
+            outcome = self.run_interview(self.interview_for(doc_key), answers, doc_key, ask, from_record)
         return self.produce(outcome, out_dir, archive)
 
     def produce(self, outcome: Outcome, out_dir: str | os.PathLike[str] | None = None,
-                archive: bool = True) -> Made:
+                archive: bool = True, hooks: bool = True) -> Made:
+        if hooks and outcome.documents and outcome.documents[0].key == matters.FORM_KEY:
+            return matters.produce_form(self, outcome, out_dir, archive)  # also registers the matter
         from .render import render_docx, render_pdf  # Typst loads lazily: catalog stays fast
 
         doc = outcome.documents[0]
@@ -156,6 +175,35 @@ class Sanfang:
             "case_id": answers.get("case_id")
             or f"{iv.name}-{hashlib.sha256(case_basis.encode()).hexdigest()[:10]}",
         }
+
+    # -- 实事登记簿 (示范文本9): the lifecycle of resident matters, see matters.py ------------------
+
+    @property
+    def matter_register(self) -> matters.Register:
+        return matters.Register(self.workspace.home)
+
+    def matter_add(self, answers: dict[str, Any]) -> matters.Matter:
+        """Register a matter from 登记表 answers (validated by the interview) without drafting it."""
+        return matters.add_from_answers(self, answers)
+
+    def matter_accept(self, no: str, day: date | str | None = None, overdue_reason: str = "") -> matters.Matter:
+        return self.matter_register.accept(no, day, overdue_reason)
+
+    def matter_assign(self, no: str, person: str, day: date | str | None = None) -> matters.Matter:
+        return self.matter_register.assign(no, person, day)
+
+    def matter_resolve(self, no: str, outcome: str, day: date | str | None = None) -> matters.Matter:
+        return self.matter_register.resolve(no, outcome, day)
+
+    def matter_rate(self, no: str, satisfaction: str, day: date | str | None = None,
+                    reason: str = "") -> matters.Matter:
+        return self.matter_register.rate(no, satisfaction, day, reason)
+
+    def matter_list(self, compound: str | None = None, quarter: str | None = None) -> list[matters.Matter]:
+        return self.matter_register.matters(compound, quarter)
+
+    def matter_get(self, no: str) -> matters.Matter:
+        return self.matter_register.get(no)
 
 
 def _write_out(out_dir: Path, doc: Document, files: dict[str, bytes]) -> dict[str, Path]:

@@ -5,6 +5,12 @@
 are written to ``archive/.tmp/``, fsynced, and the directory is renamed into place. 件号 are
 allocated under an exclusive lock and derived from what is on disk, so a crash never leaves a
 gap: the counter file is only a hint that is checked against the records themselves.
+
+Every change is also written to the hash-chained audit log (:mod:`sanfang_docs.audit`). A
+change touches several files (the record, the log, its head), so it is first described in a
+journal, ``archive/.pending``; the next process to take the lock finishes it (the record
+made it into place) or drops it (it did not). So a crash at any point leaves the archive, log
+included, as if the change had happened whole or not at all.
 """
 
 from __future__ import annotations
@@ -22,11 +28,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .audit import AuditLog, crash_point, new_event
 from .docmodel import Document
 from .errors import ArchiveError, NotFoundError
 from .workspace import Workspace
 
 RETENTION_CODES = {"永久": "Y", "定期30年": "D30", "定期10年": "D10"}
+FILE_MODE, DIR_MODE = 0o644, 0o755
 STATUS_GENERATED, STATUS_SIGNED, STATUS_STAMPED = "生成", "已签名", "已盖章"
 
 # Renders the filed files once the 档号 is known (it is printed in the QR code on every page).
@@ -62,6 +70,8 @@ class Archive:
         self.ws = workspace
         self.root = workspace.archive_dir
         self.tmp = self.root / ".tmp"
+        self.journal = self.root / ".pending"
+        self.audit = AuditLog(self.root)
         self.listeners: list[Listener] = []
 
     # -- filing ------------------------------------------------------------------------------
@@ -74,7 +84,7 @@ class Archive:
         org_code = self._org_code(context.get("issuer_role", ""))
         fonds = str(self.ws.setting("fonds_id"))
         with self._locked():
-            self._clean_tmp()
+            recovered = self._recover()
             item = self._next_item(fonds, year, retention)
             archive_no = f"{fonds}-WS·{year}-{RETENTION_CODES[retention]}-{org_code}-{item:04d}"
             doc.archive_no, doc.qr_payload = archive_no, qr_payload(archive_no)
@@ -83,15 +93,38 @@ class Archive:
             meta = self._record_meta(doc, context, fonds, year, retention, org_code, item, files)
             files["record.json"] = _json_bytes(meta)
             final = self.root / year / doc.doc_date[5:7] / doc.doc_date[8:10] / archive_no
+            events = self._creation_events(final, meta, files)
+            self._begin("create", final, files["record.json"], events)
+            crash_point("after-journal")
             self._write_atomically(final, files)
+            crash_point("after-rename")
             self._save_counter(fonds, year, retention, item)
+            self._commit(events)
             record = Record(final, meta)
-            self._audit("created", record)
+        for old in recovered:
+            self._notify("created", old)
         self._notify("created", record)
         return record
 
-    def _audit(self, event: str, record: Record) -> None:
-        """Append to the audit log (under the archive lock). Hash-chained: see the signing issue."""
+    def _creation_events(self, final: Path, meta: dict[str, Any], files: dict[str, bytes]) -> list[dict[str, Any]]:
+        where = {"record": self._rel(final), "record_sha256": sha256_hex(files["record.json"])}
+        digests = {name: sha256_hex(data) for name, data in sorted(files.items()) if name != "record.json"}
+        events = [new_event("created", meta["档号"], **where, status=meta["status"], files=digests)]
+        signature = meta.get("signature")
+        if signature:
+            events.append(new_event("signed", meta["档号"], **where, file="document.pdf",
+                                    sha256=digests.get("document.pdf", ""), **signature))
+        return events
+
+    def _audit(self, event: str, record: Record, **fields: Any) -> None:
+        """Append one event about ``record`` to the audit log (caller holds the archive lock).
+
+        The entry carries the SHA-256 of the record's record.json as it is now, which is how
+        verify ties each record.json to the log.
+        """
+        digest = sha256_hex(record.file("record.json").read_bytes())
+        self.audit.append([new_event(event, record.archive_no, record=self._rel(record.path),
+                                     record_sha256=digest, **fields)])
 
     def _notify(self, event: str, record: Record) -> None:
         for listener in self.listeners:
@@ -110,6 +143,8 @@ class Archive:
             "status": STATUS_SIGNED if context.get("signed") else STATUS_GENERATED,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "qr": doc.qr_payload,
+            # Who signed, with which certificate (sign.py); verify checks the PDF against it.
+            **({"signature": context["signature"]} if context.get("signature") else {}),
             # The words of the document, so search can be rebuilt from the archive alone.
             "text": doc.plain_text(),
             "files": {name: {"sha256": sha256_hex(data), "bytes": len(data)}
@@ -166,7 +201,12 @@ class Archive:
                 with open(staging / name, "wb") as fh:
                     fh.write(data)
                     fh.flush()
+                    # Whatever the umask: verify's security check wants nothing group- or
+                    # world-writable in the archive.
+                    os.fchmod(fh.fileno(), FILE_MODE)
                     os.fsync(fh.fileno())
+            os.chmod(staging, DIR_MODE)
+            os.chmod(staging / "scans", DIR_MODE)
             _fsync_dir(staging)
             final.parent.mkdir(parents=True, exist_ok=True)
             os.rename(staging, final)
@@ -180,6 +220,137 @@ class Archive:
         if self.tmp.exists():
             for leftover in self.tmp.iterdir():
                 shutil.rmtree(leftover, ignore_errors=True)
+
+    # -- changes after filing ----------------------------------------------------------------
+
+    def attach_scan(self, archive_no: str, name: str, data: bytes, *, status: str | None = STATUS_STAMPED,
+                    info: dict[str, Any] | None = None) -> Record:
+        """File a stamped scan under ``scans/`` and (by default) mark the record 已盖章.
+
+        Idempotent: the same bytes under the same name change nothing the second time.
+        """
+        if not name or name != Path(name).name or name.startswith("."):
+            raise ArchiveError(f"扫描件文件名“{name}”无效（不能含路径，不能以点开头）")
+        rel = f"scans/{name}"
+        with self._locked():
+            self._recover()
+            record = self.get(archive_no)
+            digest = sha256_hex(data)
+            known = record.meta.get("files", {}).get(rel)
+            if known and known.get("sha256") == digest:
+                return record
+            if known or record.file(rel).exists():
+                raise ArchiveError(f"记录 {archive_no} 已有名为 {name} 的另一份扫描件，拒绝覆盖")
+            meta = json.loads(json.dumps(record.meta))
+            meta["files"][rel] = {"sha256": digest, "bytes": len(data)}
+            events = [new_event("scan attached", archive_no, file=rel, sha256=digest, **(info or {}))]
+            events += self._status_events(meta, status, f"扫描件 {name}")
+            record = self._update(record, meta, events, scan=(rel, data))
+        self._notify("scan attached", record)
+        return record
+
+    def set_status(self, archive_no: str, status: str, reason: str = "") -> Record:
+        """Change a record's status (生成 / 已签名 / 已盖章), logged with the reason."""
+        if status not in (STATUS_GENERATED, STATUS_SIGNED, STATUS_STAMPED):
+            raise ArchiveError(f"状态“{status}”无效，只能是：{STATUS_GENERATED}、{STATUS_SIGNED}、{STATUS_STAMPED}")
+        with self._locked():
+            self._recover()
+            record = self.get(archive_no)
+            meta = json.loads(json.dumps(record.meta))
+            events = self._status_events(meta, status, reason)
+            if events:
+                record = self._update(record, meta, events)
+        if events:
+            self._notify("status changed", record)
+        return record
+
+    def log_export(self, archive_nos: list[str], target: str, **fields: Any) -> None:
+        """Record that these records left the archive in a bundle (the bundle names its manifest)."""
+        with self._locked():
+            self._recover()
+            self._begin("log", None, None, [new_event("exported", "", records=sorted(archive_nos),
+                                                      target=target, **fields)])
+            self._commit(json.loads(self.journal.read_text(encoding="utf-8"))["events"])
+
+    def _status_events(self, meta: dict[str, Any], status: str | None, reason: str) -> list[dict[str, Any]]:
+        if not status or meta.get("status") == status:
+            return []
+        old, meta["status"] = meta.get("status"), status
+        return [new_event("status changed", meta["档号"], old=old, new=status, reason=reason)]
+
+    def _update(self, record: Record, meta: dict[str, Any], events: list[dict[str, Any]],
+                scan: tuple[str, bytes] | None = None) -> Record:
+        """Rewrite record.json (and add a scan) through the journal; see the module docstring."""
+        data = _json_bytes(meta)
+        where = {"record": self._rel(record.path), "record_sha256": sha256_hex(data)}
+        events = [{**e, **where} for e in events]
+        extra = {"scan": {"file": scan[0], "sha256": sha256_hex(scan[1])}} if scan else {}
+        self._begin("update", record.path, data, events, **extra)
+        if scan:
+            _replace_file(record.file(scan[0]), scan[1])
+        crash_point("after-update-files")
+        _replace_file(record.file("record.json"), data)
+        self._commit(events)
+        return Record(record.path, meta)
+
+    # -- the journal -------------------------------------------------------------------------
+
+    def _begin(self, op: str, path: Path | None, record_json: bytes | None, events: list[dict[str, Any]],
+               **extra: Any) -> None:
+        entry = {"op": op, "record": self._rel(path) if path else "", "events": events, **extra}
+        if record_json is not None:
+            entry["record_sha256"] = sha256_hex(record_json)
+            if op == "update":  # the new record.json, to roll forward with
+                entry["record_json"] = record_json.decode("utf-8")
+        _replace_file(self.journal, _json_bytes(entry))
+
+    def _commit(self, events: list[dict[str, Any]]) -> None:
+        self.audit.append(events)
+        crash_point("after-audit")
+        self.journal.unlink()
+        _fsync_dir(self.root)
+
+    def recover(self) -> list[Record]:
+        """Finish or undo what a crashed process left; returns records it completed."""
+        with self._locked():
+            return self._recover()
+
+    def _recover(self) -> list[Record]:
+        done: list[Record] = []
+        if self.journal.exists():
+            try:
+                entry = json.loads(self.journal.read_text(encoding="utf-8"))
+            except ValueError:  # torn journal: written before anything else, so nothing began
+                entry = {"op": "none", "events": []}
+            events = entry.get("events", [])
+            ids = {e["id"] for e in events}
+            self.audit.repair_tail(ids)
+            missing = [e for e in events if e["id"] not in self.audit.has_ids(ids)]
+            path = self.root / entry.get("record", "") if entry.get("record") else None
+            meta_file = path / "record.json" if path else None
+            if entry["op"] == "create" and meta_file and _digest(meta_file) == entry["record_sha256"]:
+                if missing:
+                    self.audit.append(missing)
+                done.append(Record(path, json.loads(meta_file.read_text(encoding="utf-8"))))  # type: ignore[arg-type]
+            elif entry["op"] == "update" and path is not None and meta_file is not None:
+                scan = entry.get("scan")
+                if scan and _digest(path / scan["file"]) != scan["sha256"]:
+                    missing = []  # the scan never landed: the change did not happen
+                elif _digest(meta_file) != entry["record_sha256"]:
+                    _replace_file(meta_file, entry["record_json"].encode("utf-8"))
+                if missing:
+                    self.audit.append(missing)
+                for stray in [*path.glob(".*.tmp"), *path.glob("scans/.*.tmp")]:
+                    stray.unlink()
+            elif entry["op"] == "log" and missing:
+                self.audit.append(missing)
+            self.journal.unlink()
+            _fsync_dir(self.root)
+        self._clean_tmp()
+        return done
+
+    def _rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -206,6 +377,25 @@ class Archive:
 
 def _json_bytes(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+
+
+def _digest(path: Path) -> str:
+    try:
+        return sha256_hex(path.read_bytes())
+    except (FileNotFoundError, NotADirectoryError):
+        return ""
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write beside, fsync, rename over: readers see the old bytes or the new, never a mix."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fchmod(fh.fileno(), FILE_MODE)
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
 
 
 def _fsync_dir(path: Path) -> None:

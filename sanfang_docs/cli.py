@@ -69,11 +69,14 @@ def catalog(home: str | None, as_json: bool) -> None:
 @click.option("--answers", "answers_file", type=click.Path(dir_okay=False), help="答案文件（YAML 或 JSON）。")
 @click.option("--doc", "doc_key", help="要生成的文件键；不填则在问答中选择。")
 @click.option("--no-input", is_flag=True, help="不提问：缺少或无效的答案全部列出并以非零状态退出。")
+@click.option("--from", "from_record", metavar="档号",
+              help="从已归档的前一份文件（如批复所答复的请示）开始：沿用其答案，归入同一案卷。")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="另将 PDF 和 DOCX 写入此目录。")
 @click.option("--no-archive", is_flag=True, help="不归档。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出记录。")
 def interview_cmd(home: str | None, interview: str, answers_file: str | None, doc_key: str | None,
-                  no_input: bool, out_dir: str | None, no_archive: bool, as_json: bool) -> None:
+                  no_input: bool, from_record: str | None, out_dir: str | None, no_archive: bool,
+                  as_json: bool) -> None:
     """进行一次引导问答（只问答案文件中没有的内容），生成并归档文件。"""
     from .interview.terminal import ask_screen
 
@@ -81,22 +84,27 @@ def interview_cmd(home: str | None, interview: str, answers_file: str | None, do
     answers = read_answers(answers_file) if answers_file else {}
     if not no_input and not sys.stdin.isatty() and not answers_file:
         click.echo("（标准输入不是终端：按行读取回答）", err=True)
-    outcome = app.run_interview(interview, answers, doc_key, None if no_input else ask_screen)
+    outcome = app.run_interview(interview, answers, doc_key, None if no_input else ask_screen, from_record)
     _report(app.produce(outcome, out_dir, archive=not no_archive), as_json)
 
 
 @command(main, name="make")
 @click.argument("doc_key")
-@click.option("--answers", "answers_file", required=True, type=click.Path(dir_okay=False),
-              help="答案文件（YAML 或 JSON）。")
+@click.option("--answers", "answers_file", type=click.Path(dir_okay=False),
+              help="答案文件（YAML 或 JSON）；配合 --from 时只需写新的内容。")
+@click.option("--from", "from_record", metavar="档号",
+              help="从已归档的前一份文件（如批复所答复的请示）开始：沿用其答案，归入同一案卷。")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="另将 PDF 和 DOCX 写入此目录。")
 @click.option("--no-archive", is_flag=True, help="不归档（配合 --out：除该目录外不写任何文件）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出记录（档号、路径、校验和）。")
-def make(home: str | None, doc_key: str, answers_file: str, out_dir: str | None, no_archive: bool,
-         as_json: bool) -> None:
+def make(home: str | None, doc_key: str, answers_file: str | None, from_record: str | None,
+         out_dir: str | None, no_archive: bool, as_json: bool) -> None:
     """按答案文件生成一份文件：DOC_KEY 见 `sanfang catalog`。"""
+    if not answers_file and not from_record:
+        raise SanfangError("请用 --answers 指定答案文件，或用 --from 指定前一份文件的档号")
     app = Sanfang(home)
-    _report(app.make(doc_key, read_answers(answers_file), out_dir, archive=not no_archive), as_json)
+    answers = read_answers(answers_file) if answers_file else {}
+    _report(app.make(doc_key, answers, out_dir, archive=not no_archive, from_record=from_record), as_json)
 
 
 @command(main, name="demo")

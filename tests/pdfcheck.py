@@ -142,8 +142,13 @@ def is_cjk(ch: str) -> bool:
 def full_line_counts(pdf: bytes | str | Path, size: float = 16.0) -> list[int]:
     """Characters in each full body line: starting at the 版心's left edge (so not a paragraph's
     indented first line) and reaching its right edge (so not a paragraph's last line)."""
+    return full_line_counts_of(pages(pdf), size)
+
+
+def full_line_counts_of(parsed: list[Page], size: float = 16.0) -> list[int]:
+    """:func:`full_line_counts` of already parsed pages."""
     counts = []
-    for page in pages(pdf):
+    for page in parsed:
         for ln in page.body_lines():
             if abs(ln.size - size) > 0.6 or len(ln.chars) < 10:
                 continue
@@ -251,3 +256,21 @@ def soffice_to_pdf(docx_files: list[Path], outdir: Path, profile: Path) -> list[
         timeout=300,
     )
     return [outdir / (f.stem + ".pdf") for f in docx_files]
+
+
+def qr_codes(pdf: bytes | str | Path, dpi: int = 150) -> list[list[str]]:
+    """The QR payloads decoded on each page (pypdfium2 render, zxing-cpp decode)."""
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    doc = pdfium.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
+    try:
+        out = []
+        for i in range(len(doc)):
+            image = doc[i].render(scale=dpi / 72, grayscale=True).to_pil()
+            out.append(
+                [b.text for b in zxingcpp.read_barcodes(image) if b.format == zxingcpp.BarcodeFormat.QRCode]
+            )
+        return out
+    finally:
+        doc.close()

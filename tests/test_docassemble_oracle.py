@@ -38,10 +38,13 @@ ORACLE = Path(__file__).resolve().parent / "oracle"
 DRIVER_TIMEOUT = 900  # seconds, for the whole batch (parsing is ~30 ms, a screen ~5 ms)
 
 # Negative controls, sent in the same batch: an interview with two outline lines swapped
-# (docassemble must then ask in another order), and one with a misspelt block key (docassemble
-# must refuse to parse it).
+# (docassemble must then ask in another order), one with a Python syntax error (docassemble
+# must refuse to parse it) and one with a misspelt block key (docassemble ignores the key but
+# says so; we fail on that).
 SWAPPED = "zz-oracle-swapped"
 BROKEN = "zz-oracle-broken"
+MISSPELT = "zz-oracle-misspelt"
+UNKNOWN_KEY = "Ignoring unknown dictionary key"
 
 
 def _load_oracle_venv_module():
@@ -140,12 +143,14 @@ def oracle(tmp_path_factory) -> dict[str, Any]:
                           "preset": {"doc_key": doc_key}})
             break
 
-    # Negative control 2: a misspelt block key ("subqestion").
+    # Negative controls 2 and 3: a Python syntax error; a misspelt block key ("subqestion").
     (interviews_dir / f"{BROKEN}.yml").write_text(
+        "include:\n  - common.yml\n---\nmandatory: True\ncode: |\n  if street_name\n    x = 1\n", encoding="utf-8")
+    (interviews_dir / f"{MISSPELT}.yml").write_text(
         "include:\n  - common.yml\n---\nmandatory: True\nquestion: 完\nsubqestion: 拼错的键\n", encoding="utf-8")
 
     request = {"interviews_dir": str(interviews_dir), "templates_dir": str(TEMPLATES), "repo": str(REPO),
-               "parse": [*_interviews(), BROKEN], "cases": cases}
+               "parse": [*_interviews(), BROKEN, MISSPELT], "cases": cases}
     proc = subprocess.run([str(python), str(ORACLE / "da_driver.py")], input=json.dumps(request, ensure_ascii=False),
                           capture_output=True, text=True, timeout=DRIVER_TIMEOUT, cwd=str(work))
     if proc.returncode != 0:
@@ -163,9 +168,12 @@ def _fmt(screens: list[list[str]]) -> list[str]:
     return [f"{i + 1:3d}. {', '.join(s)}" for i, s in enumerate(screens)]
 
 
-def _diff(ours: list[list[str]], theirs: list[list[str]]) -> str:
-    return "\n".join(difflib.unified_diff(_fmt(ours), _fmt(theirs), "our runner (drive.trace)",
+def _diff(ours: list[list[str]], da: dict[str, Any]) -> str:
+    theirs = da["screens"]
+    diff = "\n".join(difflib.unified_diff(_fmt(ours), _fmt(theirs), "our runner (drive.trace)",
                                           "docassemble 1.10.5", lineterm=""))
+    asked = "\n".join(f"{i + 1:3d}. {q}" for i, q in enumerate(da.get("questions") or []))
+    return f"{diff}\n\ndocassemble's questions, in order:\n{asked}"
 
 
 def test_interviews_found():
@@ -181,8 +189,10 @@ def test_interview_has_examples_and_documents(interview):
 @pytest.mark.parametrize("interview", _interviews())
 def test_docassemble_parses(oracle, interview):
     assert interview in oracle["parse"], "the driver did not report this interview"
-    error = oracle["parse"][interview]
-    assert error is None, f"docassemble cannot parse interviews/{interview}.yml:\n{error}"
+    parsed = oracle["parse"][interview]
+    assert parsed["error"] is None, f"docassemble cannot parse interviews/{interview}.yml:\n{parsed['error']}"
+    unknown = [w for w in parsed["warnings"] if UNKNOWN_KEY in w]
+    assert not unknown, f"docassemble ignores keys in interviews/{interview}.yml:\n" + "\n".join(unknown)
 
 
 @pytest.mark.parametrize(("interview", "example", "doc_key"), _cases(), ids=[_case_id(*c) for c in _cases()])
@@ -193,8 +203,8 @@ def test_same_screens_as_docassemble(oracle, interview, example, doc_key):
     ours = outcome.screens
     assert da["error"] is None, (
         f"docassemble failed after {len(da['screens'])} screens:\n{da['error']}\n"
-        + _diff(ours, da["screens"]))
-    assert ours == da["screens"], f"the screens differ:\n{_diff(ours, da['screens'])}"
+        + _diff(ours, da))
+    assert ours == da["screens"], f"the screens differ:\n{_diff(ours, da)}"
     assert da["final"] is not None
     assert [d.key for d in outcome.documents] == da["final"]["attachments"], (
         f"final attachments differ: ours {[d.key for d in outcome.documents]}, "
@@ -213,9 +223,15 @@ def test_negative_control_swapped_outline(oracle):
     original = drive_run(load(control["interview"], INTERVIEWS), answers, preset=preset).screens
     assert da["screens"] != original, f"swapping {control['swapped']} changed nothing in docassemble"
     variant = drive_run(load(SWAPPED, oracle["control_dir"]), answers, preset=preset).screens
-    assert da["screens"] == variant, f"on the swapped variant:\n{_diff(variant, da['screens'])}"
+    assert da["screens"] == variant, f"on the swapped variant:\n{_diff(variant, da)}"
 
 
 def test_negative_control_parse_error(oracle):
-    error = oracle["parse"][BROKEN]
-    assert error and "subqestion" in error, f"docassemble accepted a misspelt block key: {error!r}"
+    error = oracle["parse"][BROKEN]["error"]
+    assert error and "SyntaxError" in error, f"docassemble accepted a Python syntax error: {error!r}"
+
+
+def test_negative_control_misspelt_key(oracle):
+    parsed = oracle["parse"][MISSPELT]
+    assert parsed["error"] is None
+    assert any(UNKNOWN_KEY in w and "subqestion" in w for w in parsed["warnings"]), parsed["warnings"]

@@ -11,6 +11,7 @@ of 28 characters in 3号 (16 pt).
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 
 from ..docmodel import Document, heading_prefix
@@ -93,10 +94,10 @@ def par(
 
 def text_width_chars(text: str) -> float:
     """Estimated width in body characters: half for ASCII (digits in 成文日期), full otherwise,
-    plus the ¼ character both renderers put between Chinese and Latin/digits."""
+    plus the ~⅕ character both renderers put between Chinese and Latin/digits."""
     narrow = [ord(c) < 0x2000 for c in text]
-    switches = sum(1 for a, b in zip(narrow, narrow[1:]) if a != b)
-    return sum(0.5 if n else 1.0 for n in narrow) + 0.25 * switches
+    switches = sum(1 for a, b in pairwise(narrow) if a != b)
+    return sum(0.5 if n else 1.0 for n in narrow) + 0.2 * switches
 
 
 def layout_items(doc: Document) -> list[dict[str, Any]]:
@@ -110,7 +111,14 @@ def layout_items(doc: Document) -> list[dict[str, Any]]:
     if style in ("certificate", "appointment") and len(doc.title) <= 4:
         title_track = GEOMETRY["title_pt"]  # 证　明 / 聘　书: letter-spaced short titles
     items.append(
-        par(doc.title, font="title", name="公文标题", size=GEOMETRY["title_pt"], align="center", track=title_track or 0)
+        par(
+            doc.title,
+            font="title",
+            name="公文标题",
+            size=GEOMETRY["title_pt"],
+            align="center",
+            track=title_track or 0,
+        )
     )
     items.append({"t": "blank"})
     if doc.addressee:
@@ -129,15 +137,15 @@ def _body(doc: Document) -> list[dict[str, Any]]:
     for b in doc.blocks:
         number = heading_prefix(b.kind, counters)
         if b.kind == "h1":
-            out.append(par(number + b.text, font="hei", name="一级标题", first=2, sticky=True))
+            out.append(par(number + b.text, font="hei", name="一级标题", first=indent, sticky=True))
         elif b.kind == "h2":
-            out.append(par(number + b.text, font="kai", name="二级标题", first=2, sticky=True))
+            out.append(par(number + b.text, font="kai", name="二级标题", first=indent, sticky=True))
         elif b.kind == "h3":
-            out.append(par(number + b.text, name="三级标题", first=2, sticky=True))
+            out.append(par(number + b.text, name="三级标题", first=indent, sticky=True))
         elif b.kind == "right":
             out.append(par(b.text, align="right"))
         elif b.kind == "table":
-            out.append(_table(b.rows))
+            out.append(_table(b.rows, compact=doc.style in ("form", "scoresheet")))
         elif b.kind in ("item", "li"):
             out.append(par(b.text, first=indent))
         elif doc.style == "rules":
@@ -158,7 +166,9 @@ def _rules_par(text: str) -> dict[str, Any]:
     return par(text, first=2, runs=runs)
 
 
-def _table(rows: list[list[str]]) -> dict[str, Any]:
+def _table(rows: list[list[str]], compact: bool = False) -> dict[str, Any]:
+    """A table, first row the header. In letters its rows keep to the line grid; forms and score
+    sheets, which are mostly table, use smaller type and rows."""
     ncols = max((len(r) for r in rows), default=1)
     rows = [list(r) + [""] * (ncols - len(r)) for r in rows]
     # Column widths follow the longest cell, within limits, so both renderers agree.
@@ -167,26 +177,39 @@ def _table(rows: list[list[str]]) -> dict[str, Any]:
         longest = max((text_width_chars(r[col]) for r in rows), default=1)
         widths.append(min(max(longest, 2.0), 12.0))
     total = sum(widths)
-    return {"t": "table", "rows": rows, "widths": [w / total for w in widths], "size": GEOMETRY["table_pt"]}
+    size, pitch = (12.0, 20.0) if compact else (GEOMETRY["table_pt"], GEOMETRY["pitch_pt"])
+    # Headers and short cells (序号, 分值, names) are centred; sentences start at the left.
+    centred = [[r == 0 or len(c) <= 4 for c in row] for r, row in enumerate(rows)]
+    return {
+        "t": "table",
+        "rows": rows,
+        "centred": centred,
+        "widths": [w / total for w in widths],
+        "size": size,
+        "pitch": pitch,
+    }
 
 
 def _signature(doc: Document) -> list[dict[str, Any]]:
-    """Unsealed signature (GB/T 9704 7.3.5.2): date 4 characters from the right, issuer centred on it."""
+    """Unsealed signature block (GB/T 9704-2012 7.3.5.2): the PDF carries a digital signature,
+    not a seal. 署名 right-indented 2 characters; 成文日期 on the next line, its first character
+    2 characters right of the 署名's; a date longer than that is right-indented 2 characters and
+    the 署名 moves left to keep the 2-character step."""
     out: list[dict[str, Any]] = []
     date = doc.date_cn
-    if not (doc.issuer or date):
-        return out
+    if not (doc.issuer or date) or (doc.style == "rules" and not doc.issuer):
+        return out  # 制度 without an issuer carries no signature and no date
     out.append({"t": "blank"})
+    issuer_w = max((text_width_chars(line) for line in doc.issuer.split("\n")), default=0.0)
+    date_w = text_width_chars(date) if date else 0.0
+    issuer_right, date_right = 2.0, issuer_w - date_w
+    if not doc.issuer or date_right < 2:
+        date_right = 2.0
+        issuer_right = date_w + 4 - issuer_w
     if doc.issuer:
-        date_w = text_width_chars(date) if date else 8.0
-        box = 8 + date_w  # centred over the date means a box of date + 4 + 4 characters
-        widest = max(text_width_chars(line) for line in doc.issuer.split("\n"))
-        if widest <= box:
-            out.append(par(doc.issuer, align="center", left=28 - box, name="发文机关署名", sticky=True, keep=True))
-        else:
-            out.append(par(doc.issuer, align="right", name="发文机关署名", sticky=True, keep=True))
+        out.append(par(doc.issuer, align="right", right=issuer_right, name="发文机关署名", sticky=True, keep=True))
     if date:
-        out.append(par(date, align="right", right=4, name="成文日期", keep=True))
+        out.append(par(date, align="right", right=date_right, name="成文日期", keep=True))
     if doc.note:
         out.append(par(f"（{doc.note}）", first=2, name="附注"))
     return out

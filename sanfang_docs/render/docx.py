@@ -7,6 +7,7 @@ same numbers the Typst layout uses, so the pages break alike (LibreOffice checks
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from typing import Any
 
 from docx import Document as new_docx
@@ -38,6 +39,9 @@ def render_docx(doc: Document) -> bytes:
     d.core_properties.title = doc.title
     d.core_properties.author = doc.issuer.replace("\n", " ")
     d.core_properties.language = "zh-CN"
+    d.core_properties.last_modified_by = "sanfang-docs"
+    d.core_properties.comments = ""
+    d.core_properties.created = d.core_properties.modified = datetime.now(UTC).replace(microsecond=0)
     for item in layout_items(doc):
         if item["t"] == "par":
             _paragraph(d, face, item)
@@ -107,6 +111,7 @@ def _add_par(container: Any, style_id: str) -> Any:
 
 # Schema order of the children we touch (Word rejects out-of-order elements).
 _RPR_ORDER = "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath".split()
+_TBLPR_ORDER = "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook".split()
 _PPR_ORDER = "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange".split()
 
 
@@ -204,10 +209,12 @@ def _style_common(st: Any, face: Face, size: float, track: float) -> None:
 
 
 def _plain_punctuation(ppr: Any) -> None:
-    # No punctuation hanging into the margin: Typst keeps it inside the 156 mm too. (The
-    # automatic ¼-character space between Chinese and digits stays on, as in Word's default
-    # and in Typst; LibreOffice ignores w:autoSpaceDN anyway.)
-    _put(ppr, "overflowPunct", _PPR_ORDER, val="0")
+    # w:overflowPunct="1", Word's own default, said out loud: LibreOffice imports it inverted,
+    # and with "0" it drops a comma that falls at a line end (7.4, zh-CN). With "1" LibreOffice
+    # moves the previous character down, as Typst does; Word may hang the comma in the margin.
+    # (The automatic small space between Chinese and digits stays on, as Word does by
+    # default; LibreOffice ignores w:autoSpaceDN anyway, and Typst is given the same space.)
+    _put(ppr, "overflowPunct", _PPR_ORDER, val="1")
 
 
 def _setup_settings(d: Any) -> None:
@@ -290,38 +297,40 @@ def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
     rows = item["rows"]
     ncols = len(item["widths"])
     t = d.add_table(rows=len(rows), cols=ncols)
-    t.style = d.styles["Table Grid"]
     t.autofit = False
     total = Mm(156)
     widths = [Emu(int(total * w)) for w in item["widths"]]
     tblpr = t._tbl.tblPr
-    tblpr.append(parse_xml(f'<w:tblW {nsdecls("w")} w:w="{int(total.twips)}" w:type="dxa"/>'))
-    # Indent by the cell margin so the borders, not the text, line up with the 版心 (as in the PDF).
-    tblpr.append(parse_xml(f'<w:tblInd {nsdecls("w")} w:w="80" w:type="dxa"/>'))
-    tblpr.append(parse_xml(f'<w:tblLayout {nsdecls("w")} w:type="fixed"/>'))
-    # Zero top/bottom cell margins keep every row on the 579-twip line grid.
-    tblpr.append(
-        parse_xml(
-            f'<w:tblCellMar {nsdecls("w")}><w:top w:w="0" w:type="dxa"/><w:left w:w="80" w:type="dxa"/>'
-            '<w:bottom w:w="0" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar>'
-        )
-    )
+    tblpr.style = "TableGrid"
+    _put(tblpr, "tblW", _TBLPR_ORDER, w=str(int(total.twips)), type="dxa")
+    # Indented by the cell margin, so the borders (not the text) meet the 版心's edges, as in the PDF.
+    _put(tblpr, "tblInd", _TBLPR_ORDER, w="80", type="dxa")
+    _put(tblpr, "tblLayout", _TBLPR_ORDER, type="fixed")
+    # No top/bottom cell margins: rows keep to the line grid.
+    mar = _put(tblpr, "tblCellMar", _TBLPR_ORDER)
+    for side, width in (("top", "0"), ("left", "80"), ("bottom", "0"), ("right", "80")):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), width)
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
     for c, col in enumerate(t.columns):
         col.width = widths[c]
     for r, row in enumerate(rows):
         tr = t.rows[r]
+        trpr = tr._tr.get_or_add_trPr()
+        trpr.append(OxmlElement("w:cantSplit"))  # a row never breaks across pages (nor in the PDF)
         if r == 0:
-            trpr = tr._tr.get_or_add_trPr()
             trpr.append(OxmlElement("w:tblHeader"))  # repeat the header on every page
         for c, text in enumerate(row):
             cell = tr.cells[c]
             cell.width = widths[c]
             p = cell.paragraphs[0]
             p._p.style = "表格文字"
-            p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER if r == 0 else WD_ALIGN_PARAGRAPH.LEFT
+            centred = item["centred"][r][c]
+            p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
             # Borders (0.5 pt = 10 twips) add to a row's height in LibreOffice: take them off
             # the line so each row is one grid line, as in the PDF (the first row has two).
-            p.paragraph_format.line_spacing = Twips(579 - (20 if r == 0 else 10))
+            p.paragraph_format.line_spacing = Twips(round(item["pitch"] * 20) - (20 if r == 0 else 10))
             run = p.add_run(text)
             role = "hei" if r == 0 else "body"
             _set_run_format(run._r.get_or_add_rPr(), face[role], item["size"], 0.0)
@@ -333,7 +342,7 @@ def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
 def _footers(d: Any, face: dict[str, Face], payload: str) -> None:
     s = d.sections[0]
     png = qr_png(payload) if payload else None
-    for footer, odd in ((s.footer, True), (s.even_page_footer, False)):
+    for n, (footer, odd) in enumerate(((s.footer, True), (s.even_page_footer, False)), start=1):
         footer.is_linked_to_previous = False
         p = footer.paragraphs[0]
         p._p.style = "页码"
@@ -349,27 +358,22 @@ def _footers(d: Any, face: dict[str, Face], payload: str) -> None:
         _page_field(p)
         p.add_run(" —")
         if png is not None:
-            _anchored_picture(p, png)
+            _anchored_picture(p, png, 1000 + n)
 
 
 def _page_field(p: Any) -> None:
     """A PAGE field as begin/instr/separate/result/end runs (read by Word, WPS and LibreOffice)."""
-    for kind, text in (("begin", None), ("instr", " PAGE "), ("separate", None), ("text", "1"), ("end", None)):
-        r = p.add_run()
-        if kind == "instr":
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-        elif kind == "text":
-            el = OxmlElement("w:t")
-            el.text = text
-        else:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        r._r.append(el)
+    for inner in (
+        '<w:fldChar w:fldCharType="begin"/>',
+        '<w:instrText xml:space="preserve"> PAGE </w:instrText>',
+        '<w:fldChar w:fldCharType="separate"/>',
+        "<w:t>1</w:t>",
+        '<w:fldChar w:fldCharType="end"/>',
+    ):
+        p._p.append(parse_xml(f"<w:r {nsdecls('w')}>{inner}</w:r>"))
 
 
-def _anchored_picture(p: Any, png: bytes) -> None:
+def _anchored_picture(p: Any, png: bytes, shape_id: int) -> None:
     """The QR as a floating picture fixed to the page corner: in a footer it shows on every page."""
     size = Mm(G["qr_size"])
     run = p.add_run()
@@ -378,6 +382,8 @@ def _anchored_picture(p: Any, png: bytes) -> None:
     x = Mm(G["qr_x"])
     y = Mm(G["page_h"] - G["qr_bottom"] - G["qr_size"])
     doc_pr = inline.find(qn("wp:docPr"))
+    doc_pr.set("id", str(shape_id))  # unique across the footers, or Word reports damage
+    doc_pr.set("name", f"QR {shape_id}")
     graphic = inline.find(qn("a:graphic"))
     anchor = parse_xml(
         f'<wp:anchor {nsdecls("wp", "a", "pic", "r")} distT="0" distB="0" distL="0" distR="0" simplePos="0"'

@@ -24,9 +24,9 @@ from .qr import qr_svg
 
 LAYOUT = "gbt9704.typ"
 
-# Word, WPS and LibreOffice put a fixed ¼-character space between Chinese and Latin letters or
-# digits; Typst's own version of it shrinks to squeeze one more character onto a line, so the
-# layout gets the text cut at those places and adds fixed spaces itself.
+# Word, WPS and LibreOffice put a fixed small space (0.2 em, measured in LibreOffice) between
+# Chinese and Latin letters or digits; Typst's own version of it shrinks to squeeze one more
+# character onto a line, so the layout gets the text cut there and adds fixed spaces itself.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 _BOUNDARY = re.compile(f"(?<=[{_HAN}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[{_HAN}])")
 
@@ -59,7 +59,9 @@ def _compiler() -> tuple[typst.Compiler, dict[str, dict[str, Any]]]:
     """The process's compiler and the Typst family name of every role's face."""
     if "compiler" not in _state:
         resolved = faces()
-        fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=font_dirs(resolved))
+        fonts = typst.Fonts(
+            include_system_fonts=False, include_embedded_fonts=True, font_paths=font_dirs(resolved)
+        )
         _state["families"] = {role: _typst_face(fonts, face) for role, face in resolved.items()}
         _state["compiler"] = typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
     return _state["compiler"], _state["families"]
@@ -69,7 +71,7 @@ def _typst_face(fonts: typst.Fonts, face: Face) -> dict[str, Any]:
     # Typst names families from the font's own name table, which can differ from fontconfig's
     # (e.g. "AR PL UKai" vs "AR PL UKai CN"), so look the file up in Typst's own view.
     for info in fonts.fonts():
-        if info.path and Path(info.path) == Path(face.path) and info.index == face.index:
+        if info.path and Path(info.path).resolve() == Path(face.path).resolve() and info.index == face.index:
             return {"family": info.family, "weight": info.weight}
     raise RenderError(f"排版程序无法读取字体文件 {face.path}（{face.family}），请检查字体安装。")
 

@@ -19,6 +19,7 @@ whose datatype is date). Result (stdout, JSON)::
 
     {"parse": {"branch-founding": {"error": null | "error text", "warnings": ["..."]}},
      "cases": {"<id>": {"screens": [["street_name", "street_party_org"], ...],
+                        "questions": ["所属街道（开发区）", ...],   # each screen's question text
                         "final": {"question": "...", "attachments": ["branch-founding-request"]},
                         "error": null | "error text"}}}
 
@@ -39,10 +40,10 @@ import atexit
 import datetime
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
+import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -59,6 +60,7 @@ class Engine:
     def __init__(self, interviews_dir, templates_dir, repo):
         if repo and repo not in sys.path:
             sys.path.insert(0, repo)  # sanfang_docs.rules, named in the interviews' modules
+        self._interviews = {}
         self.root = tempfile.mkdtemp(prefix="sanfang-da-oracle-")
         atexit.register(shutil.rmtree, self.root, True)
         pkg = os.path.join(self.root, "docassemble", PACKAGE)
@@ -78,8 +80,8 @@ class Engine:
         import da_shim
         pm.register(da_shim.Shim(dacfg.daconfig, [self.templates, self.questions],
                                  os.path.join(self.root, "out")))
-        import docassemble.base.parse as parse
         import docassemble.base.pandoc as dapandoc
+        import docassemble.base.parse as parse
         from docassemble.base import thread_context
         from docassemble.base.interview_source import InterviewSourceFile
 
@@ -102,13 +104,20 @@ class Engine:
         dapandoc.MyPandoc.convert_to_file = convert_to_file
 
     def yaml_path(self, name):
-        return "docassemble.%s:data/questions/%s.yml" % (PACKAGE, name)
+        return f"docassemble.{PACKAGE}:data/questions/{name}.yml"
 
     def load(self, name):
         src = self.InterviewSourceFile(filepath=os.path.join(self.questions, name + ".yml"),
                                        path=self.yaml_path(name))
         src.update()
         return self.parse.Interview(source=src)
+
+    def interview(self, name):
+        """The parsed interview, parsed once: like the web app's cache, one Interview object
+        serves every session (a session's state lives in its user_dict)."""
+        if name not in self._interviews:
+            self._interviews[name] = self.load(name)
+        return self._interviews[name]
 
     def current_info(self, name):
         return {"session": "oracle", "secret": None, "yaml_filename": self.yaml_path(name), "interface": "web",
@@ -137,7 +146,7 @@ def decode(value):
 
 
 def error_text(exc):
-    return "%s: %s\n%s" % (type(exc).__name__, exc, "".join(traceback.format_exc(limit=-6)))
+    return f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-6)}"
 
 
 def parse_one(eng, name):
@@ -202,7 +211,7 @@ def answer_screen(question, status, user_dict, answers, names, cont):
     """The values the web app would assign once this screen is posted (valid input)."""
     pending = {}
     fields = [f for f in question.fields if hasattr(f, "saveas")]
-    for field, name in zip(fields, names):
+    for field, name in zip(fields, names, strict=True):
         datatype = getattr(field, "datatype", None)
         if _hidden(field, status, user_dict, pending):
             continue  # the web app leaves a hidden field's variable alone
@@ -216,7 +225,7 @@ def answer_screen(question, status, user_dict, answers, names, cont):
         elif field.required is False:
             pending[name] = "" if datatype in (None, "text", "area") else None
         else:
-            raise ValueError("no answer for %s (question %r)" % (name, question.name))
+            raise ValueError(f"no answer for {name} (question {question.name!r})")
     if cont:
         pending[cont] = answers.get(cont, True)
     return pending
@@ -227,13 +236,15 @@ def run_case(eng, case):
     answers = decode(case.get("answers") or {})
     preset = decode(case.get("preset") or {})
     screens = []
-    result = {"screens": screens, "final": None, "error": None}
+    questions = []
+    result = {"screens": screens, "questions": questions, "final": None, "error": None}
+    started = time.monotonic()
     try:
         with eng.tc.global_context(eng.tc.empty_globals()):
-            interview = eng.load(name)
+            interview = eng.interview(name)
             parse = eng.parse
             user_dict = parse.get_initial_dict()
-            now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+            now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
             user_dict["_internal"]["starttime"] = now
             user_dict["_internal"]["modtime"] = now
             user_dict.update(preset)
@@ -253,13 +264,16 @@ def run_case(eng, case):
                         }
                         return result
                     screens.append(names + ([cont] if cont else []))
+                    questions.append(str(status.question_text))
                     pending = answer_screen(q, status, user_dict, answers, names, cont)
                     for var, value in pending.items():
                         user_dict[var] = value
                     q.mark_as_answered(user_dict)
-            raise RuntimeError("more than %d screens" % MAX_STEPS)
+            raise RuntimeError(f"more than {MAX_STEPS} screens")
     except Exception as exc:  # noqa: BLE001 - reported to the test
         result["error"] = error_text(exc)
+    finally:
+        result["seconds"] = round(time.monotonic() - started, 3)
     return result
 
 

@@ -136,7 +136,7 @@ class Shim:
     def save_numbered_file(self, filename, orig_path, yaml_file_name, uid):
         n = next(self._counter)
         ext, mt = self.get_ext_and_mimetype(filename)
-        shutil.copyfile(orig_path, os.path.join(self.out_dir, "%d_%s" % (n, os.path.basename(filename))))
+        shutil.copyfile(orig_path, os.path.join(self.out_dir, f"{n}_{os.path.basename(filename)}"))
         return (n, ext, mt)
 
     @hookimpl

@@ -1,0 +1,12 @@
+"""Full-text search of the archive (DESIGN.md "Search"): Whoosh with a jieba analyzer.
+
+    >>> from sanfang_docs.search import SearchIndex, Scope, Filters, search
+    >>> result = search(index, "物管会 成立", Filters(kind="请示"), Scope.street("纸坊街道"))
+
+The index follows the archive (``Archive.listeners``) and can always be rebuilt from it.
+"""
+
+from .index import SearchIndex
+from .searching import Filters, Hit, Scope, SearchResult, search
+
+__all__ = ["Filters", "Hit", "Scope", "SearchIndex", "SearchResult", "search"]

@@ -1,0 +1,254 @@
+"""The Chinese analyzer: jieba words, with the names the archive knows as words of their own.
+
+Index and query are cut differently, on purpose:
+
+* **index** — the precise cut, plus every dictionary word found inside a longer word at the
+  same position (what jieba's search mode does, but complete and position-aware). So
+  ``物业管理委员会`` is indexed as itself and as 物业 / 管理 / 委员会 / 物业管理 …, and a
+  clerk's ``物业`` finds it.
+* **query** — the precise cut only, so ``物业管理委员会`` stays one term instead of five
+  AND-ed fragments (the slow and noisy part of the stock ``ChineseAnalyzer``).
+
+Whoosh pickles the schema, analyzers included, into the index; a jieba dictionary must not go
+with it. The analyzer therefore pickles only a vocabulary id, and finds the live
+:class:`Vocabulary` in a per-process registry that :mod:`.index` fills when it opens an index.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from typing import Any
+
+import jieba
+from whoosh.analysis import Composable, Token
+
+# Function words: in nearly every document, they would only cost time in posting lists.
+STOPWORDS = frozenset("的 了 和 与 及 或 在 为 是 于 对 等 之 将 把 被 并 其 以 而 且 就 都 也 又 这 那 个 着 有 由 向 从".split())
+
+# A token is kept only if it holds a letter, a digit or a CJK character (drops punctuation).
+_WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
+# jieba cuts each run of these characters on its own (its re_han_default), so a run is the
+# unit that can be cut once and cached: the same runs recur across template documents.
+_BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")
+
+_BASE_LOCK = threading.Lock()
+_BASE: jieba.Tokenizer | None = None
+_REGISTRY: dict[str, Vocabulary] = {}
+
+logging.getLogger("jieba").setLevel(logging.WARNING)  # its start-up chatter is not for clerks
+
+
+def _base_tokenizer() -> jieba.Tokenizer:
+    """jieba's dictionary, loaded once per process (0.6 s) and copied for each vocabulary."""
+    global _BASE
+    with _BASE_LOCK:
+        if _BASE is None:
+            tok = jieba.Tokenizer()
+            tok.initialize()
+            _BASE = tok
+        return _BASE
+
+
+def synonyms() -> dict[str, list[str]]:
+    """Abbreviation → full forms (物管会 → 物业管理委员会), both ways, from synonyms.txt."""
+    table: dict[str, list[str]] = {}
+    text = resources.files(__package__).joinpath("synonyms.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        for w in words:
+            table.setdefault(w, [])
+            table[w].extend(x for x in words if x != w and x not in table[w])
+    return table
+
+
+def base_words() -> list[str]:
+    """Words every vocabulary knows: the governance terms of synonyms.txt."""
+    return sorted(synonyms())
+
+
+class Vocabulary:
+    """A jieba segmenter that knows the archive's names; one per index."""
+
+    def __init__(self, words: Iterable[str] = ()):
+        base = _base_tokenizer()
+        self.jieba = jieba.Tokenizer()
+        # Copying the loaded dictionary (~20 ms) instead of loading it again (~600 ms).
+        self.jieba.FREQ, self.jieba.total = dict(base.FREQ), base.total
+        self.jieba.initialized = True
+        self.words: set[str] = set()
+        self._cache: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+        self._bigrams: dict[str, set[str]] | None = None
+        self._bigrams_for = -1
+        self.add(base_words())
+        self.add(words)
+
+    def add(self, words: Iterable[str]) -> list[str]:
+        """Teach jieba new words; returns those that were new."""
+        new = [w.strip() for w in words if w and w.strip() and w.strip() not in self.words]
+        new = [w for w in dict.fromkeys(new) if len(w) >= 2]
+        if new:
+            with self._lock:
+                for w in new:
+                    self.jieba.add_word(w)
+                    self.words.add(w)
+                # Cached cuts may now split a new word: forget them.
+                self._cache = {}
+        return new
+
+    def cut(self, text: str) -> list[str]:
+        """The precise cut (jieba's HMM on: unknown words such as people's names), lowercased,
+        without punctuation and stopwords."""
+        out: list[str] = []
+        for m in _BLOCK.finditer(text):
+            out.extend(w for w, _ in self.tokens(m.group(0), expand=False))
+        return out
+
+    def tokens(self, block: str, expand: bool) -> list[tuple[str, int]]:
+        """(term, position offset) of one block; with ``expand``, the words inside longer
+        words too, at their word's position. Cached: bulk indexing is mostly cache hits."""
+        key = (block, expand)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        out: list[tuple[str, int]] = []
+        pos = 0
+        for original in self.jieba.cut(block, HMM=True):
+            word = original.lower()
+            if word in STOPWORDS or not _WORDLIKE.search(word):
+                continue
+            if expand and len(word) > 2:
+                out.extend((piece, pos) for piece in self.inner_words(word))
+            out.append((word, pos))
+            pos += 1
+        if len(self._cache) > 300_000:
+            self._cache.clear()
+        self._cache[key] = out
+        return out
+
+    def similar(self, text: str, limit: int = 3) -> list[str]:
+        """Known words that contain ``text`` or are one or two edits from it: what a clerk
+        meant by a partial or misspelt name (花山郡, 江南花山群 → 江南花山郡)."""
+        if len(text) < 2:
+            return []
+        if self._bigrams is None or self._bigrams_for != len(self.words):
+            index: dict[str, set[str]] = {}
+            for w in self.words:
+                for i in range(len(w) - 1):
+                    index.setdefault(w[i:i + 2], set()).add(w)
+            self._bigrams, self._bigrams_for = index, len(self.words)
+        candidates: set[str] = set()
+        for i in range(len(text) - 1):
+            candidates |= self._bigrams.get(text[i:i + 2], set())
+        ranked = []
+        for name in candidates:
+            if name == text:
+                continue
+            if text in name:
+                ranked.append((0, len(name) - len(text), name))
+                continue
+            dist = edit_distance(text, name)
+            if dist <= max(1, len(text) // 3):
+                ranked.append((dist, abs(len(name) - len(text)), name))
+        return [name for *_, name in sorted(ranked)[:limit]]
+
+    def inner_words(self, word: str) -> list[str]:
+        """Dictionary words inside a longer word (any length, unlike jieba's 2- and 3-grams)."""
+        freq = self.jieba.FREQ
+        n = len(word)
+        found = []
+        for size in range(n - 1, 1, -1):
+            for i in range(n - size + 1):
+                piece = word[i:i + size]
+                if freq.get(piece):
+                    found.append(piece)
+        return found
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (short strings: names)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def register(vocab_id: str, vocab: Vocabulary) -> None:
+    _REGISTRY[vocab_id] = vocab
+
+
+def registered(vocab_id: str) -> Vocabulary | None:
+    return _REGISTRY.get(vocab_id)
+
+
+class JiebaTokenizer(Composable):
+    """A whoosh tokenizer over a registered :class:`Vocabulary` (see the module docstring)."""
+
+    is_morph = False
+
+    def __init__(self, vocab_id: str):
+        self.vocab_id = vocab_id
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"vocab_id": self.vocab_id}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.vocab_id = state["vocab_id"]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, JiebaTokenizer) and other.vocab_id == self.vocab_id
+
+    def __hash__(self) -> int:
+        return hash(self.vocab_id)
+
+    def vocabulary(self) -> Vocabulary:
+        vocab = _REGISTRY.get(self.vocab_id)
+        if vocab is None:
+            # An index opened without SearchIndex: its names are unknown, jieba's base words
+            # still cut sensibly. Registered so the warning is not repeated per document.
+            logging.getLogger(__name__).warning("索引词表 %s 未加载，按 jieba 默认词典分词", self.vocab_id)
+            vocab = _REGISTRY.setdefault(self.vocab_id, Vocabulary())
+        return vocab
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,
+                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
+                 start_char: int = 0, tokenize: bool = True, mode: str = "",
+                 **kwargs: Any) -> Iterator[Token]:
+        vocab = self.vocabulary()
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost, token.stopped = 1.0, False
+        # Sub-words share their word's position, so a quoted phrase matches on the precise
+        # cut, which query and index make alike. Offsets (only the query parser's phrases
+        # ask) are the block's: finer ones are not needed to build a phrase query.
+        if not tokenize:  # wildcard and range terms: the text as it is
+            token.text = token.original = value.lower()
+            token.pos, token.startchar, token.endchar = start_pos, start_char, start_char + len(value)
+            yield token
+            return
+        expand = mode != "query"
+        pos = start_pos
+        for m in _BLOCK.finditer(value):
+            found = vocab.tokens(m.group(0), expand)
+            for text, offset in found:
+                token.text = text
+                if keeporiginal:
+                    token.original = text
+                if positions:
+                    token.pos = pos + offset
+                if chars:
+                    token.startchar, token.endchar = start_char + m.start(), start_char + m.end()
+                yield token
+            if found:
+                pos += found[-1][1] + 1
+
+
+def analyzer(vocab_id: str) -> JiebaTokenizer:
+    """The analyzer of every text field of an index with this vocabulary."""
+    return JiebaTokenizer(vocab_id)

@@ -1,0 +1,347 @@
+"""The Whoosh index of the archive: schema, incremental updates, rebuilds, a long-lived searcher.
+
+On disk (``indexer/`` of the workspace)::
+
+    CURRENT            name of the live generation, replaced atomically by a rebuild
+    gen-<id>/          a Whoosh index + words.txt (the names jieba must know) + pending.txt
+    .lock              one writer at a time, across processes (flock)
+
+A rebuild writes a new generation beside the live one and switches ``CURRENT`` only when it
+is complete, so searches never see half an index; changes filed meanwhile are caught up
+before the switch. The archive stays the source of truth: nothing here is needed to rebuild.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.searching import Searcher
+
+from ..archive import Archive, Record
+from ..errors import NotFoundError, SanfangError
+from .analyzer import Vocabulary, analyzer, register, registered
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+LOCK_TIMEOUT_S = 120.0
+# Fields a filter compares exactly (ID fields): the record.json key of each.
+EXACT_FIELDS = {"kind": "文种", "community": "community", "compound": "compound", "street": "street",
+                "status": "status", "case_id": "case_id"}
+# Answer keys that hold people (convener_name, secretary_candidate, member_candidates_text …).
+_PERSON_KEY = re.compile(r"name|candidate|member|person|host|convener|contact|director|secretary|chair")
+_SHARED_KEYS = {"street_name", "street_party_org", "community_name", "community_party_org", "compound_name"}
+_PERSON = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+
+
+class IndexError_(SanfangError):
+    """The search index is missing, locked too long, or unreadable."""
+
+    exit_code = 8
+
+
+def make_schema(vocab_id: str) -> Schema:
+    ana = analyzer(vocab_id)
+    return Schema(
+        archive_no=ID(unique=True),  # 档号
+        title=TEXT(analyzer=ana, phrase=True),  # 题名
+        body=TEXT(analyzer=ana, phrase=True),  # the document's words (record.json "text")
+        ocr=TEXT(analyzer=ana, phrase=True),  # OCR text of stamped scans (scans/*.txt)
+        issuer=TEXT(analyzer=ana, phrase=False),  # 责任者
+        addressee=TEXT(analyzer=ana, phrase=False),  # 主送
+        kind=ID, community=ID, compound=ID, street=ID, status=ID, case_id=ID,
+        date=NUMERIC(int, bits=32, sortable=True, signed=False),  # 成文日期 as yyyymmdd
+        meta=STORED,  # what a hit shows, without reading the archive
+    )
+
+
+def record_names(record: Record) -> list[str]:
+    """The names a record teaches the segmenter: places, organisations and people."""
+    m = record.meta
+    names = [str(m.get(k) or "") for k in ("street", "community", "compound", "责任者", "主送")]
+    try:
+        answers = json.loads(record.file("answers.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        answers = {}
+    for key, value in answers.items() if isinstance(answers, dict) else ():
+        if key in _SHARED_KEYS or not isinstance(value, str) or not _PERSON_KEY.search(key):
+            continue
+        for line in value.splitlines():
+            first = line.split()[0] if line.split() else ""
+            if _PERSON.match(first):
+                names.append(first)
+    return [n for n in names if n]
+
+
+def ocr_text(record: Record) -> str:
+    scans = record.path / "scans"
+    if not scans.is_dir():
+        return ""
+    return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted(scans.glob("*.txt")))
+
+
+def date_number(iso: str) -> int:
+    digits = re.sub(r"\D", "", str(iso or ""))[:8]
+    return int(digits) if len(digits) == 8 else 0
+
+
+def record_document(record: Record, archive_root: Path) -> dict[str, Any]:
+    """One record as a Whoosh document (empty values left out: they are not terms)."""
+    m = record.meta
+    try:
+        rel = str(record.path.relative_to(archive_root))
+    except ValueError:
+        rel = str(record.path)
+    shown = {k: m.get(k, "") for k in ("档号", "题名", "文种", "责任者", "主送", "成文日期", "street",
+                                         "community", "compound", "status", "case_id")}
+    shown["path"] = rel
+    doc: dict[str, Any] = {
+        "archive_no": str(m["档号"]), "title": str(m.get("题名") or ""), "body": str(m.get("text") or ""),
+        "ocr": ocr_text(record), "issuer": str(m.get("责任者") or ""), "addressee": str(m.get("主送") or ""),
+        "date": date_number(m.get("成文日期", "")), "meta": shown,
+    }
+    for fname, key in EXACT_FIELDS.items():
+        doc[fname] = str(m.get(key) or "")
+    return {k: v for k, v in doc.items() if v != ""}
+
+
+class SearchIndex:
+    """The index of one workspace. Thread-safe for searching; writes are serialised by flock."""
+
+    def __init__(self, index_dir: Path, archive: Archive):
+        self.root = Path(index_dir)
+        self.archive = archive
+        self.archive_root = archive.root
+        self._state_lock = threading.RLock()
+        self._searcher: Searcher | None = None
+        self._searcher_gen: str = ""
+        self._words_read: dict[str, int] = {}
+        self.cache: dict[Any, Any] = {}  # per-searcher caches (filter doc sets, date order)
+
+    # -- generations -------------------------------------------------------------------------
+
+    def current(self) -> str | None:
+        try:
+            name = (self.root / "CURRENT").read_text().strip()
+        except FileNotFoundError:
+            return None
+        return name if name and (self.root / name).is_dir() else None
+
+    def exists(self) -> bool:
+        return self.current() is not None
+
+    def _gen_dir(self, gen: str) -> Path:
+        return self.root / gen
+
+    def vocabulary(self, gen: str) -> Vocabulary:
+        """The generation's vocabulary, loaded once per process and kept up to date with
+        words.txt (another process may have added names)."""
+        vocab = registered(gen)
+        if vocab is None:
+            vocab = Vocabulary()
+            register(gen, vocab)
+            self._words_read[gen] = 0
+        words_file = self._gen_dir(gen) / "words.txt"
+        done = self._words_read.get(gen, 0)
+        try:
+            size = words_file.stat().st_size
+        except FileNotFoundError:
+            size = 0
+        if size > done:
+            with open(words_file, "rb") as fh:
+                fh.seek(done)
+                chunk = fh.read()
+            complete = chunk[:chunk.rfind(b"\n") + 1]  # a half-written line waits for next time
+            vocab.add(complete.decode("utf-8").split())
+            self._words_read[gen] = done + len(complete)
+        return vocab
+
+    def _learn(self, gen: str, names: Iterable[str]) -> None:
+        """Add names to the vocabulary and to words.txt (caller holds the write lock)."""
+        vocab = self.vocabulary(gen)
+        new = vocab.add(names)
+        if new:
+            words_file = self._gen_dir(gen) / "words.txt"
+            with open(words_file, "a", encoding="utf-8") as fh:
+                fh.write("".join(w + "\n" for w in new))
+            self._words_read[gen] = words_file.stat().st_size
+
+    def _create_generation(self) -> str:
+        gen = f"gen-{uuid.uuid4().hex[:12]}"
+        path = self._gen_dir(gen)
+        path.mkdir(parents=True)
+        (path / "words.txt").touch()
+        (path / "version.json").write_text(json.dumps({"schema": SCHEMA_VERSION}))
+        register(gen, Vocabulary())
+        self._words_read[gen] = 0
+        windex.create_in(str(path), make_schema(gen))
+        return gen
+
+    def _switch(self, gen: str) -> None:
+        tmp = self.root / f"CURRENT.{os.getpid()}"
+        tmp.write_text(gen + "\n")
+        os.replace(tmp, self.root / "CURRENT")
+        # Old generations go: processes still reading them keep their open files (POSIX).
+        for old in self.root.glob("gen-*"):
+            if old.name != gen:
+                shutil.rmtree(old, ignore_errors=True)
+
+    @contextmanager
+    def write_lock(self, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "a") as fh:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise IndexError_("检索索引正被其他进程写入，等待超时；请稍后再试") from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def update(self, records: Iterable[Record]) -> int:
+        """Add or replace records (by 档号) in the live index, and any queued earlier."""
+        records = list(records)
+        if not self.exists():
+            # No index yet: the archive may hold records filed before search existed.
+            return self.rebuild()
+        with self.write_lock():
+            gen = self.current()
+            if gen is None:  # removed by a concurrent rebuild's switch: never, but be safe
+                raise IndexError_("检索索引不存在：请运行 `sanfang reindex`")
+            queued = _lines(self.root / "pending.txt")
+            late = [r for r in (self._load(no) for no in queued) if r is not None]
+            n = self._write(gen, records + late)
+            if queued:
+                (self.root / "pending.txt").unlink(missing_ok=True)
+        return n
+
+    def _write(self, gen: str, records: list[Record]) -> int:
+        if not records:
+            return 0
+        self._learn(gen, (n for r in records for n in record_names(r)))
+        ix = windex.open_dir(str(self._gen_dir(gen)))
+        writer = ix.writer(timeout=LOCK_TIMEOUT_S)
+        try:
+            for record in records:
+                writer.update_document(**record_document(record, self.archive_root))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return len(records)
+
+    def rebuild(self, batch_mb: int = 128) -> int:
+        """A new generation from the archive alone, switched in when complete."""
+        started = time.time()
+        self.root.mkdir(parents=True, exist_ok=True)
+        gen = self._create_generation()
+        try:
+            # Every name first (a pass over the archive), so the first record is cut with
+            # the same words as the last. The new generation is private: no lock needed yet.
+            self._learn(gen, (n for r in self.archive.records() for n in record_names(r)))
+            ix = windex.open_dir(str(self._gen_dir(gen)))
+            writer = ix.writer(limitmb=batch_mb)
+            seen: set[str] = set()
+            for record in self.archive.records():
+                writer.add_document(**record_document(record, self.archive_root))
+                seen.add(record.archive_no)
+            writer.commit(optimize=True)
+            with self.write_lock():
+                # Catch up on records filed or changed while the rebuild ran. Queued
+                # (pending) changes stay queued: replaying them later is harmless.
+                late = [r for r in self.archive.records()
+                        if r.archive_no not in seen or _changed_since(r, started)]
+                self._write(gen, late)
+                self._switch(gen)
+        except BaseException:
+            shutil.rmtree(self._gen_dir(gen), ignore_errors=True)
+            raise
+        return len(seen) + len([r for r in late if r.archive_no not in seen])
+
+    def _load(self, archive_no: str) -> Record | None:
+        try:
+            return self.archive.get(archive_no)
+        except NotFoundError:
+            return None
+
+    # -- failures: a change the index could not take is queued, never lost -------------------
+
+    def queue(self, archive_no: str) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "pending.txt", "a", encoding="utf-8") as fh:
+            fh.write(archive_no + "\n")
+
+    def pending(self) -> list[str]:
+        return _lines(self.root / "pending.txt")
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        """The long-lived searcher, refreshed when the index changed (a cheap listdir)."""
+        with self._state_lock:
+            gen = self.current()
+            if gen is None:
+                raise IndexError_("还没有检索索引：请先运行 `sanfang reindex`")
+            s = self._searcher
+            if s is not None and self._searcher_gen == gen:
+                if s.up_to_date():
+                    return s
+                fresh = s.refresh()
+            else:
+                if s is not None:
+                    s.close()
+                fresh = windex.open_dir(str(self._gen_dir(gen))).searcher()
+            self.vocabulary(gen)  # names another process added since
+            self._searcher, self._searcher_gen = fresh, gen
+            self.cache = {}
+            return fresh
+
+    def close(self) -> None:
+        with self._state_lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher, self.cache = None, {}
+
+    def doc_count(self) -> int:
+        return int(self.searcher().doc_count())
+
+    def size_bytes(self) -> int:
+        gen = self.current()
+        return sum(p.stat().st_size for p in self._gen_dir(gen).iterdir()) if gen else 0
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    except FileNotFoundError:
+        return []
+
+
+def _changed_since(record: Record, t: float) -> bool:
+    try:
+        newest = max(p.stat().st_mtime for p in [record.file("record.json"), *record.path.glob("scans/*.txt")])
+    except (OSError, ValueError):
+        return True
+    return newest >= t - 1.0

@@ -1,0 +1,231 @@
+"""Running a search: scope, filters, ranking, snippets.
+
+Speed comes from not doing what the stock setup does (see bench/README.md): the searcher and
+the per-searcher caches live as long as the index is unchanged; Whoosh's top-k collector with
+block-quality skipping is used and nothing counts every hit (we ask for limit + 1 to know if
+there are more); filters are query clauses that score nothing, so the intersection leapfrogs
+over what they exclude; snippets are cut only for the hits shown, from the archive's own text.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as wq
+
+from ..errors import SanfangError
+from .index import SearchIndex
+from .query import LOOSE, RELAXED, STRICT, Context, build, date_bounds, highlight_terms, parse, resolve_name
+from .snippets import make_snippet
+
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose records a caller may see: everything, one 街道 (sub-district), or one 社区."""
+
+    level: str = "all"  # all | street | community
+    name: str = ""
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls()
+
+    @classmethod
+    def street(cls, name: str) -> Scope:
+        return cls("street", name)
+
+    @classmethod
+    def community(cls, name: str) -> Scope:
+        return cls("community", name)
+
+    def __post_init__(self) -> None:
+        if self.level not in ("all", "street", "community"):
+            raise SanfangError(f"检索范围“{self.level}”无效，只能是：all、street、community")
+        if self.level != "all" and not self.name:
+            raise SanfangError("检索范围须写明街道或社区名称")
+
+    def allows(self, meta: dict[str, Any]) -> bool:
+        return self.level == "all" or str(meta.get(self.level, "")) == self.name
+
+    def clause(self) -> wq.Query | None:
+        return None if self.level == "all" else wq.Term(self.level, self.name, boost=0.0)
+
+
+@dataclass
+class Filters:
+    community: str | None = None
+    compound: str | None = None
+    street: str | None = None
+    kind: str | None = None  # 文种
+    status: str | None = None
+    case_id: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+
+@dataclass
+class Hit:
+    archive_no: str
+    title: str
+    kind: str
+    date: str
+    issuer: str
+    addressee: str
+    street: str
+    community: str
+    compound: str
+    status: str
+    case_id: str
+    score: float
+    snippet: str  # matches marked 【…】
+    parts: list[tuple[str, bool]]  # the snippet as (text, is_match) pieces, for styled output
+    path: str
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["parts"] = [list(p) for p in self.parts]
+        return out
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    more: bool  # there are hits beyond the limit
+    stage: str  # strict / relaxed / loose / list (no query: newest first)
+    notes: list[str] = field(default_factory=list)
+    elapsed_ms: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "stage": self.stage, "more": self.more, "notes": self.notes,
+                "elapsed_ms": round(self.elapsed_ms, 1), "hits": [h.as_dict() for h in self.hits]}
+
+
+def search(index: SearchIndex, text: str = "", filters: Filters | None = None,
+           scope: Scope | None = None, limit: int = 10, snippets: bool = True) -> SearchResult:
+    started = time.perf_counter()
+    filters = filters or Filters()
+    scope = scope or Scope.everything()
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    searcher = index.searcher()
+    ctx = Context(searcher, index.vocabulary(index.current() or ""), index.cache)
+    parsed = parse(text, searcher.schema)
+    restrict = _restrictions(filters, scope, parsed.date_range, ctx)
+    if restrict is None:  # a filter names nothing that exists
+        return SearchResult(text, [], False, STRICT, ctx.notes, _ms(started))
+
+    final: wq.Query | None = None
+    stage = "list"
+    docnums: list[tuple[int, float]] = []
+    for stage in (STRICT, RELAXED, LOOSE):
+        q = build(parsed, ctx, stage)
+        if q is None:
+            stage = "list"
+            docnums = [(d, 0.0) for d in _newest(ctx, restrict, limit + 1)]
+            break
+        final = wq.And([q, *restrict]).normalize() if restrict else q
+        results = searcher.search(final, limit=limit + 1)
+        docnums = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
+        if docnums:
+            break
+
+    terms = highlight_terms(final)
+    hits = []
+    for docnum, score in docnums[:limit]:
+        meta = searcher.stored_fields(docnum)["meta"]
+        if not scope.allows(meta):
+            continue  # cannot happen (the scope is a query clause); a second lock on the door
+        hits.append(_hit(index.archive_root, meta, score, terms if snippets else None))
+    return SearchResult(text, hits, len(docnums) > limit, stage, ctx.notes, _ms(started))
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _restrictions(filters: Filters, scope: Scope, query_dates: tuple[int, int] | None,
+                  ctx: Context) -> list[wq.Query] | None:
+    """Filters as clauses that add no score (boost 0). None: a filter matches nothing."""
+    out: list[wq.Query] = []
+    clause = scope.clause()
+    if clause is not None:
+        out.append(clause)
+    for fieldname in ("community", "compound", "street"):
+        value = getattr(filters, fieldname)
+        if value:
+            names = resolve_name(fieldname, value.strip(), ctx)
+            if not names:
+                return None
+            out.append(wq.Or([wq.Term(fieldname, n, boost=0.0) for n in names]))
+    for fieldname in ("kind", "status", "case_id"):
+        value = getattr(filters, fieldname)
+        if value:
+            out.append(wq.Term(fieldname, value.strip(), boost=0.0))
+    for bounds in (date_bounds(filters.date_from, filters.date_to), query_dates):
+        if bounds:
+            out.append(wq.NumericRange("date", bounds[0], bounds[1], boost=0.0))
+    return out
+
+
+def _newest(ctx: Context, restrict: list[wq.Query], n: int) -> list[int]:
+    """No query words: the newest records passing the filters, from cached doc sets."""
+    order = ctx.cache.get("newest")
+    if order is None:
+        reader = ctx.searcher.reader()
+        live = list(reader.all_doc_ids())
+        if reader.has_column("date"):
+            dates = reader.column_reader("date")
+            live.sort(key=lambda d: dates[d], reverse=True)
+        order = ctx.cache["newest"] = live
+    sets = sorted((_docset(ctx, q) for q in restrict), key=len)
+    out = []
+    for d in order:
+        if all(d in s for s in sets):
+            out.append(d)
+            if len(out) >= n:
+                break
+    return out
+
+
+def _docset(ctx: Context, q: wq.Query) -> frozenset[int]:
+    key = ("docs", repr(q))
+    found = ctx.cache.get(key)
+    if found is None:
+        found = ctx.cache[key] = frozenset(ctx.searcher.docs_for_query(q))
+    return found
+
+
+def _hit(archive_root: Path, meta: dict[str, Any], score: float, terms: list[str] | None) -> Hit:
+    path = archive_root / meta.get("path", "")
+    snippet, parts = "", []
+    if terms is not None:
+        snippet, parts = make_snippet(_record_text(path, meta), terms)
+    return Hit(
+        archive_no=meta.get("档号", ""), title=meta.get("题名", ""), kind=meta.get("文种", ""),
+        date=meta.get("成文日期", ""), issuer=meta.get("责任者", ""), addressee=meta.get("主送", ""),
+        street=meta.get("street", ""), community=meta.get("community", ""),
+        compound=meta.get("compound", ""), status=meta.get("status", ""), case_id=meta.get("case_id", ""),
+        score=round(score, 4), snippet=snippet, parts=parts, path=str(path),
+    )
+
+
+def _record_text(path: Path, meta: dict[str, Any]) -> str:
+    """The words to cut a snippet from, read from the archive (the index stores no text)."""
+    try:
+        text = json.loads((path / "record.json").read_text(encoding="utf-8")).get("text", "")
+    except (OSError, ValueError):
+        return ""
+    title = meta.get("题名", "")
+    if title and text.startswith(title):
+        text = text[len(title):].lstrip("\n")  # the title is shown above the snippet
+    scans = path / "scans"
+    if scans.is_dir():
+        for p in sorted(scans.glob("*.txt")):
+            text += "\n" + p.read_text(encoding="utf-8", errors="replace")
+    return text
