@@ -8,12 +8,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -24,6 +26,11 @@ from .docmodel import Document
 from .errors import NotFoundError, SanfangError
 from .interview.drive import AskScreen, Outcome, run
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .search import Scope, SearchIndex, SearchResult
+    from .sign import Signer
+    from .verify import Report as VerifyReport
 
 PDF, DOCX = "document.pdf", "document.docx"
 
@@ -77,6 +84,8 @@ class Sanfang:
     def __init__(self, home: str | os.PathLike[str] | None = None):
         self.workspace = Workspace.open(home)
         self.archive = Archive(self.workspace)
+        # Every archive change reaches the search index (search/: Whoosh, loaded on first use).
+        self.archive.listeners.append(self._index_change)
 
     # -- catalogue ---------------------------------------------------------------------------
 
@@ -148,12 +157,21 @@ class Sanfang:
         doc = outcome.documents[0]
         answers = outcome.session.answers_json()
 
+        context = self._context(outcome, doc, answers) if archive else {}
+
         def render(d: Document) -> dict[str, bytes]:
-            return {PDF: render_pdf(d), DOCX: render_docx(d)}
+            pdf = render_pdf(d)
+            if archive:
+                # Every filed PDF is signed by its issuing organisation (sign.py), after the 档号
+                # is known (it is in the QR code and the XMP); record.json keeps who signed.
+                signed = self._signer().sign_document(pdf, d, answers)
+                context["signed"], context["signature"] = True, signed.info
+                pdf = signed.pdf
+            return {PDF: pdf, DOCX: render_docx(d)}
 
         record = None
         if archive:
-            record = self.archive.file(doc, render, answers, self._context(outcome, doc, answers))
+            record = self.archive.file(doc, render, answers, context)
             files = {PDF: record.file(PDF).read_bytes(), DOCX: record.file(DOCX).read_bytes()}
         else:
             files = render(doc)
@@ -163,6 +181,60 @@ class Sanfang:
         if out_dir is not None:
             paths = _write_out(Path(out_dir), doc, files)
         return Made(doc, record, paths, answers)
+
+    def _signer(self) -> Signer:
+        if not hasattr(self, "_signing"):
+            from .sign import Signer  # pyHanko loads lazily: catalog stays fast
+
+            self._signing = Signer(self.workspace)
+        return self._signing
+
+    # -- search (search/) ---------------------------------------------------------------------
+
+    @property
+    def index(self) -> SearchIndex:
+        if not hasattr(self, "_index"):
+            from .search import SearchIndex  # Whoosh and jieba load lazily: catalog stays fast
+
+            self._index = SearchIndex(self.workspace.index_dir, self.archive)
+        return self._index
+
+    def _index_change(self, event: str, record: Record) -> None:
+        """Archive listener. Filing must not fail because indexing did: a change the index
+        cannot take now is queued and applied by the next index write or `sanfang reindex`."""
+        try:
+            self.index.update([record])
+        except Exception as exc:  # noqa: BLE001 - any failure, the record is filed already
+            logging.getLogger(__name__).warning("检索索引未能更新（%s），已排队：%s", exc, record.archive_no)
+            self.index.queue(record.archive_no)
+
+    def search(self, query: str = "", *, scope: Scope | None = None, community: str | None = None,
+               compound: str | None = None, street: str | None = None, kind: str | None = None,
+               status: str | None = None, case_id: str | None = None, date_from: str | None = None,
+               date_to: str | None = None, limit: int = 10) -> SearchResult:
+        """Ranked records with snippets, never outside ``scope`` (default: the whole archive)."""
+        from .search import Filters, search
+
+        if not self.index.exists():
+            self.reindex()
+        elif self.index.pending():
+            with contextlib.suppress(SanfangError):  # queued changes first, unless someone writes
+                self.index.update([], timeout=0.5)
+        filters = Filters(community, compound, street, kind, status, case_id, date_from, date_to)
+        return search(self.index, query, filters, scope, limit)
+
+    def reindex(self) -> int:
+        """Rebuild the search index from the archive alone; returns the number of records."""
+        return self.index.rebuild()
+
+    # -- verification ------------------------------------------------------------------------
+
+    def verify(self, target: str | None = None) -> VerifyReport:
+        """The four DA/T 70 checks over the whole archive (``target`` None), one record (a
+        档号, or any file inside its folder), or a PDF from outside the archive."""
+        from .verify import Verifier
+
+        return Verifier(self.workspace, self.archive).run(target)
 
     def _context(self, outcome: Outcome, doc: Document, answers: dict[str, Any]) -> dict[str, Any]:
         iv = outcome.session.interview

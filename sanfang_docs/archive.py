@@ -266,11 +266,11 @@ class Archive:
 
     def log_export(self, archive_nos: list[str], target: str, **fields: Any) -> None:
         """Record that these records left the archive in a bundle (the bundle names its manifest)."""
+        events = [new_event("exported", "", records=sorted(archive_nos), target=target, **fields)]
         with self._locked():
             self._recover()
-            self._begin("log", None, None, [new_event("exported", "", records=sorted(archive_nos),
-                                                      target=target, **fields)])
-            self._commit(json.loads(self.journal.read_text(encoding="utf-8"))["events"])
+            self._begin("log", None, None, events)
+            self._commit(events)
 
     def _status_events(self, meta: dict[str, Any], status: str | None, reason: str) -> list[dict[str, Any]]:
         if not status or meta.get("status") == status:
@@ -332,7 +332,7 @@ class Archive:
                 if missing:
                     self.audit.append(missing)
                 done.append(Record(path, json.loads(meta_file.read_text(encoding="utf-8"))))  # type: ignore[arg-type]
-            elif entry["op"] == "update" and path is not None and meta_file is not None:
+            elif entry["op"] == "update" and path is not None and meta_file is not None and path.is_dir():
                 scan = entry.get("scan")
                 if scan and _digest(path / scan["file"]) != scan["sha256"]:
                     missing = []  # the scan never landed: the change did not happen

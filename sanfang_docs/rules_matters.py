@@ -286,7 +286,8 @@ def notice_cells(row: dict[str, Any], start: date) -> dict[str, str]:
     status = row["status"]
     if status == "已解决":
         done = date.fromisoformat(row["resolved"])
-        progress = f"已解决（{done.month}月{done.day}日），责任人{row['handler']}：{row['outcome']}"
+        outcome = row["outcome"].rstrip("。；;，, ")
+        progress = f"已解决（{done.month}月{done.day}日），责任人{row['handler']}：{outcome}"
         progress += f"；业主回访：{row['satisfaction']}" if row["satisfaction"] else "；待回访"
     elif status == "处理中":
         progress = f"处理中，责任人{row['handler']}"

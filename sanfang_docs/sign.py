@@ -16,6 +16,9 @@ import functools
 import hashlib
 import io
 import json
+import logging
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -102,7 +105,6 @@ class Signer:
     def __init__(self, workspace: Workspace, keys: KeyStore | None = None):
         self.ws = workspace
         self.keys = keys or KeyStore(workspace)
-        self._fonts: dict[str, str] = {}
         self._signers: dict[str, _LoadedKeySigner] = {}
 
     @property
@@ -168,15 +170,32 @@ class Signer:
         """
         chars = "".join(sorted(set(STAMP_TEXT.replace("%(signer)s", "").replace("%(ts)s", "")
                                    + signer + "0123456789-: ")))
-        if chars in self._fonts:
-            return self._fonts[chars]
+        if chars in _FONTS:
+            return _FONTS[chars]
         face = _stamp_face()
         tag = hashlib.sha256(f"{face.path}|{face.index}|{chars}".encode()).hexdigest()[:24]
-        path = self.keys.dir / "stamp-fonts" / f"{tag}.otf"
+        path = _font_cache() / f"{tag}.otf"
         if not path.exists():
             _subset_font(face.path, face.index, chars, path)
-        self._fonts[chars] = str(path)
+        _FONTS[chars] = str(path)
         return str(path)
+
+
+_FONTS: dict[str, str] = {}  # stamp characters → subset font file, for the process
+
+
+def _font_cache() -> Path:
+    """Subsets depend only on the installed face, not on the workspace: one cache per user."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sanfang-docs" / "stamp-fonts"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        if os.access(base, os.W_OK):
+            return base
+    except OSError:
+        pass
+    fallback = Path(tempfile.gettempdir()) / f"sanfang-docs-{os.getuid()}" / "stamp-fonts"
+    fallback.mkdir(parents=True, exist_ok=True)
+    return fallback
 
 
 @functools.cache
@@ -205,11 +224,17 @@ def _subset_font(source: str, index: int, chars: str, target: Path) -> None:
     font = ttLib.TTFont(source, fontNumber=index, lazy=True)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=chars)
-    subsetter.subset(font)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{id(font)}.tmp")
+    # fontTools warns about tables it drops (FFTM …) through logging, which would print.
+    quiet = logging.getLogger("fontTools")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        subsetter.subset(font)
+    finally:
+        quiet.setLevel(level)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     font.save(str(tmp))
-    tmp.replace(target)
+    os.replace(tmp, target)
 
 
 def _stamp_box(pdf: bytes) -> tuple[int, int, int, int]:

@@ -27,14 +27,31 @@ DEFAULT_SETTINGS: dict[str, Any] = {
         "residents": "JWH",  # 居委会
         "default": "BGS",
     },
-    # 保管期限 by 文种 (永久 / 定期30年 / 定期10年).
+    # 保管期限 by 文种 (永久 / 定期30年 / 定期10年), after the 文书档案 retention rules: what
+    # founds or empowers a body and the rules it lives by are kept for good; routine notices
+    # and one-off forms for 10 years.
     "retention": {
         "请示": "永久",
         "批复": "永久",
         "报告": "永久",
+        "制度": "永久",
         "公示": "定期30年",
         "议程": "定期30年",
+        "通知": "定期30年",
+        "证明": "定期30年",
+        "聘书": "定期30年",
+        "承诺": "定期30年",
+        "评分表": "定期30年",
+        "登记表": "定期10年",
         "default": "定期30年",
+    },
+    # Signing (sign.py, keys.py). The key passphrase: $SANFANG_KEY_PASSPHRASE, else
+    # "passphrase" here, else a random one kept in keys/passphrase (owner-only).
+    "signing": {
+        "passphrase": None,
+        "timestamp_url": None,  # an RFC 3161 server: signatures become PAdES B-T
+        "timezone": "Asia/Shanghai",  # the time printed in the signature's appearance
+        "key_bits": 3072,  # RSA size of generated keys
     },
 }
 
@@ -70,7 +87,15 @@ class Workspace:
         ws = cls(home=root)
         if ws.settings_file.exists():
             loaded = yaml.safe_load(ws.settings_file.read_text(encoding="utf-8")) or {}
-            ws.settings = {**DEFAULT_SETTINGS, **loaded}
+            # One level deep: a settings file that names one 文种 or one signing option keeps
+            # the defaults for the rest.
+            ws.settings = {
+                key: {**default, **(loaded.get(key) or {})}
+                if isinstance(default, dict) and isinstance(loaded.get(key, {}), dict)
+                else loaded.get(key, default)
+                for key, default in DEFAULT_SETTINGS.items()
+            }
+            ws.settings.update({k: v for k, v in loaded.items() if k not in DEFAULT_SETTINGS})
         else:
             ws.settings = dict(DEFAULT_SETTINGS)
         return ws

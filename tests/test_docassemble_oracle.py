@@ -30,6 +30,9 @@ import yaml
 from sanfang_docs.interview.drive import run as drive_run
 from sanfang_docs.interview.loader import available, load
 
+# All of this module on one xdist worker (with `--dist loadgroup`), so docassemble runs once.
+pytestmark = pytest.mark.xdist_group("docassemble-oracle")
+
 REPO = Path(__file__).resolve().parent.parent
 INTERVIEWS = REPO / "interviews"
 TEMPLATES = REPO / "templates"
@@ -39,11 +42,12 @@ DRIVER_TIMEOUT = 900  # seconds, for the whole batch (parsing is ~30 ms, a scree
 
 # Negative controls, sent in the same batch: an interview with two outline lines swapped
 # (docassemble must then ask in another order), one with a Python syntax error (docassemble
-# must refuse to parse it) and one with a misspelt block key (docassemble ignores the key but
-# says so; we fail on that).
+# must refuse to parse it), one with a misspelt block key (docassemble ignores the key but
+# says so; we fail on that), and an answer that the validation code must reject.
 SWAPPED = "zz-oracle-swapped"
 BROKEN = "zz-oracle-broken"
 MISSPELT = "zz-oracle-misspelt"
+REJECTED = "zz-oracle-rejected"
 UNKNOWN_KEY = "Ignoring unknown dictionary key"
 
 
@@ -149,6 +153,13 @@ def oracle(tmp_path_factory) -> dict[str, Any]:
     (interviews_dir / f"{MISSPELT}.yml").write_text(
         "include:\n  - common.yml\n---\nmandatory: True\nquestion: 完\nsubqestion: 拼错的键\n", encoding="utf-8")
 
+    # Negative control 4: docassemble's own validation_error must reject n = 1.
+    (interviews_dir / f"{REJECTED}.yml").write_text(
+        "include:\n  - common.yml\n---\nmandatory: True\ncode: |\n  n\n---\nquestion: N\nfields:\n"
+        "  - N: n\n    datatype: integer\nvalidation code: |\n  if n < 3:\n"
+        "    validation_error(\"太少\", field=\"n\")\n---\nmandatory: True\nquestion: 完\n", encoding="utf-8")
+    cases.append({"id": REJECTED, "interview": REJECTED, "answers": {"n": 1}, "preset": {}})
+
     request = {"interviews_dir": str(interviews_dir), "templates_dir": str(TEMPLATES), "repo": str(REPO),
                "parse": [*_interviews(), BROKEN, MISSPELT], "cases": cases}
     proc = subprocess.run([str(python), str(ORACLE / "da_driver.py")], input=json.dumps(request, ensure_ascii=False),
@@ -235,3 +246,9 @@ def test_negative_control_misspelt_key(oracle):
     parsed = oracle["parse"][MISSPELT]
     assert parsed["error"] is None
     assert any(UNKNOWN_KEY in w and "subqestion" in w for w in parsed["warnings"]), parsed["warnings"]
+
+
+def test_negative_control_validation_rejects(oracle):
+    da = oracle["cases"][REJECTED]
+    assert da["screens"] == [["n"]], da
+    assert da["error"] and "DAValidationError: 太少" in da["error"], da["error"]

@@ -138,9 +138,33 @@ def load(name: str, directory: Path = INTERVIEWS_DIR) -> Interview:
     definers: dict[str, list[Block]] = {}
     for b in blocks:
         if b.is_code or b.is_question:
+            _check(b)
             for var in b.defines():
                 definers.setdefault(var, []).append(b)
     return Interview(name, path, blocks, metadata, modules, definers)
+
+
+# docassemble treats these names specially: a block that defines them is never found.
+RESERVED_NAMES = {"x", "i", "j", "k", "l", "m", "n", "user_dict", "url_args"}
+
+
+def _check(block: Block) -> None:
+    """Refuse what docassemble cannot run, so an interview that works here works there too."""
+    if not block.is_question:
+        return  # a code block may use i, n … as loop variables
+    reserved = block.defines() & RESERVED_NAMES
+    if reserved:
+        raise InterviewError(f"问题 {block.id} 定义了 docassemble 保留的变量名 {'、'.join(sorted(reserved))}")
+    on_screen = {f.name for f in block.fields}
+    for spec in block.fields:
+        for cond in (spec.show_if, spec.hide_if):
+            if isinstance(cond, dict) and "code" in cond:
+                used = {n.id for n in ast.walk(ast.parse(str(cond["code"]), mode="eval"))
+                        if isinstance(n, ast.Name)}
+                if used & on_screen:
+                    raise InterviewError(
+                        f"问题 {block.id} 的字段“{spec.label}”用 show if: code 引用了同一页面的字段 "
+                        f"{'、'.join(sorted(used & on_screen))}；同页条件请写成 show if: {{variable: …, is: …}}")
 
 
 def _read(path: Path, directory: Path, blocks: list[Block], metadata: dict[str, Any],

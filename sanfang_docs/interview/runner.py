@@ -132,9 +132,8 @@ class Session:
                     self.run_code(block)
                     self.done.add(block.index)
                 elif block.is_question:
-                    if block.defines() and all(v in self.ns for v in block.defines()):
-                        self.done.add(block.index)
-                        continue
+                    # Like docassemble: a mandatory question is asked once, even if its
+                    # variables were set beforehand (it is tracked by block, not by variable).
                     return self._screen(block)
         except _Ask as ask:
             return self._screen(ask.block)
@@ -176,6 +175,8 @@ class Session:
             self.set(k, v)
         if screen.continue_var:
             self.set(screen.continue_var, True)
+        if screen.block.mandatory:
+            self.done.add(screen.block.index)
         return problems
 
     def _validate(self, screen: Screen) -> list[Problem]:

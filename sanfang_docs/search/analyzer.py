@@ -141,18 +141,24 @@ class Vocabulary:
                 for i in range(len(w) - 1):
                     index.setdefault(w[i:i + 2], set()).add(w)
             self._bigrams, self._bigrams_for = index, len(self.words)
-        candidates: set[str] = set()
-        for i in range(len(text) - 1):
-            candidates |= self._bigrams.get(text[i:i + 2], set())
+        grams = {text[i:i + 2] for i in range(len(text) - 1)}
+        shared: dict[str, int] = {}
+        for g in grams:
+            for name in self._bigrams.get(g, ()):
+                shared[name] = shared.get(name, 0) + 1
+        max_dist = max(1, len(text) // 3)
+        # q-gram bound: each edit spoils at most two bigrams, so a name within max_dist
+        # shares at least this many (a name containing the text shares them all).
+        need = max(1, len(grams) - 2 * max_dist)
         ranked = []
-        for name in candidates:
-            if name == text:
+        for name, count in shared.items():
+            if count < need or name == text:
                 continue
             if text in name:
                 ranked.append((0, len(name) - len(text), name))
                 continue
             dist = edit_distance(text, name)
-            if dist <= max(1, len(text) // 3):
+            if dist <= max_dist:
                 ranked.append((dist, abs(len(name) - len(text)), name))
         return [name for *_, name in sorted(ranked)[:limit]]
 

@@ -48,7 +48,7 @@ _SHARED_KEYS = {"street_name", "street_party_org", "community_name", "community_
 _PERSON = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
 
-class IndexError_(SanfangError):
+class SearchIndexError(SanfangError):
     """The search index is missing, locked too long, or unreadable."""
 
     exit_code = 8
@@ -211,7 +211,7 @@ class SearchIndex:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise IndexError_("检索索引正被其他进程写入，等待超时；请稍后再试") from None
+                        raise SearchIndexError("检索索引正被其他进程写入，等待超时；请稍后再试") from None
                     time.sleep(0.05)
             try:
                 yield
@@ -220,16 +220,16 @@ class SearchIndex:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def update(self, records: Iterable[Record]) -> int:
+    def update(self, records: Iterable[Record], timeout: float = LOCK_TIMEOUT_S) -> int:
         """Add or replace records (by 档号) in the live index, and any queued earlier."""
         records = list(records)
         if not self.exists():
             # No index yet: the archive may hold records filed before search existed.
             return self.rebuild()
-        with self.write_lock():
+        with self.write_lock(timeout):
             gen = self.current()
             if gen is None:  # removed by a concurrent rebuild's switch: never, but be safe
-                raise IndexError_("检索索引不存在：请运行 `sanfang reindex`")
+                raise SearchIndexError("检索索引不存在：请运行 `sanfang reindex`")
             queued = _lines(self.root / "pending.txt")
             late = [r for r in (self._load(no) for no in queued) if r is not None]
             n = self._write(gen, records + late)
@@ -303,7 +303,7 @@ class SearchIndex:
         with self._state_lock:
             gen = self.current()
             if gen is None:
-                raise IndexError_("还没有检索索引：请先运行 `sanfang reindex`")
+                raise SearchIndexError("还没有检索索引：请先运行 `sanfang reindex`")
             s = self._searcher
             if s is not None and self._searcher_gen == gen:
                 if s.up_to_date():

@@ -154,14 +154,17 @@ def _expand(q: wq.Query, ctx: Context, stage: str) -> wq.Query:
         return q
     if isinstance(q, wq.Phrase) and q.fieldname == "body":
         return wq.Or([wq.Phrase(f, q.words, slop=q.slop, boost=b * q.boost) for f, b in TEXT_FIELDS.items()])
-    if stage != STRICT and isinstance(q, wq.And) and q.subqueries and all(
+    if isinstance(q, wq.And) and q.subqueries and all(
             isinstance(c, wq.Term) and c.fieldname == "body" for c in q.subqueries):
-        # One word the analyzer split (江南花山群 → 江南 / 花山 / 群): any part may match, and
-        # known names it resembles count most.
+        # One word the analyzer split (江南花山群 → 江南 / 花山 / 群): a known name it
+        # resembles is what the clerk meant; relaxed, any of its parts may match too.
         whole = "".join(str(c.text) for c in q.subqueries)
+        names = [word_query(n, ctx, relaxed=False, boost=3.0) for n in similar_names(whole, ctx)]
+        if stage == STRICT:
+            strict = q.apply(lambda c: _expand(c, ctx, stage))
+            return wq.Or([strict, *names], boost=q.boost) if names else strict
         alts = [word_query(str(c.text), ctx, relaxed=True) for c in q.subqueries]
-        alts += [word_query(n, ctx, relaxed=False, boost=3.0) for n in similar_names(whole, ctx)]
-        return wq.Or(alts, boost=q.boost)
+        return wq.Or(alts + names, boost=q.boost)
     if isinstance(q, wq.Not):
         return wq.Not(_expand(q.query, ctx, STRICT))
     if q.is_leaf():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,8 +130,14 @@ def search(index: SearchIndex, text: str = "", filters: Filters | None = None,
             stage = "list"
             docnums = [(d, 0.0) for d in _newest(ctx, restrict, limit + 1)]
             break
-        final = wq.And([q, *restrict]).normalize() if restrict else q
-        results = searcher.search(final, limit=limit + 1)
+        clauses = [r for r in restrict if not isinstance(r, wq.NumericRange)]
+        ranges = [_docset(ctx, r) for r in restrict if isinstance(r, wq.NumericRange)]
+        allow = ranges[0] if len(ranges) == 1 else set.intersection(*ranges) if ranges else None
+        final = wq.And([q, *clauses]).normalize() if clauses else q
+        if allow is not None and not allow:
+            docnums = []  # (Whoosh reads an empty filter as no filter)
+            continue
+        results = searcher.search(final, limit=limit + 1, filter=allow)
         docnums = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
         if docnums:
             break
@@ -142,7 +149,11 @@ def search(index: SearchIndex, text: str = "", filters: Filters | None = None,
         if not scope.allows(meta):
             continue  # cannot happen (the scope is a query clause); a second lock on the door
         hits.append(_hit(index.archive_root, meta, score, terms if snippets else None))
-    return SearchResult(text, hits, len(docnums) > limit, stage, ctx.notes, _ms(started))
+    queued = index.pending()
+    if queued:
+        ctx.notes.append(f"有 {len(queued)} 条记录的变更尚未进入检索索引，请运行 `sanfang reindex`")
+    notes = list(dict.fromkeys(ctx.notes))
+    return SearchResult(text, hits, len(docnums) > limit, stage, notes, _ms(started))
 
 
 def _ms(started: float) -> float:
@@ -169,7 +180,8 @@ def _restrictions(filters: Filters, scope: Scope, query_dates: tuple[int, int] |
             out.append(wq.Term(fieldname, value.strip(), boost=0.0))
     for bounds in (date_bounds(filters.date_from, filters.date_to), query_dates):
         if bounds:
-            out.append(wq.NumericRange("date", bounds[0], bounds[1], boost=0.0))
+            # Not a clause: Whoosh drops a zero-boost range from an AND. A cached doc set.
+            out.append(wq.NumericRange("date", bounds[0], bounds[1]))
     return out
 
 
@@ -193,11 +205,15 @@ def _newest(ctx: Context, restrict: list[wq.Query], n: int) -> list[int]:
     return out
 
 
-def _docset(ctx: Context, q: wq.Query) -> frozenset[int]:
+def _docset(ctx: Context, q: wq.Query) -> set[int]:
+    """The documents of a filter, computed once per searcher (never mutated by callers)."""
     key = ("docs", repr(q))
     found = ctx.cache.get(key)
     if found is None:
-        found = ctx.cache[key] = frozenset(ctx.searcher.docs_for_query(q))
+        if len(ctx.cache) > 2000:  # date ranges vary per request: bound the memory
+            for k in [k for k in ctx.cache if k[0] == "docs"]:
+                del ctx.cache[k]
+        found = ctx.cache[key] = set(ctx.searcher.docs_for_query(q))
     return found
 
 
@@ -229,3 +245,15 @@ def _record_text(path: Path, meta: dict[str, Any]) -> str:
         for p in sorted(scans.glob("*.txt")):
             text += "\n" + p.read_text(encoding="utf-8", errors="replace")
     return text
+
+
+def format_hit(n: int, hit: Hit, mark: Callable[[str], str]) -> str:
+    """Three lines for a terminal: title, where it is filed, and the snippet (``mark`` styles
+    the matched words)."""
+    where = " ".join(x for x in (hit.street, hit.community, hit.compound) if x)
+    snippet = "".join(mark(text) if is_match else text for text, is_match in hit.parts)
+    lines = [f"{n:>2}. {hit.title}",
+             f"    {hit.archive_no} · {hit.kind} · {hit.date} · {where} · {hit.status}"]
+    if snippet:
+        lines.append(f"    {snippet}")
+    return "\n".join(lines)

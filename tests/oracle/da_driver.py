@@ -26,13 +26,16 @@ whose datatype is date). Result (stdout, JSON)::
 Each screen is the list of variables its fields set, in field order, as our runner's
 ``drive.trace`` lists them; the final screen (a question without fields, the attachment) is
 not in ``screens`` but in ``final``. Answering a screen does what the web app does once the
-input is posted and valid: each field's variable is assigned (a field hidden by its ``show
-if`` is left alone; a continue button is True), then the question is marked as answered.
-Typing and ``validation code`` are not run: the fixture answers are valid. Attachments are
-assembled (their Mako is rendered, so variables used only by a template are asked for, as on a
-server), but the conversion to PDF/RTF/DOCX files is stubbed: the output format does not change
-which questions are asked, and PDF would need LaTeX. The HTML preview of an attachment runs the
-real ``pandoc`` binary (Debian package ``pandoc``), as docassemble does.
+input is posted: each field's variable is assigned (a field hidden by its ``show if`` is left
+alone; a continue button is True; typing is not redone, the fixture values are typed), the
+question's ``validation code`` runs with docassemble's own ``validation_error`` and must accept
+them, then the question is marked as answered.
+
+Attachments are assembled (their Mako is rendered, so variables used only by a template are
+asked for, as on a server), but the conversion to PDF/RTF/DOCX files is stubbed: the output
+format does not change which questions are asked, and PDF would need LaTeX. The HTML preview
+of an attachment runs the real ``pandoc`` binary (Debian package ``pandoc``), as docassemble
+does.
 """
 
 import argparse
@@ -268,6 +271,13 @@ def run_case(eng, case):
                     pending = answer_screen(q, status, user_dict, answers, names, cont)
                     for var, value in pending.items():
                         user_dict[var] = value
+                    if q.validation_code is not None:
+                        # As the web app does after a post: the fixture answers must pass.
+                        try:
+                            exec(q.validation_code, user_dict)  # noqa: S102
+                        except Exception as exc:  # noqa: BLE001
+                            raise RuntimeError(f"validation code of {q.name!r} rejected the answers "
+                                               f"{pending!r}: {type(exc).__name__}: {exc}") from exc
                     q.mark_as_answered(user_dict)
             raise RuntimeError(f"more than {MAX_STEPS} screens")
     except Exception as exc:  # noqa: BLE001 - reported to the test

@@ -1,0 +1,162 @@
+"""示范文本13 (demo-site-assessment): 18 indicators met / not met with notes and 档号 evidence,
+业主委员会 vs 物业管理委员会, 社区自评 vs 街道评估, the rules and their messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sanfang_docs import rules_scoring
+from sanfang_docs.docmodel import Document
+from sanfang_docs.errors import ValidationError
+from sanfang_docs.interview import load
+from sanfang_docs.interview.drive import run
+from sanfang_docs.render import render_docx, render_pdf
+from tests.conftest import example
+from tests.test_rules_documents import all_files, assert_prints, write_answers
+
+INTERVIEW = KEY = "demo-site-assessment"
+OWNERS, PMC = "owners-committee-all-met", "property-management-committee-unmet"
+BRANCHES = [OWNERS, PMC]
+
+
+def build(answers: dict[str, Any]) -> Document:
+    return run(load(INTERVIEW), answers, preset={"doc_key": KEY}).documents[0]
+
+
+def problems_of(answers: dict[str, Any]) -> list[str]:
+    with pytest.raises(ValidationError) as info:
+        build(answers)
+    return [p.as_text() for p in info.value.problems]
+
+
+def changed(branch: str, **changes: Any) -> dict[str, Any]:
+    return {**example(INTERVIEW, branch), **changes}
+
+
+def indicator_table(doc: Document) -> list[list[str]]:
+    return next(b.rows for b in doc.blocks if b.kind == "table")
+
+
+def test_eighteen_indicators_in_six_types() -> None:
+    inds = rules_scoring.demo_site_indicators()
+    assert [int(i["number"]) for i in inds] == list(range(1, 19))
+    types = list(dict.fromkeys(i["type"] for i in inds))
+    assert types == ["组织体系", "联动机制", "工作制度", "解决问题", "议事平台", "工作成效"]
+    assert inds[17]["text"] == "市级以上主流媒体对小区治理工作进行正面宣传，无负面新闻报道。"
+
+
+def test_one_screen_per_indicator_type() -> None:
+    outcome = run(load(INTERVIEW), example(INTERVIEW, OWNERS), preset={"doc_key": KEY})
+    indicator_screens = [s for s in outcome.screens if s[0].startswith("indicator_")]
+    assert [len(s) for s in indicator_screens] == [12, 9, 9, 9, 9, 6]  # 3 answers per indicator
+    assert sorted(v for s in indicator_screens for v in s if v.startswith("indicator_") and v[10:].isdigit()) \
+        == sorted(f"indicator_{n}" for n in range(1, 19))
+
+
+def test_all_met_community_self_assessment() -> None:
+    doc = build(example(INTERVIEW, OWNERS))
+    text = doc.plain_text()
+    assert doc.title == "江南花山郡小区“三方联动”示范点创建评估表"
+    assert (doc.kind, doc.style, doc.issuer, doc.issuer_role) == ("评估表", "scoresheet", "中共文化路社区委员会", "community")
+    assert "小区业主组织：江南花山郡小区业主委员会" in text
+    assert "评估结论：18项指标全部达标，江南花山郡小区达到“三方联动”示范点创建评估参考标准。" in text
+    rows = indicator_table(doc)
+    assert rows[0] == ["序号", "指标类型", "具体要求", "评估结果", "情况说明及佐证材料"]
+    assert len(rows) == 19 and all(r[3] == "达标" for r in rows[1:])
+    assert rows[3][2] == "业主委员会组织健全，遵守相关法律法规及制度，切实发挥作用。"
+    assert "物业管理委员会" not in rows[3][2] and "物管会" not in text
+
+
+def test_pmc_street_assessment_with_unmet_indicators() -> None:
+    doc = build(example(INTERVIEW, PMC))
+    text = doc.plain_text()
+    assert (doc.issuer, doc.issuer_role) == ("中共藏龙岛开发区工作委员会", "street")
+    assert "小区业主组织：联投龙湾小区物业管理委员会（暂不具备成立业主委员会条件，代行业主委员会职责）" in text
+    rows = indicator_table(doc)
+    assert rows[3][2].startswith("小区物业管理委员会由社区居民委员会、开发建设单位和业主代表组成")
+    assert "代行业主委员会职责" in rows[3][2] and not rows[3][2].startswith("业主委员会组织健全")
+    assert [int(r[0]) for r in rows[1:] if r[3] == "未达标"] == [7, 10, 18]
+    assert ("评估结论：18项指标中达标15项，未达标3项（第7、10、18项），联投龙湾小区暂未达到“三方联动”示范点创建评估参考标准，"
+            "请对照未达标指标整改后申请复评。") in text
+
+
+def test_indicator_types_printed_once_per_group() -> None:
+    rows = indicator_table(build(example(INTERVIEW, OWNERS)))
+    assert [r[1] for r in rows[1:]] == ["组织体系", "", "", "", "联动机制", "", "", "工作制度", "", "",
+                                        "解决问题", "", "", "议事平台", "", "", "工作成效", ""]
+
+
+def test_evidence_archive_numbers_are_printed() -> None:
+    rows = indicator_table(build(example(INTERVIEW, PMC)))
+    assert rows[6][4] == "佐证材料档号：J001-WS·2026-D30-SQDW-0011、J001-WS·2026-D30-SQDW-0012"
+    assert rows[10][4].startswith("评议监督考核制度已印发，但本年度尚未组织评议") \
+        and rows[10][4].endswith("；佐证材料档号：J001-WS·2026-D30-SQDW-0015")
+    assert rows[7][4] == "2026年仅召开联席会议4次，未按月召开；请自2027年1月起每月最后一周召开并留存纪要"
+
+
+def test_archive_number_format() -> None:
+    parse = rules_scoring.parse_archive_nos
+    assert parse("J001-WS·2026-Y-SQDW-0003") == ["J001-WS·2026-Y-SQDW-0003"]
+    # the middle dot as clerks type it, lower case, and the usual separators
+    assert parse("j001-ws・2026-d30-sqdw-0004，J001-WS.2026-D10-JWH-0012\nJ001-WS•2026-Y-JDDGW-0001") == [
+        "J001-WS·2026-D30-SQDW-0004", "J001-WS·2026-D10-JWH-0012", "J001-WS·2026-Y-JDDGW-0001"]
+    assert parse("") == [] and parse("  ") == []
+    for wrong in ("J001-WS·26-Y-SQDW-0003", "J001-WS·2026-D20-SQDW-0003", "J001-WS·2026-Y-SQDW-3", "第3号"):
+        with pytest.raises(ValueError, match="不是有效的档号"):
+            parse(wrong)
+
+
+def test_normalised_evidence_in_the_table() -> None:
+    doc = build(changed(OWNERS, indicator_evidence_3="j001-ws・2026-d30-yzwyh-0004"))
+    assert indicator_table(doc)[3][4] == "佐证材料档号：J001-WS·2026-D30-YZWYH-0004"
+
+
+# -- rules and their messages ------------------------------------------------------------------
+
+WRONG = [
+    ({"indicator_evidence_6": "J001-WS·2026-D30-SQDW-5"},
+     "【第6项 佐证材料档号】第6项指标：“J001-WS·2026-D30-SQDW-5”不是有效的档号。档号格式为“全宗号-WS·年度-保管期限-机构代码-件号”，"
+     "例如 J001-WS·2026-Y-SQDW-0003；多个档号用顿号分隔"),
+    ({"indicator_12": "unmet", "indicator_note_12": ""},
+     "【第12项 情况说明】第12项指标未达标，请在“情况说明”中写明存在的问题和整改措施"),
+    ({"indicator_9": "met", "indicator_note_9": "", "indicator_evidence_9": ""},
+     "【第9项 佐证材料档号】第9项指标评为达标，请填写佐证材料的档号，或在“情况说明”中写明核查方式（如实地查看、查阅台账）"),
+    ({"indicator_16": "基本达标"}, "【16. 参与主体多元，覆盖面较大。】只能从以下选项中选择：达标、未达标；收到“基本达标”"),
+    ({"indicator_2": None}, "【2. 社区环境和物业管理委员会机构健全，人员配备合理，运行有序。】必须填写"),
+    ({"assessor": "区委社会工作部"},
+     "【这次评估以谁的名义出具？】只能从以下选项中选择：中共文化路社区委员会（社区自评）、中共纸坊街道工作委员会（街道评估）；"
+     "收到“区委社会工作部”"),
+    ({"assessors_text": "李建国 文化路社区党委副书记\n张伟\n"}, "【评估人员】第 2 行“张伟”应写成“姓名 单位及职务”"),
+]
+
+
+@pytest.mark.parametrize(("changes", "message"), WRONG, ids=[next(iter(c)) for c, _ in WRONG])
+def test_wrong_answer_gets_its_message(changes: dict[str, Any], message: str) -> None:
+    answers = {k: v for k, v in changed(OWNERS, **changes).items() if v is not None}
+    assert problems_of(answers) == [message]
+
+
+def test_pmc_indicator_three_label() -> None:
+    answers = {k: v for k, v in changed(PMC, indicator_3=None).items() if v is not None}
+    (msg,) = problems_of(answers)
+    assert msg.startswith("【3. 小区物业管理委员会由社区居民委员会、开发建设单位和业主代表组成") and msg.endswith("】必须填写")
+
+
+def test_make_with_a_bad_archive_number_writes_nothing(cli, home: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    bad = write_answers(tmp_path, changed(PMC, indicator_evidence_1="档案室第21号"))
+    result = cli("make", KEY, "--answers", bad, "--out", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert "【第1项 佐证材料档号】第1项指标：“档案室第21号”不是有效的档号" in result.output
+    assert all_files(home) == [] and not (tmp_path / "out").exists()
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("branch", BRANCHES)
+def test_pdf_and_docx_print_the_form(branch: str) -> None:
+    doc = build(example(INTERVIEW, branch))
+    assert_prints(doc, render_pdf(doc), render_docx(doc))
