@@ -1,8 +1,9 @@
 """Write generated cases into an archive: through ``Archive.file`` (tests), or in bulk with the
 same record.json (benchmarks: 100,000 locked, globbed and fsynced filings take too long).
 
-Statuses are mixed (生成 / 已签名 / 已盖章); a stamped record gets an OCR-like ``scans/*.txt``
-(the document's words with a few misread characters and the stamp's text), as intake will.
+Statuses are mixed (生成 / 已签名 / 已盖章); a stamped record gets a scan and an OCR-like
+``scans/scan-1.txt`` (the document's words with a few misread characters and the stamp's
+text): the contract with intake is that OCR text lives in ``scans/*.txt``.
 """
 
 from __future__ import annotations
@@ -55,19 +56,15 @@ def file_cases(archive: Archive, cases: Iterable[Case], seed: int = 11) -> list[
             ctx = {**context_for(case), "issuer_role": doc.issuer_role, "signed": status != STATUS_GENERATED}
             record = archive.file(doc, _placeholder, plain(case.answers), ctx)
             if status == STATUS_STAMPED:
-                stamp(archive, record, ocr_of(record.meta["text"], doc.issuer, rng))
+                record = stamp(archive, record, ocr_of(record.meta["text"], doc.issuer, rng))
             records.append(record)
     return records
 
 
-def stamp(archive: Archive, record: Record, ocr: str) -> None:
-    """What intake will do: a scan's OCR text beside the record, status 已盖章, listeners told."""
-    (record.path / "scans").mkdir(exist_ok=True)
-    (record.path / "scans" / "scan-1.txt").write_text(ocr, encoding="utf-8")
-    record.meta["status"] = STATUS_STAMPED
-    (record.path / "record.json").write_bytes(_json_bytes(record.meta))
-    for listener in archive.listeners:
-        listener("status_changed", record)
+def stamp(archive: Archive, record: Record, ocr: str) -> Record:
+    """What intake will do: the stamped scan, then its OCR text beside it (status 已盖章)."""
+    archive.attach_scan(record.archive_no, "scan-1.pdf", b"%PDF-1.7 stamped scan placeholder\n")
+    return archive.attach_scan(record.archive_no, "scan-1.txt", ocr.encode("utf-8"), status=None)
 
 
 def plain(answers: dict[str, Any]) -> dict[str, Any]:

@@ -237,7 +237,7 @@ def _examples(interview: str) -> list[Path]:
 def real_case(names: Names, n: int) -> Case:
     """One fresh case: mostly 示范文本1, else another interview's examples, else 物管会."""
     rng = names.rng
-    place, year = names.place(), rng.randint(2019, 2026)
+    place, year = names.place(), rng.randint(2019, 2025)
     others = [i for i in usable_interviews() if i != "branch-founding" and _examples(i)]
     roll = rng.random()
     if roll < 0.2 and "pmc-founding" not in usable_interviews():
@@ -265,7 +265,7 @@ def clone(case: Case, names: Names, n: int) -> Case:
     swap.update({old: new for old, new in zip(case.people, new_people, strict=True) if old})
     swap = {k: v for k, v in swap.items() if k}
     years = sorted({int(d.doc_date[:4]) for d in case.documents if d.doc_date})
-    delta = rng.randint(2019, 2026) - (years[0] if years else 2026)
+    delta = rng.randint(2019, 2025) - (years[0] if years else 2026)
     docs = [_clone_document(d, swap, delta) for d in case.documents]
     answers = {k: _replace(v, swap) if isinstance(v, str) else v for k, v in case.answers.items()}
     return Case(case.interview, answers, docs, place, _case_id(case.interview, place, n), new_people)

@@ -9,9 +9,9 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,7 +23,7 @@ from . import cases, matters
 from . import interview as interviews
 from .archive import Archive, Record
 from .docmodel import Document
-from .errors import NotFoundError, SanfangError
+from .errors import InterviewError, NotFoundError, SanfangError
 from .interview.drive import AskScreen, Outcome, run
 from .workspace import Workspace
 
@@ -40,6 +40,7 @@ class CatalogEntry:
     interview: str
     title: str
     documents: dict[str, str]  # key → generic title
+    error: str = ""  # a content error that keeps this interview from loading
 
 
 @dataclass
@@ -90,18 +91,28 @@ class Sanfang:
     # -- catalogue ---------------------------------------------------------------------------
 
     def catalog(self) -> list[CatalogEntry]:
+        """Every interview that loads; one with a content error is listed with that error, so
+        it cannot hide the others."""
         entries = []
         for name in interviews.available():
-            iv = interviews.load(name)
+            try:
+                iv = interviews.load(name)
+            except SanfangError as exc:
+                entries.append(CatalogEntry(name, name, {}, error=exc.message))
+                continue
             docs = iv.metadata.get("documents") or {}
             entries.append(CatalogEntry(name, iv.title, {str(k): str(v) for k, v in docs.items()}))
         return entries
 
     def interview_for(self, doc_key: str) -> str:
-        for entry in self.catalog():
+        catalog = self.catalog()
+        for entry in catalog:
             if doc_key in entry.documents:
                 return entry.interview
-        known = "、".join(k for e in self.catalog() for k in e.documents)
+        broken = [f"{e.interview}：{e.error}" for e in catalog if e.error]
+        if broken:
+            raise InterviewError(f"没有找到文件“{doc_key}”，且以下访谈无法读取：" + "；".join(broken))
+        known = "、".join(k for e in catalog for k in e.documents)
         raise NotFoundError(f"没有文件“{doc_key}”。可用的文件：{known}")
 
     def examples(self) -> list[tuple[str, str, Path]]:
@@ -117,8 +128,15 @@ class Sanfang:
             if name not in catalog:
                 continue
             answers = read_answers(path)
+            iv = interviews.load(name)
+            previous: Made | None = None
             for key in catalog[name].documents:
-                made.append(self.make(key, answers))
+                # Each document starts from the one before it where the case allows, as a
+                # clerk would file them, so the set forms one case.
+                chain = (previous and previous.record and key != matters.REGISTER_KEY
+                         and key in cases.followers(iv, previous.document.key))
+                previous = self.make(key, answers, from_record=previous.record.archive_no if chain else None)
+                made.append(previous)
         return made
 
     # -- making documents --------------------------------------------------------------------
@@ -229,23 +247,22 @@ class Sanfang:
 
     # -- verification ------------------------------------------------------------------------
 
-    def verify(self, target: str | None = None) -> VerifyReport:
+    def verify(self, target: str | None = None, jobs: int = 1) -> VerifyReport:
         """The four DA/T 70 checks over the whole archive (``target`` None), one record (a
         档号, or any file inside its folder), or a PDF from outside the archive."""
         from .verify import Verifier
 
-        return Verifier(self.workspace, self.archive).run(target)
+        return Verifier(self.workspace, self.archive, jobs=jobs).run(target)
 
     def _context(self, outcome: Outcome, doc: Document, answers: dict[str, Any]) -> dict[str, Any]:
         iv = outcome.session.interview
-        case_basis = "|".join(str(answers.get(k, "")) for k in ("street_name", "community_name", "compound_name"))
         return {
             "interview": iv.name, "issuer_role": doc.issuer_role,
             "street": answers.get("street_name", ""), "community": answers.get("community_name", ""),
             "compound": answers.get("compound_name", ""),
-            # Documents of one interview for one compound form a case (请示 → 批复 → 报告).
-            "case_id": answers.get("case_id")
-            or f"{iv.name}-{hashlib.sha256(case_basis.encode()).hexdigest()[:10]}",
+            # A document started from another (--from) joins its case (请示 → 批复 → 报告);
+            # any other document opens a case of its own.
+            "case_id": answers.get("case_id") or f"{iv.name}-{uuid.uuid4().hex[:10]}",
         }
 
     # -- 实事登记簿 (示范文本9): the lifecycle of resident matters, see matters.py ------------------

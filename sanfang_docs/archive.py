@@ -91,9 +91,14 @@ class Archive:
             files = render(doc)
             files["answers.json"] = _json_bytes(answers)
             meta = self._record_meta(doc, context, fonds, year, retention, org_code, item, files)
-            files["record.json"] = _json_bytes(meta)
             final = self.root / year / doc.doc_date[5:7] / doc.doc_date[8:10] / archive_no
-            events = self._creation_events(final, meta, files)
+            events = self._creation_events(meta, files)
+            # record.json names the log entry that wrote it, so verify can tell an edited
+            # record.json (entry intact, hash differs) from a lost entry (entry gone).
+            meta["audit_event"] = events[-1]["id"]
+            files["record.json"] = _json_bytes(meta)
+            where = {"record": self._rel(final), "record_sha256": sha256_hex(files["record.json"])}
+            events = [{**e, **where} for e in events]
             self._begin("create", final, files["record.json"], events)
             crash_point("after-journal")
             self._write_atomically(final, files)
@@ -106,13 +111,12 @@ class Archive:
         self._notify("created", record)
         return record
 
-    def _creation_events(self, final: Path, meta: dict[str, Any], files: dict[str, bytes]) -> list[dict[str, Any]]:
-        where = {"record": self._rel(final), "record_sha256": sha256_hex(files["record.json"])}
+    def _creation_events(self, meta: dict[str, Any], files: dict[str, bytes]) -> list[dict[str, Any]]:
         digests = {name: sha256_hex(data) for name, data in sorted(files.items()) if name != "record.json"}
-        events = [new_event("created", meta["档号"], **where, status=meta["status"], files=digests)]
+        events = [new_event("created", meta["档号"], status=meta["status"], files=digests)]
         signature = meta.get("signature")
         if signature:
-            events.append(new_event("signed", meta["档号"], **where, file="document.pdf",
+            events.append(new_event("signed", meta["档号"], file="document.pdf",
                                     sha256=digests.get("document.pdf", ""), **signature))
         return events
 
@@ -281,6 +285,7 @@ class Archive:
     def _update(self, record: Record, meta: dict[str, Any], events: list[dict[str, Any]],
                 scan: tuple[str, bytes] | None = None) -> Record:
         """Rewrite record.json (and add a scan) through the journal; see the module docstring."""
+        meta["audit_event"] = events[-1]["id"]
         data = _json_bytes(meta)
         where = {"record": self._rel(record.path), "record_sha256": sha256_hex(data)}
         events = [{**e, **where} for e in events]

@@ -61,8 +61,10 @@ class Line:
 @dataclass
 class ChainReport:
     lines: list[Line] = field(default_factory=list)
-    # (line number, what is wrong); line 0 means the file as a whole
-    breaks: list[tuple[int, str]] = field(default_factory=list)
+    # (line number, kind, what is wrong); line 0 means the file as a whole. Kinds: corrupt
+    # (the line itself changed), deleted (lines before it are gone), relinked (the line
+    # before it was changed and re-hashed), order, torn, head (lines at the end are gone).
+    breaks: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def intact_entries(self) -> list[dict[str, Any]]:
@@ -182,27 +184,28 @@ class AuditLog:
             entry = line.entry
             if entry is None or not line.intact:
                 what = "不是有效的 JSON 记录" if entry is None else "内容与其哈希不符"
-                report.breaks.append((line.number, f"该行{what}（被改动或损坏）"))
+                report.breaks.append((line.number, "corrupt", f"该行{what}（被改动或损坏）"))
                 # Assume it stands for one event; its own claims are not to be trusted.
                 prev_seq, prev_hash = prev_seq + 1, None
                 continue
             seq = entry.get("seq")
             if not isinstance(seq, int) or seq <= prev_seq:
-                report.breaks.append((line.number, f"序号 {seq} 不接续上一行的 {prev_seq}（行被复制或插入）"))
+                report.breaks.append((line.number, "order", f"序号 {seq} 不接续上一行的 {prev_seq}（行被复制或插入）"))
             elif seq > prev_seq + 1:
-                report.breaks.append((line.number, f"序号从 {prev_seq} 跳到 {seq}：其前 {seq - prev_seq - 1} 行被删除"))
+                report.breaks.append((line.number, "deleted",
+                                      f"序号从 {prev_seq} 跳到 {seq}：其前 {seq - prev_seq - 1} 行被删除"))
             elif prev_hash is not None and entry.get("prev") != prev_hash:
-                report.breaks.append((line.number, "与上一行的哈希链接断开（上一行被改动后重新计算了哈希）"))
+                report.breaks.append((line.number, "relinked", "与上一行的哈希链接断开（上一行被改动后重新计算了哈希）"))
             prev_seq = seq if isinstance(seq, int) else prev_seq + 1
             prev_hash = str(entry.get("hash"))
         if data and not data.endswith(b"\n"):
-            report.breaks.append((len(report.lines), "最后一行不完整（写入被中断或被截断）"))
+            report.breaks.append((len(report.lines), "torn", "最后一行不完整（写入被中断或被截断）"))
         if head is not None and head[0] > 0:
             last = report.lines[-1].entry if report.lines else None
             if not report.lines:
-                report.breaks.append((0, f"审计日志为空或缺失，但应有 {head[0]} 行"))
+                report.breaks.append((0, "head", f"审计日志为空或缺失，但应有 {head[0]} 行"))
             elif last is None or last.get("seq") != head[0] or last.get("hash") != head[1]:
-                report.breaks.append((len(report.lines),
+                report.breaks.append((len(report.lines), "head",
                                       f"日志末尾与记录的末行（序号 {head[0]}）不符：末尾的行被删除或改动"))
         return report
 

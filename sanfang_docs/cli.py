@@ -59,6 +59,9 @@ def catalog(home: str | None, as_json: bool) -> None:
         click.echo(json.dumps([e.__dict__ for e in entries], ensure_ascii=False, indent=2))
         return
     for e in entries:
+        if e.error:
+            click.secho(f"{e.interview}  （无法读取：{e.error}）", fg="red")
+            continue
         click.secho(f"{e.interview}  {e.title}", bold=True)
         for key, title in e.documents.items():
             click.echo(f"  {key:<28} {title}")
@@ -316,6 +319,86 @@ def reindex_cmd(home: str | None) -> None:
     size = app.index.size_bytes() / 1e6
     click.secho(f"已重建检索索引：{count} 条记录，用时 {time.monotonic() - started:.1f} 秒，"
                 f"索引 {size:.1f} MB", fg="green")
+
+
+@command(main, name="verify")
+@click.argument("target", required=False, metavar="[档号 | 文件]")
+@click.option("--all", "check_all", is_flag=True, help="检查全部档案（不给档号或文件时即如此）。")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="并行检查的进程数。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出检测结果。")
+def verify_cmd(home: str | None, target: str | None, check_all: bool, jobs: int, as_json: bool) -> None:
+    """按 DA/T 70 检测档案的真实性、完整性、可用性、安全性。
+
+    每个问题一行：档号、文件、检测项、说明。文件可以是档案中某条记录里的任一文件，也可以是
+    档案外的一份 PDF（检查其签名，并与同一档号的归档 PDF 比对）。
+
+    退出码：0 未发现问题；8 发现问题；其他为运行错误。
+    """
+    from .verify import EXIT_PROBLEMS
+
+    if target and check_all:
+        raise SanfangError("--all 与档号（或文件）只能给一个")
+    report = Sanfang(home).verify(target, jobs=jobs)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(problem.as_text())
+        summary = f"检测 {report.records} 条记录，用时 {report.seconds:.1f} 秒："
+        if report.ok:
+            click.secho(summary + "未发现问题", fg="green", err=True)
+        else:
+            click.secho(summary + f"发现 {len(report.problems)} 个问题", fg="red", err=True)
+    if not report.ok:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@main.group(name="keys")
+def keys_group() -> None:
+    """签名密钥：首次签名时自动为每个发文机关生成；也可导入本单位的 PKCS#12 证书（导入的优先）。"""
+
+
+@command(keys_group, name="import")
+@click.argument("p12_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--org", help="此证书为哪个发文机关签名（与文件落款的发文机关一致）；默认取证书中的单位名称。")
+@click.option("--passphrase-env", metavar="变量名", help="从此环境变量读取 PKCS#12 的口令；不给则提示输入。")
+def keys_import(home: str | None, p12_file: str, org: str | None, passphrase_env: str | None) -> None:
+    """导入 PKCS#12（.p12/.pfx）证书；口令错误、证书过期或私钥不匹配时拒绝导入。"""
+    import os
+    from pathlib import Path
+
+    from .keys import KeyStore
+
+    if passphrase_env:
+        password = os.environ.get(passphrase_env)
+        if password is None:
+            raise SanfangError(f"环境变量 {passphrase_env} 未设置")
+    else:
+        password = click.prompt("PKCS#12 口令", hide_input=True, default="", show_default=False)
+    key = KeyStore(Sanfang(home).workspace).import_pkcs12(Path(p12_file).read_bytes(), password, org)
+    click.secho(f"已导入：{key.org} 的签名证书（{key.common_name}）", fg="green")
+    click.echo(f"  有效期至：{key.cert.not_valid_after_utc:%Y-%m-%d}")
+    click.echo(f"  SHA-256 指纹：{key.fingerprint}")
+
+
+@command(keys_group, name="list")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+def keys_list(home: str | None, as_json: bool) -> None:
+    """列出各发文机关的签名证书（导入的在前）。"""
+    from .keys import KeyStore
+
+    store = KeyStore(Sanfang(home).workspace)
+    rows = [{"org": k.org, "source": "导入" if k.source == "imported" else "系统生成", "subject": k.common_name,
+             "not_after": f"{k.cert.not_valid_after_utc:%Y-%m-%d}", "sha256": k.fingerprint}
+            for k in store.entries()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['source']}  {row['org']}  有效期至 {row['not_after']}  {row['sha256'][:16]}")
+    ca = store.dir / "ca.crt.pem"
+    if ca.exists():
+        click.echo(f"本地根证书（供 Adobe Reader、pdfsig 等信任）：{ca}", err=True)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,10 @@ ORG_YEARS = 5
 # office never meets an expired built-in certificate.
 RENEW_BEFORE = timedelta(days=90)
 SignKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+# The issuing body's kind (Document.issuer_role), as the certificate's OU says it.
+ROLE_NAMES = {"street": "街道党工委", "community": "社区党组织", "preparatory_group": "小区党支部筹备组",
+              "compound": "小区党支部", "owners": "业主委员会/物业管理委员会", "property": "物业服务企业",
+              "residents": "居民委员会"}
 
 
 @dataclass
@@ -201,7 +205,7 @@ class KeyStore:
         key = self._new_key()
         subject = [x509.NameAttribute(NameOID.COMMON_NAME, org), x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)]
         if role:
-            subject.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, role))
+            subject.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ROLE_NAMES.get(role, role)))
         now = datetime.now(UTC)
         cert = (
             x509.CertificateBuilder().subject_name(x509.Name(subject)).issuer_name(ca_cert.subject)
@@ -231,12 +235,20 @@ class KeyStore:
             bundle = pkcs12.load_pkcs12(data, password.encode("utf-8") if password else None)
         except ValueError:
             raise SigningError("无法打开 PKCS#12 文件：口令错误，或文件已损坏。未导入任何证书。") from None
-        if bundle.key is None or bundle.cert is None:
+        certs = [c.certificate for c in bundle.additional_certs]
+        if bundle.key is None or (bundle.cert is None and not certs):
             raise SigningError("PKCS#12 文件中缺少私钥或证书，无法用于签名。未导入任何证书。")
-        key, cert = bundle.key, bundle.cert.certificate
+        key = bundle.key
         if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
             raise SigningError("PKCS#12 文件中的私钥类型不受支持（只支持 RSA 和 ECDSA）。未导入任何证书。")
-        chain = [c.certificate for c in bundle.additional_certs]
+        if bundle.cert is not None:
+            cert = bundle.cert.certificate
+        else:
+            # Some tools leave the key's own certificate unmarked among the others: it is the one
+            # whose public key is the key's (none: key and certificates do not belong together).
+            mine = [c for c in certs if _public_der(c.public_key()) == _public_der(key.public_key())]
+            cert = mine[0] if mine else certs[0]
+        chain = [c for c in certs if c != cert]
         name = normalise(org or _subject_name(cert))
         candidate = SigningKey(name, "imported", key, cert, chain)
         check_usable(candidate, "导入的证书")
@@ -317,12 +329,15 @@ def check_usable(key: SigningKey, label: str) -> None:
         raise SigningError(f"{label}（{key.common_name}）自 {cert.not_valid_before_utc:%Y-%m-%d} 起才生效，现在不能签名。")
     if _public_der(key.key.public_key()) != _public_der(cert.public_key()):
         raise SigningError(f"{label}（{key.common_name}）与私钥不匹配：私钥不属于该证书，不能签名。")
+    # Verifiers (pyHanko, Acrobat) want the key usage stated: a certificate without it would
+    # sign, and every check of the signature would then fail.
     try:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
-        return
-    if not (usage.digital_signature or usage.content_commitment):
-        raise SigningError(f"{label}（{key.common_name}）的密钥用途不包括数字签名，不能签名。")
+        usage = None
+    if usage is None or not (usage.digital_signature or usage.content_commitment):
+        raise SigningError(f"{label}（{key.common_name}）的密钥用途不包括数字签名"
+                           "（digitalSignature 或 nonRepudiation），不能签名。")
 
 
 def _public_der(public_key: object) -> bytes:

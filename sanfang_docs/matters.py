@@ -332,8 +332,7 @@ class Register:
 def check_step(m: Matter, e: Event) -> None:
     """Raise ValidationError unless ``e`` may follow the matter's current state."""
     s = m.on()
-    refuse = _transition_problem(m, s, e.action)
-    _check("处理状态", refuse)
+    _check("处理状态", rm.check_transition(m.no, s.stage, e.action, s.resolved, s.satisfaction))
     if e.action == "accept":
         _check("受理日期", rm.check_accept(m.registered, e.day, e.reason, "请写明逾期受理原因（--overdue-reason）"))
     elif e.action == "assign":
@@ -349,32 +348,6 @@ def check_step(m: Matter, e: Event) -> None:
         _check("回访日期", rm.check_order(s.since or m.registered, e.day, "办结日期", "回访日期"))
         _check("满意度" if e.satisfaction not in rm.SATISFACTION else "不满意的原因",
                rm.check_rating(e.satisfaction, e.reason))
-
-
-def _transition_problem(m: Matter, s: Snapshot, action: str) -> str | None:
-    no, label = m.no, s.label
-    if action == "accept" and s.stage != "registered":
-        return f"实事 {no} 已经受理（当前状态：{label}），不能重复受理"
-    if action == "assign":
-        if s.stage == "registered":
-            return f"实事 {no} 尚未受理，不能指定负责人：请先受理（登记后 3 个工作日内）"
-        if s.stage == "resolved":
-            return f"实事 {no} 已于{rm.cn_date(s.resolved)}解决，尚待业主回访；回访不满意的，才可重新指定负责人办理"
-        if s.stage == "rated" and s.satisfaction != "不满意":
-            return f"实事 {no} 已办结，业主回访“{s.satisfaction}”，不能再指定负责人"
-    if action == "resolve":
-        if s.stage == "registered":
-            return f"实事 {no} 尚未受理，不能办结"
-        if s.stage == "accepted":
-            return f"实事 {no} 尚未指定负责人，不能直接办结：请先指定负责人（处理中）"
-        if s.stage in ("resolved", "rated"):
-            return f"实事 {no} 已于{rm.cn_date(s.resolved)}解决，不能重复办结"
-    if action == "rate":
-        if s.stage == "rated":
-            return f"实事 {no} 已回访（{s.satisfaction}），不能重复评价"
-        if s.stage != "resolved":
-            return f"实事 {no} 尚未解决（当前状态：{label}），不能回访评价"
-    return None
 
 
 # -- the interview's answers ↔ the register ---------------------------------------------------

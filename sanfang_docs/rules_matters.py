@@ -171,6 +171,32 @@ def check_rating(satisfaction: str, reason: str = "") -> str | None:
     return None
 
 
+
+def check_transition(no: str, stage: str, action: str, resolved: date | None = None,
+                     satisfaction: str = "") -> str | None:
+    """May ``action`` (accept / assign / resolve / rate) follow ``stage``? 已登记 → 已受理 → 处理中
+    → 已解决 → 已回访; 处理中 may change its 负责人; 回访“不满意” may be assigned again."""
+    label = STAGE_LABELS[stage] + (f"（{satisfaction}）" if stage == "rated" else "")
+    done = cn_date(resolved) if resolved else ""
+    refusals = {
+        ("accept", "*"): f"实事 {no} 已经受理（当前状态：{label}），不能重复受理",
+        ("assign", "registered"): f"实事 {no} 尚未受理，不能指定负责人：请先受理（登记后 3 个工作日内）",
+        ("assign", "resolved"): f"实事 {no} 已于{done}解决，尚待业主回访；回访不满意的，才可重新指定负责人办理",
+        ("assign", "rated"): f"实事 {no} 已办结，业主回访“{satisfaction}”，不能再指定负责人",
+        ("resolve", "registered"): f"实事 {no} 尚未受理，不能办结",
+        ("resolve", "accepted"): f"实事 {no} 尚未指定负责人，不能直接办结：请先指定负责人（处理中）",
+        ("resolve", "resolved"): f"实事 {no} 已于{done}解决，不能重复办结",
+        ("resolve", "rated"): f"实事 {no} 已于{done}解决，不能重复办结",
+        ("rate", "rated"): f"实事 {no} 已回访（{satisfaction}），不能重复评价",
+        ("rate", "*"): f"实事 {no} 尚未解决（当前状态：{label}），不能回访评价",
+    }
+    allowed = {"accept": ("registered",), "assign": ("accepted", "in_progress"), "resolve": ("in_progress",),
+               "rate": ("resolved",)}[action]
+    if stage in allowed or (action == "assign" and stage == "rated" and satisfaction == "不满意"):
+        return None
+    return refusals.get((action, stage)) or refusals[(action, "*")]
+
+
 # ---------------------------------------------------------------------------- quarters
 
 CN_QUARTERS = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}

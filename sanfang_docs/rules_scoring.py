@@ -17,10 +17,11 @@ from typing import Any as _Any
 import yaml as _yaml
 
 __all__ = [
-    "ArticleCounter", "article_label", "red_property_standard", "item_label", "bonus_label",
-    "veto_label", "criteria_text", "part_guide", "rate_red_property", "demo_site_indicators", "indicator_label", "indicator_text",
-    "indicator_type_label", "parse_archive_nos", "indicator_problem", "demo_site_result",
-    "score_problem", "MAX_BONUS", "VETO_YES", "VETO_NO", "MET", "UNMET",
+    "ArticleCounter", "article_label",
+    "red_property_standard", "item_label", "bonus_label", "veto_label", "criteria_text", "part_guide",
+    "score_problem", "rate_red_property", "MAX_BONUS", "VETO_YES", "VETO_NO",
+    "demo_site_indicators", "indicator_label", "indicator_text", "indicator_type_label",
+    "parse_archive_nos", "indicator_problem", "demo_site_result", "MET", "UNMET",
 ]
 
 DATA_DIR = _Path(__file__).resolve().parent / "content" / "interviews" / "data"
@@ -112,8 +113,9 @@ def veto_label(part: int, k: int) -> str:
 
 
 def score_problem(no: int, score: int) -> str | None:
-    """The message for a score outside 0…分值 (a docassemble server checks min/max in the
-    browser; this is the same rule for any other front end)."""
+    """The message for a score outside 0…分值 as the data file gives it. The interview's
+    ``min``/``max`` say the same (and a browser checks them); this keeps the data file the rule
+    if an office changes a 分值 there and not the field's ``max``."""
     points = int(_item(no)["points"])
     if score < 0 or score > points:
         return f"第{no}项“{_item(no)['name']}”得分应在 0～{points} 分之间，现为 {score} 分"

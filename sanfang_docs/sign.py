@@ -127,7 +127,7 @@ class Signer:
         style = TextStampStyle(
             stamp_text=STAMP_TEXT, timestamp_format="%Y-%m-%d %H:%M",
             text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(self._stamp_font(key.common_name),
-                                                                     font_size=STAMP_PT)),
+                                                                     font_size=STAMP_PT), font_size=STAMP_PT),
             border_width=1, background=None)
         try:
             box = _stamp_box(pdf)

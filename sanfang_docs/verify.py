@@ -120,56 +120,72 @@ class Verifier:
         if only is not None and only not in on_disk and only not in trails:
             raise NotFoundError(f"档案中没有档号为 {only} 的记录，审计日志中也没有")
         roots = [verify_files.pem(c) for c in self.keys.trust_roots()]
-        tasks, uncovered = [], set()
+        by_id = {str(e.get("id")): e for e in chain.intact_entries}
+        tasks, lost = [], set()
         for name, folder in sorted(on_disk.items()):
             if only is not None and name != only:
                 continue
-            task, covered = self._task(name, folder, trails.get(name))
+            task, audit_fault = self._task(name, folder, trails.get(name), by_id, bool(chain.breaks))
             tasks.append(task)
-            if not covered:
-                uncovered.add(name)
+            if audit_fault:
+                lost.add(name)
+                problems.append(Problem(name, LOG_NAME, INTEGRITY, "审计日志中缺少该记录的事件（被删除或改动）"))
         problems += self._run_tasks(tasks, roots)
-        problems += _chain_problems(chain.breaks, chain.lines, uncovered)
-        # A record.json the log disagrees with is the record.json's fault only while the log
-        # itself is whole; otherwise the log lost the event.
-        problems = [Problem(p.archive_no, LOG_NAME, p.check, "审计日志中该记录的事件缺失或被改动")
-                    if chain.breaks and p.archive_no in uncovered and p.file == "record.json"
-                    and p.message.startswith("与审计日志") else p for p in problems]
+        problems += _chain_problems(chain.breaks, chain.lines, lost)
         problems += self._missing_records(on_disk, trails)
         problems += _item_gaps(on_disk, trails)
         problems += self._key_permissions()
         if only is not None:
             problems = [p for p in problems if p.archive_no == only]
-        report = Report(scope, len(tasks), _unique(problems))
-        return report
+        return Report(scope, len(tasks), _unique(problems))
 
-    def _task(self, name: str, folder: Path, trail: Trail | None) -> tuple[dict[str, Any], bool]:
-        """What one record's worker needs, and whether record.json matches the audit log."""
+    def _task(self, name: str, folder: Path, trail: Trail | None, by_id: dict[str, dict[str, Any]],
+              broken: bool) -> tuple[dict[str, Any], bool]:
+        """What one record's worker needs, and whether the audit log lost an event of it.
+
+        record.json names the log entry that last wrote it (``audit_event``). That entry
+        intact but with another hash: record.json was changed. That entry not in the log:
+        the log lost it; but with the log whole, record.json's pointer was what changed.
+        """
         meta_bytes = _read(folder / "record.json")
         meta = _json(meta_bytes)
         meta_sha = sha256_hex(meta_bytes) if meta_bytes is not None else ""
+        own = {k: str(v.get("sha256", "")) for k, v in (meta.get("files") or {}).items()
+               if isinstance(v, dict)} if isinstance(meta, dict) else {}
         problems: list[Problem] = []
-        trusted = bool(trail) and meta_sha == trail.last_record_sha  # type: ignore[union-attr]
-        if meta_bytes is not None and not trusted:
-            why = ("与审计日志记载的不符（被改动，或审计日志缺少其事件）" if trail
-                   else "与审计日志不符：日志中没有这条记录的任何事件（未经登记）")
-            problems.append(Problem(name, "record.json", AUTHENTICITY, why))
-        registered = dict(trail.files) if trail else {}
-        if trusted and isinstance(meta, dict):
-            registered.update({k: str(v.get("sha256", "")) for k, v in (meta.get("files") or {}).items()
-                               if isinstance(v, dict)})
-        elif not registered and isinstance(meta, dict):  # unregistered record: its own list is all we have
-            registered = {k: str(v.get("sha256", "")) for k, v in (meta.get("files") or {}).items()
-                          if isinstance(v, dict)}
-        covered = trusted and _events_complete(meta, trail)  # type: ignore[arg-type]
-        if trusted and not covered:
-            problems.append(Problem(name, "record.json", AUTHENTICITY, "与审计日志记载的不符：缺少签名或扫描件事件"))
+        entry = by_id.get(str(meta.get("audit_event"))) if isinstance(meta, dict) else None
+        trusted, audit_fault = False, False
+        if meta_bytes is None:
+            pass  # the worker reports it missing
+        elif entry is not None:
+            trusted = entry.get("record_sha256") == meta_sha
+            if not trusted:
+                problems.append(Problem(name, "record.json", AUTHENTICITY, "与审计日志记载的不符：被改动"))
+            elif not _events_complete(meta, trail or Trail()):
+                audit_fault = True
+        elif isinstance(meta, dict) and broken:
+            audit_fault = True  # record.json is as the lost entry left it, as far as anyone can tell
+        elif trail:  # the log is whole, so record.json's pointer into it was changed
+            problems.append(Problem(name, "record.json", AUTHENTICITY, "与审计日志记载的不符：被改动"))
+        else:
+            problems.append(Problem(name, "record.json", AUTHENTICITY,
+                                    "未经登记：审计日志中没有这条记录的任何事件"))
+        # Which digests the files must have: record.json's list when the log vouches for it;
+        # when the log lost events, record.json is the best witness left; when record.json
+        # was changed, only what the log registered counts.
+        logged = dict(trail.files) if trail else {}
+        if trusted:
+            registered = {**logged, **own}
+        elif audit_fault or not logged:
+            registered = {**own, **logged}
+        else:
+            registered = logged
         if isinstance(meta, dict) and meta.get("档号") not in (None, name):
             problems.append(Problem(name, "record.json", AUTHENTICITY, f"记载的档号 {meta.get('档号')} 与目录名不符"))
         signature = meta.get("signature") if isinstance(meta, dict) and trusted else None
         signer = (signature or {}).get("certificate_sha256") or _signed_fingerprint(trail)
         return {"name": name, "folder": str(folder), "registered": registered, "signer": signer,
-                "problems": [asdict(p) for p in problems]}, covered
+                "problems": [asdict(p) for p in problems]}, audit_fault
 
     def _run_tasks(self, tasks: list[dict[str, Any]], roots: list[bytes]) -> list[Problem]:
         if self.jobs > 1 and len(tasks) > 1:
@@ -279,14 +295,16 @@ def _signed_fingerprint(trail: Trail | None) -> str:
     return ""
 
 
-def _chain_problems(breaks: list[tuple[int, str]], lines: list[Any], uncovered: set[str]) -> list[Problem]:
-    """One problem per break in the chain, naming the record whose event was lost when that
-    is unambiguous (a removed line leaves no content to name it by)."""
+def _chain_problems(breaks: list[tuple[int, str, str]], lines: list[Any], lost: set[str]) -> list[Problem]:
+    """One problem per break in the chain, naming the record whose event was lost when that is
+    unambiguous. A removed line leaves no content to name it by; a changed line may still say
+    which record it was about, and a re-hashed one is named by the link after it."""
     out = []
-    for number, message in breaks:
-        who = next(iter(uncovered)) if len(uncovered) == 1 else "-"
-        if who == "-" and 0 < number <= len(lines) and lines[number - 1].entry:
-            who = str(lines[number - 1].entry.get("档号") or "-")
+    for number, kind, message in breaks:
+        who = next(iter(lost)) if len(lost) == 1 else "-"
+        source = {"corrupt": number, "relinked": number - 1}.get(kind, 0)
+        if who == "-" and 0 < source <= len(lines) and lines[source - 1].entry:
+            who = str(lines[source - 1].entry.get("档号") or "-")
         out.append(Problem(who, LOG_NAME, INTEGRITY, f"第 {number} 行：{message}" if number else message))
     return out
 

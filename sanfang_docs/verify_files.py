@@ -24,6 +24,7 @@ REQUIRED = ("document.pdf", "document.docx", "answers.json", "record.json")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 
 _ROOTS: list[Any] = []  # asn1crypto certificates the signatures must chain to
+_KEY_USAGE: Any = None  # the same rule keys.check_usable applies before signing
 
 
 def pem(cert: x509.Certificate) -> bytes:
@@ -35,7 +36,10 @@ def init(roots: list[bytes]) -> None:
     (its warnings are turned into problems here)."""
     from asn1crypto import pem as asn1_pem
     from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
 
+    global _KEY_USAGE
+    _KEY_USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
     for name in ("pyhanko", "pyhanko_certvalidator", "fontTools"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     _ROOTS[:] = [asn1_x509.Certificate.load(asn1_pem.unarmor(data)[2]) for data in roots]
@@ -132,8 +136,9 @@ def check_pdf(name: str, fname: str, data: bytes, signer: str | None) -> list[di
             # that time; B-T has a timestamp).
             when = sig.self_reported_timestamp or datetime.now(UTC)
             context = ValidationContext(trust_roots=_ROOTS, moment=when, allow_fetching=False)
-            status = validate_pdf_signature(sig, context, ts_validation_context=context)
-            label = f"第 {index + 1} 个签名（{status.signing_cert.subject.human_friendly}）"
+            status = validate_pdf_signature(sig, context, ts_validation_context=context,
+                                            key_usage_settings=_KEY_USAGE)
+            label = f"第 {index + 1} 个签名（{status.signing_cert.subject.native.get('common_name', '')}）"
             if not status.intact:
                 out.append(_problem(name, fname, AUTHENTICITY, f"{label}摘要不符：签名后文件内容被改动"))
             elif not status.valid:

@@ -251,11 +251,20 @@ def test_election_after_the_certificate_is_refused() -> None:
     assert msg == "【选举该同志的业主大会召开日期】业主大会日期（2026年7月7日）不能晚于证明日期（2026年7月6日）"
 
 
-def test_cli_refusal_writes_nothing(cli, home: Path, tmp_path: Path) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(("branch", "key", "changes", "says"), [
+    ("committee-cadre", "residents-committee-letter", {"rc_appointee_is_member": True}, "请改为起草第 4 份文件（通知）"),
+    ("pmc-member", "community-branch-notice", {"community_appointees_are_members": False}, "请改为起草第 5 份文件（聘书）"),
+    ("committee-cadre", "cross-certificate", {"cert_person_is_owner": False}, "请改为起草第 2 份文件（通知）"),
+    ("pmc-member", "cross-certificate", {"cert_role": "主任"}, "请选“委员”"),
+    ("pmc-cadre", "residents-committee-letter", {"rc_appointee_post": "金色港湾三期小区业主委员会主任"},
+     "本小区未成立业主委员会"),
+    ("committee-member", "quality-supervisor-letter", {"rc_term_end_year": 2040}, "超过五年"),
+])
+def test_cli_refusal_writes_nothing(cli, home: Path, tmp_path: Path, branch: str, key: str,  # noqa: ANN001
+                                    changes: dict[str, Any], says: str) -> None:
     answers = tmp_path / "answers.yaml"
-    answers.write_text(yaml.safe_dump(with_changes("committee-cadre", rc_appointee_is_member=True), allow_unicode=True),
-                       encoding="utf-8")
-    result = cli("make", "residents-committee-letter", "--answers", answers)
+    answers.write_text(yaml.safe_dump(with_changes(branch, **changes), allow_unicode=True), encoding="utf-8")
+    result = cli("make", key, "--answers", answers)
     assert result.exit_code == 2
-    assert "请改为起草第 4 份文件（通知）" in result.output and "Traceback" not in result.output
+    assert says in result.output and "Traceback" not in result.output
     assert not home.exists() or not list(home.rglob("record.json"))

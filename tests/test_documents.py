@@ -32,7 +32,13 @@ def test_document_renders_with_the_expected_text(interview: str, branch: str, ke
     pdf, docx = render_pdf(doc), render_docx(doc)
     want = pdfcheck.squash(expected_text(doc))
     got = pdfcheck.squash(pdfcheck.text(pdf))
-    if any(b.kind == "table" for b in doc.blocks):
+    headers = ["".join(b.rows[0]) for b in doc.blocks if b.kind == "table" and b.rows]
+    if headers:
+        # A table's header row repeats on every page it runs on to: drop the repeats.
+        for header in set(headers):
+            repeats = got.count(header) - headers.count(header)
+            if repeats > 0:
+                got = "".join(got.rsplit(header, repeats))
         # Cells that wrap interleave when a PDF is read line by line: every character must be
         # there exactly as often as the model has it, in whatever order the lines come out.
         assert Counter(got) == Counter(want)

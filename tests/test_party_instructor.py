@@ -150,11 +150,17 @@ def test_dates_in_order() -> None:
     assert "不能早于中建福地星城小区业主委员会成立的日期（2026年7月1日）" in msg
 
 
-def test_cli_refusal_writes_nothing(cli, home: Path, tmp_path: Path) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(("branch", "key", "says"), [
+    ("property-company", "instructor-request", "应以小区为单位成立党支部"),
+    ("owners-committee", "instructor-reply", "业主委员会成员中有 3 名以上党员"),
+    ("property-management-committee", "instructor-request", "委员中有 3 名以上正式党员的，应相应成立党支部"),
+])
+def test_cli_refusal_writes_nothing(cli, home: Path, tmp_path: Path, branch: str, key: str,  # noqa: ANN001
+                                    says: str) -> None:
     answers = tmp_path / "answers.yaml"
-    answers.write_text(yaml.safe_dump(with_changes("property-company", party_member_count=5), allow_unicode=True),
+    answers.write_text(yaml.safe_dump(with_changes(branch, party_member_count=3, requester_size=9), allow_unicode=True),
                        encoding="utf-8")
-    result = cli("make", "instructor-request", "--answers", answers)
+    result = cli("make", key, "--answers", answers)
     assert result.exit_code == 2
-    assert "应以小区为单位成立党支部" in result.output and "Traceback" not in result.output
+    assert says in result.output and "Traceback" not in result.output
     assert not home.exists() or not list(home.rglob("record.json"))

@@ -176,10 +176,18 @@ def test_reply_before_request_is_refused() -> None:
     assert msg == "【批复成文日期】批复日期（2026年5月10日）不能早于请示日期（2026年5月11日）"
 
 
-def test_cli_refusal_writes_nothing(cli, home: Path, tmp_path: Path) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(("key", "changes", "says"), [
+    ("pmc-founding-request", {"delivered_floor_area": 100000}, "（条件一：百分之五十）"),
+    ("pmc-founding-request", {"delivered_units": 900}, "（条件二：百分之五十）"),
+    ("pmc-founding-reply", {"first_move_in_date": date(2024, 1, 2), "occupied_units": 400}, "（条件三：满两年且百分之二十）"),
+    ("pmc-founding-request", {"owner_reps_text": "陈国栋、陈国栋"}, "陈国栋 重复列出"),
+    ("pmc-founding-reply", {"pmc_reply_date": date(2026, 5, 1)}, "不能早于请示日期"),
+])
+def test_cli_refusal_writes_nothing(cli, home: Path, tmp_path: Path, key: str, changes: dict[str, Any],  # noqa: ANN001
+                                    says: str) -> None:
     answers = tmp_path / "answers.yaml"
-    answers.write_text(yaml.safe_dump(with_changes("pmc", delivered_units=900), allow_unicode=True), encoding="utf-8")
-    result = cli("make", "pmc-founding-request", "--answers", answers)
+    answers.write_text(yaml.safe_dump(with_changes("pmc", **changes), allow_unicode=True), encoding="utf-8")
+    result = cli("make", key, "--answers", answers)
     assert result.exit_code == 2
-    assert "本请示不予起草" in result.output and "Traceback" not in result.output
+    assert says in result.output and "Traceback" not in result.output
     assert not home.exists() or not list(home.rglob("record.json"))

@@ -172,11 +172,18 @@ def test_nonsense_is_refused(key: str, changes: dict[str, Any], label: str, mess
     assert msg.startswith(f"【{label}】") and message in msg, msg
 
 
-def test_cli_refusal_writes_nothing(cli, home: Path, tmp_path: Path) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(("key", "changes", "says"), [
+    ("pledge-owners-body", {"owners_satisfaction_pct": 150}, "应在 1%～100% 之间，现为 150%"),
+    ("pledge-property-company", {"pc_normal_hours": 0}, "普通报修响应时限应至少为 1 小时，不能为 0 小时"),
+    ("pledge-party-org", {"party_feedback_workdays": 0}, "反馈处理进展的时限应至少为 1 个工作日"),
+    ("pledge-owners-body", {"owners_office_hours": "工作日 9:00-9:00"}, "结束时间应晚于开始时间"),
+])
+def test_cli_refusal_writes_nothing(cli, home: Path, tmp_path: Path, key: str, changes: dict[str, Any],  # noqa: ANN001
+                                    says: str) -> None:
     answers = tmp_path / "answers.yaml"
-    answers.write_text(yaml.safe_dump(with_changes("property-management-committee", owners_satisfaction_pct=150),
-                                      allow_unicode=True), encoding="utf-8")
-    result = cli("make", "pledge-owners-body", "--answers", answers)
+    answers.write_text(yaml.safe_dump(with_changes("property-management-committee", **changes), allow_unicode=True),
+                       encoding="utf-8")
+    result = cli("make", key, "--answers", answers)
     assert result.exit_code == 2
-    assert "应在 1%～100% 之间，现为 150%" in result.output and "Traceback" not in result.output
+    assert says in result.output and "Traceback" not in result.output
     assert not home.exists() or not list(home.rglob("record.json"))

@@ -30,8 +30,8 @@ def is_blank(value: Any) -> bool:
 def convert(spec: FieldSpec, raw: Any) -> Any:
     """Return the typed value; raise :class:`Invalid` naming the rule."""
     if is_blank(raw):
-        if spec.datatype in BOOL_TYPES:
-            return False
+        if spec.datatype in ("yesno", "noyes"):
+            return False  # an unticked checkbox; the radio forms need an answer, as in docassemble
         if spec.datatype == "checkboxes":
             return {label: False for label, _ in spec.choices}
         if spec.required:
@@ -67,6 +67,8 @@ def _typed(spec: FieldSpec, raw: Any) -> Any:
             return False
         raise Invalid("type", f"请回答“是”或“否”，收到“{raw}”")
     if t == "checkboxes":
+        if isinstance(raw, dict):  # as stored in answers.json: {choice: ticked}
+            raw = [k for k, ticked in raw.items() if ticked]
         picked = raw if isinstance(raw, list) else re.split(r"[,，、\s]+", str(raw).strip())
         values = [choice_value(spec, p) for p in picked if str(p).strip()]
         return {v: (v in values) for _, v in spec.choices}

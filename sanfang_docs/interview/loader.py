@@ -45,6 +45,7 @@ class FieldSpec:
     show_if: Any = None
     hide_if: Any = None
     help: str = ""
+    hint: str = ""
 
 
 @dataclass
@@ -197,7 +198,11 @@ def _assigned_names(code: str, block_id: str) -> set[str]:
         tree = ast.parse(code)
     except SyntaxError as exc:
         raise InterviewError(f"代码块 {block_id} 有语法错误：{exc}") from exc
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    # Loop and comprehension variables are scratch names, not answers the block provides.
+    loops = [n.target for n in ast.walk(tree) if isinstance(n, (ast.For, ast.comprehension))]
+    scratch = {n.id for t in loops for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return stored - scratch
 
 
 DATATYPES = {
@@ -209,6 +214,8 @@ DATATYPES = {
 def _parse_fields(raw: dict[str, Any]) -> list[FieldSpec]:
     items = raw.get("fields") or []
     if isinstance(items, dict):
+        if "code" in items:
+            raise InterviewError(f"问题“{raw.get('question')}”用 fields: code 生成字段，本系统尚不支持；请逐个列出字段")
         items = [items]
     specs = []
     for item in items:
@@ -219,6 +226,8 @@ def _parse_fields(raw: dict[str, Any]) -> list[FieldSpec]:
         else:
             pairs = [(k, v) for k, v in item.items() if k not in FIELD_MODIFIERS]
             if not pairs:
+                if "code" in item:
+                    raise InterviewError(f"问题“{raw.get('question')}”的字段用 code 生成，本系统尚不支持；请逐个列出字段")
                 continue  # a note or html item: nothing to answer
             label, name = str(pairs[0][0]), str(pairs[0][1])
         datatype = str(item.get("datatype", "radio" if "choices" in item else "text"))
@@ -230,7 +239,7 @@ def _parse_fields(raw: dict[str, Any]) -> list[FieldSpec]:
             default=item.get("default"), min=item.get("min"), max=item.get("max"),
             minlength=item.get("minlength"), maxlength=item.get("maxlength"),
             choices=parse_choices(item.get("choices")), show_if=item.get("show if"),
-            hide_if=item.get("hide if"), help=str(item.get("help", "")),
+            hide_if=item.get("hide if"), help=str(item.get("help", "")), hint=str(item.get("hint", "")),
         ))
     return specs
 

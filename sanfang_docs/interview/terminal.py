@@ -65,6 +65,8 @@ def _prompt(spec: FieldSpec, previous: Any) -> Any:
             lines.append(line)
         return "\n".join(lines)
     hint = {"date": "（如 2026-03-05）", "integer": "（整数）", "number": "（数字）"}.get(spec.datatype, "")
+    if spec.hint:
+        click.secho(f"  （{spec.hint}）", dim=True)
     default = previous if previous is not None else spec.default
     return click.prompt(f"  {spec.label}{hint}", default="" if default is None else str(default),
                         show_default=default not in (None, ""))

@@ -112,7 +112,7 @@ def layout_items(doc: Document) -> list[dict[str, Any]]:
         title_track = GEOMETRY["title_pt"]  # 证　明 / 聘　书: letter-spaced short titles
     items.append(
         par(
-            doc.title,
+            _balanced_title(doc.title, GEOMETRY["title_pt"]) if not title_track else doc.title,
             font="title",
             name="公文标题",
             size=GEOMETRY["title_pt"],
@@ -166,17 +166,15 @@ def _rules_par(text: str) -> dict[str, Any]:
     return par(text, first=2, runs=runs)
 
 
+TABLE_PAD_PT = 4.0 * 2 + 1.0  # the 4 pt inset on each side (both renderers) and the borders
+_TOKEN = re.compile(r"[\x21-\x7e]+|\S")  # an ASCII run (档号, phone) or one CJK character
+
+
 def _table(rows: list[list[str]], compact: bool = False) -> dict[str, Any]:
     """A table, first row the header. In letters its rows keep to the line grid; forms and score
     sheets, which are mostly table, use smaller type and rows."""
     ncols = max((len(r) for r in rows), default=1)
     rows = [list(r) + [""] * (ncols - len(r)) for r in rows]
-    # Column widths follow the longest cell, within limits, so both renderers agree.
-    widths = []
-    for col in range(ncols):
-        longest = max((text_width_chars(r[col]) for r in rows), default=1)
-        widths.append(min(max(longest, 2.0), 12.0))
-    total = sum(widths)
     size, pitch = (12.0, 20.0) if compact else (GEOMETRY["table_pt"], GEOMETRY["pitch_pt"])
     # Headers and short cells (序号, 分值, names) are centred; sentences start at the left.
     centred = [[r == 0 or len(c) <= 4 for c in row] for r, row in enumerate(rows)]
@@ -184,10 +182,64 @@ def _table(rows: list[list[str]], compact: bool = False) -> dict[str, Any]:
         "t": "table",
         "rows": rows,
         "centred": centred,
-        "widths": [w / total for w in widths],
+        "widths": _column_widths(rows, size),
         "size": size,
         "pitch": pitch,
     }
+
+
+def _column_widths(rows: list[list[str]], size: float) -> list[float]:
+    """Column widths as fractions of the 版心, computed once so both renderers agree.
+
+    The automatic table layout of browsers and Word: each column needs at least its widest
+    unbreakable piece (a header, a short cell such as 序号 or a name, a 档号), would like its
+    longest line; the width left over after every minimum is shared in proportion to what each
+    column still wants, so sentence columns get the room and 序号 never wraps."""
+    total = 156 * MM
+
+    def width(text: str) -> float:
+        return text_width_chars(text) * size + TABLE_PAD_PT
+
+    minimum, preferred = [], []
+    for col in range(len(rows[0])):
+        cells = [r[col] for r in rows]
+        lines = [ln for c in cells for ln in c.split("\n")] or [""]
+        unbreakable = [ln for i, c in enumerate(cells) for ln in c.split("\n") if i == 0 or len(ln) <= 6]
+        tokens = [t for ln in lines for t in _TOKEN.findall(ln)]
+        minimum.append(max([width(t) for t in unbreakable + tokens] + [width("")]))
+        preferred.append(max(minimum[-1], max(width(ln) for ln in lines)))
+    spare = total - sum(minimum)
+    wants = [p - m for p, m in zip(preferred, minimum, strict=True)]
+    if spare <= 0 or sum(wants) == 0:
+        chosen = minimum if spare <= 0 else [m + spare * m / sum(minimum) for m in minimum]
+    elif sum(wants) <= spare:
+        # Everything fits on one line: widen every column in proportion to its content.
+        chosen = [p + (spare - sum(wants)) * p / sum(preferred) for p in preferred]
+    else:
+        chosen = [m + spare * w / sum(wants) for m, w in zip(minimum, wants, strict=True)]
+    return [c / sum(chosen) for c in chosen]
+
+
+def _balanced_title(title: str, size: float) -> str:
+    """GB/T 9704 7.3.1: a title on several lines is split into lines of even length (排列对称),
+    never leaving one character alone; breaks avoid splitting closing/opening punctuation."""
+    capacity = 156 * MM / size
+    chars = text_width_chars(title)
+    if "\n" in title or chars <= capacity:
+        return title
+    lines = -(-chars // capacity)
+    target = len(title) / lines
+    breaks, start = [], 0
+    for n in range(1, int(lines)):
+        ideal = round(n * target)
+        best = min(
+            (i for i in range(max(start + 1, ideal - 3), min(len(title) - 1, ideal + 3) + 1)
+             if title[i] not in "，。、；：）》”’" and title[i - 1] not in "（《“‘"),
+            key=lambda i: abs(i - ideal), default=ideal)
+        breaks.append(best)
+        start = best
+    parts = [title[a:b] for a, b in zip([0, *breaks], [*breaks, len(title)], strict=True)]
+    return "\n".join(parts)
 
 
 def _signature(doc: Document) -> list[dict[str, Any]]:

@@ -318,7 +318,10 @@ def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
     for r, row in enumerate(rows):
         tr = t.rows[r]
         trpr = tr._tr.get_or_add_trPr()
-        trpr.append(OxmlElement("w:cantSplit"))  # a row never breaks across pages (nor in the PDF)
+        if r == 0:
+            # The header row stays whole (and repeats); a tall body row may run on to the next
+            # page rather than leave half a page empty — the Typst layout does the same.
+            trpr.append(OxmlElement("w:cantSplit"))
         if r == 0:
             trpr.append(OxmlElement("w:tblHeader"))  # repeat the header on every page
         for c, text in enumerate(row):

@@ -84,7 +84,9 @@ class Vocabulary:
         self._lock = threading.Lock()
         self._bigrams: dict[str, set[str]] | None = None
         self._bigrams_for = -1
-        self.add(base_words())
+        self._base_re: re.Pattern[str] | None = None
+        self.base = frozenset(self.add(base_words()))
+        self._base_re = re.compile("|".join(map(re.escape, sorted(self.base, key=len, reverse=True))))
         self.add(words)
 
     def add(self, words: Iterable[str]) -> list[str]:
@@ -117,27 +119,40 @@ class Vocabulary:
             return found
         out: list[tuple[str, int]] = []
         pos = 0
+        starts: list[tuple[int, int]] = []  # (char offset, position) of each kept word
+        at = 0
         for original in self.jieba.cut(block, HMM=True):
             word = original.lower()
+            at += len(original)
             if word in STOPWORDS or not _WORDLIKE.search(word):
                 continue
+            starts.append((at - len(original), pos))
             if expand and len(word) > 2:
                 out.extend((piece, pos) for piece in self.inner_words(word))
             out.append((word, pos))
             pos += 1
+        if expand and self._base_re is not None:
+            # A governance term jieba cut across words here (实事 / 登记表 holds 实事登记):
+            # indexed anyway, at the position of the word it starts in, so the query's one
+            # term finds it whichever way this sentence was cut.
+            have = {w for w, _ in out}
+            for m in self._base_re.finditer(block):
+                if m.group(0) not in have:
+                    here = [p for c, p in starts if c <= m.start()]
+                    out.append((m.group(0), here[-1] if here else 0))
         if len(self._cache) > 300_000:
             self._cache.clear()
         self._cache[key] = out
         return out
 
-    def similar(self, text: str, limit: int = 3) -> list[str]:
+    def similar(self, text: str, limit: int = 3, max_dist: int | None = None) -> list[str]:
         """Known words that contain ``text`` or are one or two edits from it: what a clerk
         meant by a partial or misspelt name (花山郡, 江南花山群 → 江南花山郡)."""
         if len(text) < 2:
             return []
         if self._bigrams is None or self._bigrams_for != len(self.words):
             index: dict[str, set[str]] = {}
-            for w in self.words:
+            for w in self.words - self.base:  # names only: 党员大会 is not a typo of 党员大会议程
                 for i in range(len(w) - 1):
                     index.setdefault(w[i:i + 2], set()).add(w)
             self._bigrams, self._bigrams_for = index, len(self.words)
@@ -146,7 +161,7 @@ class Vocabulary:
         for g in grams:
             for name in self._bigrams.get(g, ()):
                 shared[name] = shared.get(name, 0) + 1
-        max_dist = max(1, len(text) // 3)
+        max_dist = max(1, len(text) // 3) if max_dist is None else max_dist
         # q-gram bound: each edit spoils at most two bigrams, so a name within max_dist
         # shares at least this many (a name containing the text shares them all).
         need = max(1, len(grams) - 2 * max_dist)

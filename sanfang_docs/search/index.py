@@ -3,7 +3,8 @@
 On disk (``indexer/`` of the workspace)::
 
     CURRENT            name of the live generation, replaced atomically by a rebuild
-    gen-<id>/          a Whoosh index + words.txt (the names jieba must know) + pending.txt
+    gen-<id>/          a Whoosh index + words.txt (the names jieba must know, one a line)
+    pending.txt        档号 of changes the index could not take when they happened
     .lock              one writer at a time, across processes (flock)
 
 A rebuild writes a new generation beside the live one and switches ``CURRENT`` only when it
@@ -37,7 +38,7 @@ from .analyzer import Vocabulary, analyzer, register, registered
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # a change means `sanfang reindex`
 LOCK_TIMEOUT_S = 120.0
 # Fields a filter compares exactly (ID fields): the record.json key of each.
 EXACT_FIELDS = {"kind": "文种", "community": "community", "compound": "compound", "street": "street",
@@ -61,6 +62,9 @@ def make_schema(vocab_id: str) -> Schema:
         title=TEXT(analyzer=ana, phrase=True),  # 题名
         body=TEXT(analyzer=ana, phrase=True),  # the document's words (record.json "text")
         ocr=TEXT(analyzer=ana, phrase=True),  # OCR text of stamped scans (scans/*.txt)
+        # The record's street, community and compound, searchable like its words: a clerk's
+        # 锦绣社区 finds that community's records even where the text never names it.
+        place=TEXT(analyzer=ana, phrase=True),
         issuer=TEXT(analyzer=ana, phrase=False),  # 责任者
         addressee=TEXT(analyzer=ana, phrase=False),  # 主送
         kind=ID, community=ID, compound=ID, street=ID, status=ID, case_id=ID,
@@ -73,6 +77,12 @@ def record_names(record: Record) -> list[str]:
     """The names a record teaches the segmenter: places, organisations and people."""
     m = record.meta
     names = [str(m.get(k) or "") for k in ("street", "community", "compound", "责任者", "主送")]
+    # Clerks say 文化路 for 文化路社区 and 五里界 for 五里界街道: the stems are words too.
+    for key in ("street", "community"):
+        value = str(m.get(key) or "")
+        for suffix in ("街道", "社区", "开发区"):
+            if value.endswith(suffix) and len(value) - len(suffix) >= 2:
+                names.append(value[: -len(suffix)])
     try:
         answers = json.loads(record.file("answers.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -112,6 +122,7 @@ def record_document(record: Record, archive_root: Path) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "archive_no": str(m["档号"]), "title": str(m.get("题名") or ""), "body": str(m.get("text") or ""),
         "ocr": ocr_text(record), "issuer": str(m.get("责任者") or ""), "addressee": str(m.get("主送") or ""),
+        "place": " ".join(str(m.get(k) or "") for k in ("street", "community", "compound")).strip(),
         "date": date_number(m.get("成文日期", "")), "meta": shown,
     }
     for fname, key in EXACT_FIELDS.items():
@@ -191,14 +202,19 @@ class SearchIndex:
         windex.create_in(str(path), make_schema(gen))
         return gen
 
-    def _switch(self, gen: str) -> None:
+    def _switch(self, gen: str, old: str | None) -> None:
+        """Make ``gen`` live (caller holds the write lock) and delete the one it replaces."""
         tmp = self.root / f"CURRENT.{os.getpid()}"
         tmp.write_text(gen + "\n")
         os.replace(tmp, self.root / "CURRENT")
-        # Old generations go: processes still reading them keep their open files (POSIX).
-        for old in self.root.glob("gen-*"):
-            if old.name != gen:
-                shutil.rmtree(old, ignore_errors=True)
+        # Only the replaced generation goes: another rebuild may be writing its own beside it.
+        # Searchers still reading it keep their open files (POSIX); theirs reopen on the next
+        # query. Generations left by a crashed rebuild go once they are a day old.
+        if old and old != gen:
+            shutil.rmtree(self._gen_dir(old), ignore_errors=True)
+        for stale in self.root.glob("gen-*"):
+            if stale.name != gen and time.time() - stale.stat().st_mtime > 86400:
+                shutil.rmtree(stale, ignore_errors=True)
 
     @contextmanager
     def write_lock(self, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
@@ -223,18 +239,22 @@ class SearchIndex:
     def update(self, records: Iterable[Record], timeout: float = LOCK_TIMEOUT_S) -> int:
         """Add or replace records (by 档号) in the live index, and any queued earlier."""
         records = list(records)
-        if not self.exists():
-            # No index yet: the archive may hold records filed before search existed.
-            return self.rebuild()
         with self.write_lock(timeout):
             gen = self.current()
-            if gen is None:  # removed by a concurrent rebuild's switch: never, but be safe
-                raise SearchIndexError("检索索引不存在：请运行 `sanfang reindex`")
-            queued = _lines(self.root / "pending.txt")
+            if gen is None:
+                # The first index of this workspace (under the lock: two processes filing at
+                # once must not both create one). The archive may hold records filed before
+                # search existed: all of them go in.
+                gen = self._create_generation()
+                everything = list(self.archive.records())
+                self._write(gen, everything)
+                self._switch(gen, None)
+                return len(everything)
+            queued = self.pending()
             late = [r for r in (self._load(no) for no in queued) if r is not None]
             n = self._write(gen, records + late)
             if queued:
-                (self.root / "pending.txt").unlink(missing_ok=True)
+                self._unqueue(len(queued))
         return n
 
     def _write(self, gen: str, records: list[Record]) -> int:
@@ -274,7 +294,7 @@ class SearchIndex:
                 late = [r for r in self.archive.records()
                         if r.archive_no not in seen or _changed_since(r, started)]
                 self._write(gen, late)
-                self._switch(gen)
+                self._switch(gen, self.current())
         except BaseException:
             shutil.rmtree(self._gen_dir(gen), ignore_errors=True)
             raise
@@ -289,12 +309,35 @@ class SearchIndex:
     # -- failures: a change the index could not take is queued, never lost -------------------
 
     def queue(self, archive_no: str) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / "pending.txt", "a", encoding="utf-8") as fh:
-            fh.write(archive_no + "\n")
+        with self._pending_file():
+            with open(self.root / "pending.txt", "a", encoding="utf-8") as fh:
+                fh.write(archive_no + "\n")
 
     def pending(self) -> list[str]:
         return _lines(self.root / "pending.txt")
+
+    def _unqueue(self, done: int) -> None:
+        """Drop the first ``done`` entries: those queued meanwhile stay."""
+        with self._pending_file():
+            rest = self.pending()[done:]
+            path = self.root / "pending.txt"
+            if rest:
+                tmp = path.with_suffix(f".{os.getpid()}")
+                tmp.write_text("".join(n + "\n" for n in rest), encoding="utf-8")
+                os.replace(tmp, path)
+            else:
+                path.unlink(missing_ok=True)
+
+    @contextmanager
+    def _pending_file(self) -> Iterator[None]:
+        # Its own lock: queueing happens when the index lock could not be had.
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".pending.lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     # -- reading -----------------------------------------------------------------------------
 

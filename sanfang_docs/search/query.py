@@ -23,7 +23,7 @@ from whoosh.searching import Searcher
 from .analyzer import Vocabulary, synonyms
 
 # Where a plain word is looked for, and how much a match there weighs.
-TEXT_FIELDS = {"title": 2.0, "body": 1.0, "ocr": 0.5}
+TEXT_FIELDS = {"title": 3.0, "body": 1.0, "ocr": 0.5, "place": 1.0}
 FIELD_ALIASES = {
     "title": ["题名", "标题"], "body": ["正文", "全文"], "ocr": ["扫描件", "扫描", "OCR", "ocr"],
     "kind": ["文种"], "issuer": ["责任者", "发文机关", "发文单位"], "addressee": ["主送", "主送机关"],
@@ -88,12 +88,26 @@ def parse(text: str, schema: Any) -> Parsed:
         date_range = _range_of(*m.groups())
         text = _DATE_TERM.sub(" ", text)
     text = re.sub(r"\s+", " ", text).strip()
-    parser = QueryParser("body", schema)
+    parser = _Parser("body", schema)
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
-    q = parser.parse(text) if text else None
+    # Not normalised yet: that would merge each Chunk into the AND around it.
+    q = parser.parse(text, normalize=False) if text else None
     if q is not None and q is wq.NullQuery:
         q = None
     return Parsed(text, q, nos, date_range)
+
+
+class Chunk(wq.And):
+    """The words jieba cut one typed word into (江南花山群 → 江南 / 花山 / 群): all must match,
+    but unlike words the clerk separated, a chunk may be a mistyped name."""
+
+
+class _Parser(QueryParser):
+    def multitoken_query(self, spec: str, texts: list[str], fieldname: str, termclass: Any,
+                         boost: float) -> wq.Query:
+        if fieldname == "body":
+            return Chunk([termclass(fieldname, t, boost=boost) for t in texts])
+        return super().multitoken_query(spec, texts, fieldname, termclass, boost)
 
 
 def _range_of(year: str, month: str | None, day: str | None) -> tuple[int, int]:
@@ -135,7 +149,11 @@ def build(parsed: Parsed, ctx: Context, stage: str) -> wq.Query | None:
     if parsed.query is not None:
         q = parsed.query
         if stage == LOOSE and isinstance(q, wq.And):
-            q = wq.Or(q.subqueries, boost=q.boost)
+            # Any of the words — but what the clerk excluded (NOT) stays excluded.
+            nots = [c for c in q.subqueries if isinstance(c, wq.Not)]
+            words = [c for c in q.subqueries if not isinstance(c, wq.Not)]
+            if len(words) > 1:
+                q = wq.And([wq.Or(words, boost=q.boost), *nots]) if nots else wq.Or(words, boost=q.boost)
         parts.append(_expand(q, ctx, stage))
     parts = [p for p in parts if p is not wq.NullQuery]
     if not parts:
@@ -154,17 +172,19 @@ def _expand(q: wq.Query, ctx: Context, stage: str) -> wq.Query:
         return q
     if isinstance(q, wq.Phrase) and q.fieldname == "body":
         return wq.Or([wq.Phrase(f, q.words, slop=q.slop, boost=b * q.boost) for f, b in TEXT_FIELDS.items()])
-    if isinstance(q, wq.And) and q.subqueries and all(
-            isinstance(c, wq.Term) and c.fieldname == "body" for c in q.subqueries):
-        # One word the analyzer split (江南花山群 → 江南 / 花山 / 群): a known name it
-        # resembles is what the clerk meant; relaxed, any of its parts may match too.
-        whole = "".join(str(c.text) for c in q.subqueries)
-        names = [word_query(n, ctx, relaxed=False, boost=3.0) for n in similar_names(whole, ctx)]
+    if isinstance(q, Chunk):
+        whole = "".join(str(c.text) for c in q.subqueries if isinstance(c, wq.Term))
+        parts = [_expand(c, ctx, stage) for c in q.subqueries]
         if stage == STRICT:
-            strict = q.apply(lambda c: _expand(c, ctx, stage))
-            return wq.Or([strict, *names], boost=q.boost) if names else strict
-        alts = [word_query(str(c.text), ctx, relaxed=True) for c in q.subqueries]
-        return wq.Or(alts + names, boost=q.boost)
+            # A stray single character is the mark of a mistyped name (群 for 郡): offer the
+            # name one edit away beside the literal reading.
+            typo = any(isinstance(c, wq.Term) and len(str(c.text)) == 1 for c in q.subqueries)
+            names = similar_names(whole, ctx, max_dist=1) if typo else []
+            strict = wq.And(parts)
+            return wq.Or([strict, *[word_query(n, ctx, False, boost=3.0) for n in names]]) if names else strict
+        # Relaxed: any part may match, and names it resembles count most.
+        names = [word_query(n, ctx, relaxed=False, boost=3.0) for n in similar_names(whole, ctx)]
+        return wq.Or(parts + names, boost=q.boost)
     if isinstance(q, wq.Not):
         return wq.Not(_expand(q.query, ctx, STRICT))
     if q.is_leaf():
@@ -197,8 +217,8 @@ def word_query(word: str, ctx: Context, relaxed: bool, boost: float = 1.0) -> wq
     return wq.Or(clauses)
 
 
-def similar_names(text: str, ctx: Context) -> list[str]:
-    found = [n for n in ctx.vocab.similar(text) if ctx.df("body", n)]
+def similar_names(text: str, ctx: Context, max_dist: int | None = None) -> list[str]:
+    found = [n for n in ctx.vocab.similar(text, max_dist=max_dist) if ctx.df("body", n)]
     if found:
         ctx.notes.append(f"未找到“{text}”，按近似的“{'”“'.join(found)}”查询")
     return found

@@ -87,6 +87,7 @@ class Hit:
     snippet: str  # matches marked 【…】
     parts: list[tuple[str, bool]]  # the snippet as (text, is_match) pieces, for styled output
     path: str
+    partial: bool = False  # matched only a relaxed reading of the query (not every word)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -123,37 +124,48 @@ def search(index: SearchIndex, text: str = "", filters: Filters | None = None,
 
     final: wq.Query | None = None
     stage = "list"
-    docnums: list[tuple[int, float]] = []
+    found: list[tuple[int, float, bool]] = []  # docnum, score, partial (from a relaxed stage)
+    more = False
+    tried: set[str] = set()
     for stage in (STRICT, RELAXED, LOOSE):
         q = build(parsed, ctx, stage)
         if q is None:
             stage = "list"
-            docnums = [(d, 0.0) for d in _newest(ctx, restrict, limit + 1)]
+            newest = _newest(ctx, restrict, limit + 1)
+            found, more = [(d, 0.0, False) for d in newest[:limit]], len(newest) > limit
             break
+        if repr(q) in tried:
+            continue  # relaxing changed nothing
+        tried.add(repr(q))
         clauses = [r for r in restrict if not isinstance(r, wq.NumericRange)]
         ranges = [_docset(ctx, r) for r in restrict if isinstance(r, wq.NumericRange)]
         allow = ranges[0] if len(ranges) == 1 else set.intersection(*ranges) if ranges else None
-        final = wq.And([q, *clauses]).normalize() if clauses else q
         if allow is not None and not allow:
-            docnums = []  # (Whoosh reads an empty filter as no filter)
-            continue
-        results = searcher.search(final, limit=limit + 1, filter=allow)
-        docnums = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
-        if docnums:
+            break  # (Whoosh reads an empty filter as no filter)
+        final = wq.And([q, *clauses]).normalize() if clauses else q
+        seen = {d for d, _, _ in found}
+        want = limit + 1 - len(found)
+        results = searcher.search(final, limit=want, filter=allow, mask=seen or None)
+        found += [(hit.docnum, float(hit.score or 0.0), stage != STRICT) for hit in results]
+        if len(found) > limit:
+            more = True
             break
+        # Fewer than asked: what follows are partial matches (a relaxed reading of the query).
 
     terms = highlight_terms(final)
     hits = []
-    for docnum, score in docnums[:limit]:
+    for docnum, score, partial in found[:limit]:
         meta = searcher.stored_fields(docnum)["meta"]
         if not scope.allows(meta):
             continue  # cannot happen (the scope is a query clause); a second lock on the door
-        hits.append(_hit(index.archive_root, meta, score, terms if snippets else None))
+        hit = _hit(index.archive_root, meta, score, terms if snippets else None)
+        hit.partial = partial
+        hits.append(hit)
     queued = index.pending()
     if queued:
         ctx.notes.append(f"有 {len(queued)} 条记录的变更尚未进入检索索引，请运行 `sanfang reindex`")
     notes = list(dict.fromkeys(ctx.notes))
-    return SearchResult(text, hits, len(docnums) > limit, stage, notes, _ms(started))
+    return SearchResult(text, hits, more, stage, notes, _ms(started))
 
 
 def _ms(started: float) -> float:

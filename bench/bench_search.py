@@ -1,0 +1,145 @@
+"""Search benchmark: archives of 10,000 and 100,000 documents generated from our own
+interviews and templates, indexed our way and the naive way, queried with the labelled set.
+
+    /work/venv/bin/python bench/bench_search.py --sizes 10000,100000 --out /tmp/sanfang-bench-search
+
+Reports, per size: indexing throughput and index size; p50/p95 latency of the labelled queries
+(with snippets, on a searcher kept open as the web app keeps it) plus filter-only and filtered
+queries; P@5 / R@20; and the same for the naive setup (bench_search_naive.py). Results go to
+``<out>/bench_search-<size>.json`` and a Markdown table on stdout (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_search_naive as naive  # noqa: E402
+from bench_search_archive import BulkFiler  # noqa: E402
+from bench_search_corpus import corpus  # noqa: E402
+from bench_search_labels import evaluate, load  # noqa: E402
+
+from sanfang_docs.api import Sanfang  # noqa: E402
+from sanfang_docs.archive import Archive  # noqa: E402
+from sanfang_docs.workspace import Workspace  # noqa: E402
+
+# Filter-only and filtered searches a sub-district office runs (no labels: latency only).
+FILTERED = [
+    ("", {"kind": "批复"}), ("", {"compound": "江南花山郡"}), ("", {"community": "锦绣社区", "date_from": "2024"}),
+    ("", {"date_from": "2025-01", "date_to": "2025-06"}), ("", {"status": "已盖章", "street": "纸坊街道"}),
+    ("选举结果", {"street": "纸坊街道"}), ("物管会", {"date_from": "2023", "date_to": "2024"}),
+    ("党支部", {"kind": "请示", "community": "文化路社区"}), ("业委会", {"status": "已盖章"}),
+    ("议事规则", {"compound": "藏龙御景"}),
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def build_archive(root: Path, size: int, seed: int, real_docs: int) -> Sanfang:
+    home = root / f"ws-{size}"
+    done = home / ".bench-complete"
+    if not done.exists():
+        import shutil
+
+        shutil.rmtree(home, ignore_errors=True)
+        filer = BulkFiler(Archive(Workspace.open(home)), seed=seed)
+        started, n = time.perf_counter(), 0
+        for case in corpus(size, seed=seed, real_docs=real_docs):
+            n += filer.file(case)
+        filer.finish()
+        done.write_text(str(n))
+        print(f"[{size}] archive: {n} records in {time.perf_counter() - started:.0f} s", flush=True)
+    return Sanfang(home)
+
+
+def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    started = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, (time.perf_counter() - started) * 1000
+
+
+def measure_ours(app: Sanfang, labelled: list[Any], repeat: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    n = app.reindex()
+    seconds = time.perf_counter() - started
+    out: dict[str, Any] = {"docs": n, "index_seconds": seconds, "docs_per_s": n / seconds,
+                           "bytes": app.index.size_bytes()}
+    # The web app: open once, warm up (jieba's dictionary, the first searcher), then serve.
+    _, out["warmup_ms"] = timed(app.search, "党支部 选举结果")
+    first = [timed(app.search, item.query, limit=10)[1] for item in labelled]
+    times = [timed(app.search, item.query, limit=10)[1] for _ in range(repeat) for item in labelled]
+    filtered = [timed(app.search, q, limit=10, **f)[1] for _ in range(repeat) for q, f in FILTERED]
+    scores = evaluate(labelled, lambda q, k: [h.archive_no for h in app.search(q, limit=k).hits])
+    out.update({
+        "first_pass_p50_ms": percentile(first, 0.5), "first_pass_p95_ms": percentile(first, 0.95),
+        "p50_ms": percentile(times, 0.5), "p95_ms": percentile(times, 0.95), "max_ms": max(times),
+        "mean_ms": statistics.mean(times), "filtered_p50_ms": percentile(filtered, 0.5),
+        "filtered_p95_ms": percentile(filtered, 0.95), "p5": scores.p5, "r20": scores.r20,
+        "slowest": sorted(((round(timed(app.search, i.query, limit=10)[1], 1), i.query) for i in labelled),
+                          reverse=True)[:5],
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    })
+    return out
+
+
+def measure_naive(app: Sanfang, labelled: list[Any], root: Path) -> dict[str, Any]:
+    index_dir = root / "naive-index"
+    out = naive.build(app.archive, index_dir)
+    times = [timed(naive.search, index_dir, item.query)[1] for item in labelled]
+    scores = evaluate(labelled, lambda q, k: naive.search(index_dir, q, limit=k)[0])
+    out.update({"p50_ms": percentile(times, 0.5), "p95_ms": percentile(times, 0.95), "max_ms": max(times),
+                "mean_ms": statistics.mean(times), "p5": scores.p5, "r20": scores.r20})
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--out", default="/tmp/sanfang-bench-search", type=Path)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--real-docs", type=int, default=12000,
+                    help="documents run through the interview runner; the rest are clones")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--skip-naive", action="store_true")
+    args = ap.parse_args()
+    for size in (int(s) for s in args.sizes.split(",")):
+        root = args.out / str(size)
+        root.mkdir(parents=True, exist_ok=True)
+        app = build_archive(root, size, args.seed, min(args.real_docs, size))
+        labelled, skipped = load(r.meta for r in app.archive.records())
+        result: dict[str, Any] = {"size": size, "queries": len(labelled), "skipped": skipped}
+        result["ours"] = measure_ours(app, labelled, args.repeat)
+        print(f"[{size}] ours: {json.dumps(result['ours'], ensure_ascii=False)}", flush=True)
+        if not args.skip_naive:
+            result["naive"] = measure_naive(app, labelled, root)
+            print(f"[{size}] naive: {json.dumps(result['naive'], ensure_ascii=False)}", flush=True)
+        (args.out / f"bench_search-{size}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
+        report(result)
+
+
+def report(r: dict[str, Any]) -> None:
+    o, n = r["ours"], r.get("naive")
+    print(f"\n### {r['size']:,} documents ({r['queries']} labelled queries)\n")
+    print("| setup | index docs/s | index MB | p50 ms | p95 ms | max ms | P@5 | R@20 |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, x in (("ours", o), ("naive", n)):
+        if x:
+            print(f"| {name} | {x['docs_per_s']:.0f} | {x['bytes'] / 1e6:.0f} | {x['p50_ms']:.1f} | "
+                  f"{x['p95_ms']:.1f} | {x['max_ms']:.0f} | {x['p5']:.3f} | {x['r20']:.3f} |")
+    print(f"\nours: filtered/filter-only p50 {o['filtered_p50_ms']:.1f} ms, p95 {o['filtered_p95_ms']:.1f} ms; "
+          f"first pass p95 {o['first_pass_p95_ms']:.1f} ms; warm-up {o['warmup_ms']:.0f} ms; "
+          f"RSS {o['rss_mb']:.0f} MB; slowest {o['slowest']}")
+
+
+if __name__ == "__main__":
+    main()
