@@ -291,6 +291,7 @@ class Archive:
         events = [{**e, **where} for e in events]
         extra = {"scan": {"file": scan[0], "sha256": sha256_hex(scan[1])}} if scan else {}
         self._begin("update", record.path, data, events, **extra)
+        crash_point("after-update-journal")
         if scan:
             _replace_file(record.file(scan[0]), scan[1])
         crash_point("after-update-files")

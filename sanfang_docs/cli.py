@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -38,6 +42,16 @@ def command(group: click.Group, **kwargs: Any) -> Callable[[Callable[..., Any]],
             except SanfangError as exc:
                 click.secho(f"错误：{exc.message}", fg="red", err=True)
                 sys.exit(exc.exit_code)
+            except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, keep the details
+                if os.environ.get("SANFANG_DEBUG"):
+                    raise
+                log = Path(tempfile.gettempdir()) / f"sanfang-error-{os.getpid()}.log"
+                log.write_text(traceback.format_exc(), encoding="utf-8")
+                click.secho(f"内部错误（{type(exc).__name__}），未完成的操作不会留下半份记录。"
+                            f"详情已写入 {log}，请转交技术人员。", fg="red", err=True)
+                sys.exit(70)
 
         return group.command(**kwargs)(home_option(run))
 

@@ -161,7 +161,7 @@ def _embedded(name: str, contents: dict[str, bytes]) -> list[dict[str, str]]:
     """The answers inside the signed PDF and its 档号 in XMP agree with the record."""
     import pikepdf
 
-    from .sign import embedded_answers, xmp_record
+    from .pdfmeta import embedded_answers, xmp_record
 
     try:
         with pikepdf.open(io.BytesIO(contents["document.pdf"])) as pdf:
@@ -201,7 +201,7 @@ def _strays(name: str, folder: Path, expected: set[str]) -> list[dict[str, str]]
 def pdf_archive_no(data: bytes) -> str:
     import pikepdf
 
-    from .sign import xmp_record
+    from .pdfmeta import xmp_record
 
     try:
         with pikepdf.open(io.BytesIO(data)) as pdf:

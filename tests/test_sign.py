@@ -27,8 +27,8 @@ from sanfang_docs.api import Sanfang
 from sanfang_docs.cli import main
 from sanfang_docs.errors import SigningError
 from sanfang_docs.keys import KeyStore, org_id
+from sanfang_docs.pdfmeta import NS_RECORD, embed_record, record_fields
 from sanfang_docs.render import GEOMETRY, MM
-from sanfang_docs.sign import NS_RECORD, embed_record, record_fields
 from tests.conftest import example
 
 DOCS = ("branch-founding-request", "branch-founding-reply", "branch-meeting-request", "branch-election-notice")
