@@ -326,7 +326,7 @@ class Archive:
         if self.journal.exists():
             try:
                 entry = json.loads(self.journal.read_text(encoding="utf-8"))
-            except ValueError:  # torn journal: written before anything else, so nothing began
+            except ValueError:  # damaged (it is renamed into place whole): nothing to finish
                 entry = {"op": "none", "events": []}
             events = entry.get("events", [])
             ids = {e["id"] for e in events}
@@ -353,6 +353,8 @@ class Archive:
             self.journal.unlink()
             _fsync_dir(self.root)
         self._clean_tmp()
+        for stray in self.root.glob(".*.tmp"):  # a journal or log head a dead writer never renamed
+            stray.unlink()
         return done
 
     def _rel(self, path: Path) -> str:

@@ -173,7 +173,9 @@ class KeyStore:
     def _new_key(self) -> rsa.RSAPrivateKey:
         # RSA, not ECDSA: pyHanko marks an ECDSA-signed file as PDF 2.0 (ISO 32002), which
         # PDF/A-3 forbids. 3072 bits for records kept 永久 (128-bit strength past 2030).
-        bits = int((self.ws.setting("signing") or {}).get("key_bits") or 3072)
+        bits = int(os.environ.get("SANFANG_KEY_BITS") or (self.ws.setting("signing") or {}).get("key_bits") or 3072)
+        if bits < 2048:
+            raise SigningError(f"密钥长度 {bits} 位太短，RSA 至少 2048 位（设置项 signing.key_bits）。")
         return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
     def _create_ca(self, cert_file: Path, key_file: Path) -> None:

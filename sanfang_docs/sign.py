@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pikepdf
 from asn1crypto import keys as asn1_keys
@@ -72,7 +72,11 @@ class Signer:
         return self.sign(embed_record(pdf, record_fields(doc), answers), key)
 
     def sign(self, pdf: bytes, key: SigningKey) -> Signed:
-        tz = ZoneInfo(str(self.settings.get("timezone") or "Asia/Shanghai"))
+        zone = str(self.settings.get("timezone") or "Asia/Shanghai")
+        try:
+            tz = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SigningError(f"设置项 signing.timezone 的时区“{zone}”无效（例如 Asia/Shanghai）。") from None
         when = datetime.now(tz).replace(microsecond=0)
         url = self.settings.get("timestamp_url")
         timestamper = _timestamper(str(url)) if url else None
@@ -107,7 +111,8 @@ class Signer:
         except SigningError:
             raise
         except Exception as exc:  # noqa: BLE001 - pyHanko, network or font errors: one clear message
-            raise SigningError(f"签名失败（{key.common_name}）：{type(exc).__name__}: {exc}") from exc
+            via = f"，时间戳服务器 {url} 可能无法访问" if url else ""
+            raise SigningError(f"签名失败（{key.common_name}{via}）：{type(exc).__name__}: {exc}") from exc
         data = out.getvalue()
         return Signed(data, {
             "signer": key.common_name, "organisation": key.org, "source": key.source,
@@ -125,7 +130,7 @@ class Signer:
         """
         chars = "".join(sorted(set(STAMP_TEXT.replace("%(signer)s", "").replace("%(ts)s", "")
                                    + signer + "0123456789-: ")))
-        if chars in _FONTS:
+        if chars in _FONTS and os.path.exists(_FONTS[chars]):  # a cache may be cleared under us
             return _FONTS[chars]
         face = _stamp_face()
         tag = hashlib.sha256(f"{face.path}|{face.index}|{chars}".encode()).hexdigest()[:24]

@@ -122,11 +122,12 @@ class Verifier:
         roots = [verify_files.pem(c) for c in self.keys.trust_roots()]
         by_id = {str(e.get("id")): e for e in chain.intact_entries}
         tasks, lost = [], set()
+        # Every record is weighed against the log (cheap: record.json only), even when only
+        # one is checked, so that a break in the chain is blamed on the right record.
         for name, folder in sorted(on_disk.items()):
-            if only is not None and name != only:
-                continue
             task, audit_fault = self._task(name, folder, trails.get(name), by_id, bool(chain.breaks))
-            tasks.append(task)
+            if only is None or name == only:
+                tasks.append(task)
             if audit_fault:
                 lost.add(name)
                 problems.append(Problem(name, LOG_NAME, INTEGRITY, "审计日志中缺少该记录的事件（被删除或改动）"))

@@ -3,6 +3,7 @@ records gets a fresh workspace under tmp_path."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,10 @@ from click.testing import CliRunner, Result
 
 from sanfang_docs.api import Sanfang
 from sanfang_docs.cli import main
+
+# Workspaces made by tests sign with 2048-bit keys: the product's 3072-bit default costs ~1 s a
+# key, and nearly every test makes a fresh workspace. Tests of key sizes set it themselves.
+os.environ.setdefault("SANFANG_KEY_BITS", "2048")
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"

@@ -35,6 +35,8 @@ from whoosh.searching import Searcher
 from ..archive import Archive, Record
 from ..errors import NotFoundError, SanfangError
 from .analyzer import Vocabulary, analyzer, register, registered
+from .engine import Engine, PostingCache
+from .scoring import FastBM25F
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +61,19 @@ def make_schema(vocab_id: str) -> Schema:
     ana = analyzer(vocab_id)
     return Schema(
         archive_no=ID(unique=True),  # 档号
-        title=TEXT(analyzer=ana, phrase=True),  # 题名
-        body=TEXT(analyzer=ana, phrase=True),  # the document's words (record.json "text")
-        ocr=TEXT(analyzer=ana, phrase=True),  # OCR text of stamped scans (scans/*.txt)
-        # The record's street, community and compound, searchable like its words: a clerk's
-        # 锦绣社区 finds that community's records even where the text never names it.
-        place=TEXT(analyzer=ana, phrase=True),
+        # What a plain query word is looked up in, as ONE field: 题名 (twice more: a title
+        # word weighs three times a body word), the document's words, its street, community
+        # and compound (锦绣社区 finds that community's records even where the text never
+        # names it), and the OCR words of its scans that the text does not already have.
+        # One field means one posting list per query word instead of four merged ones. No
+        # positions: Whoosh unpickles a block's positions with its ids, so a field with
+        # positions costs every query; "phrases" holds them for quoted phrases only.
+        content=TEXT(analyzer=ana, phrase=False),
+        phrases=TEXT(analyzer=ana, phrase=True),
+        # 题名 and OCR text (scans/*.txt) for 题名: and 扫描件: queries, and the title for
+        # ranking. No positions: a quoted phrase there is matched as all of its words.
+        title=TEXT(analyzer=ana, phrase=False),
+        ocr=TEXT(analyzer=ana, phrase=False),
         issuer=TEXT(analyzer=ana, phrase=False),  # 责任者
         addressee=TEXT(analyzer=ana, phrase=False),  # 主送
         kind=ID, community=ID, compound=ID, street=ID, status=ID, case_id=ID,
@@ -109,7 +118,7 @@ def date_number(iso: str) -> int:
     return int(digits) if len(digits) == 8 else 0
 
 
-def record_document(record: Record, archive_root: Path) -> dict[str, Any]:
+def record_document(record: Record, archive_root: Path, vocab: Vocabulary) -> dict[str, Any]:
     """One record as a Whoosh document (empty values left out: they are not terms)."""
     m = record.meta
     try:
@@ -119,10 +128,16 @@ def record_document(record: Record, archive_root: Path) -> dict[str, Any]:
     shown = {k: m.get(k, "") for k in ("档号", "题名", "文种", "责任者", "主送", "成文日期", "street",
                                          "community", "compound", "status", "case_id")}
     shown["path"] = rel
+    title, text, ocr = str(m.get("题名") or ""), str(m.get("text") or ""), ocr_text(record)
+    place = " ".join(str(m.get(k) or "") for k in ("street", "community", "compound"))
+    # OCR of a stamped copy repeats the text: only the words it adds (handwriting, the
+    # stamp) join the content, so a stamped record does not outrank its unstamped twin.
+    known = set(vocab.cut(text))
+    extra = " ".join(dict.fromkeys(w for w in vocab.cut(ocr) if w not in known)) if ocr else ""
     doc: dict[str, Any] = {
-        "archive_no": str(m["档号"]), "title": str(m.get("题名") or ""), "body": str(m.get("text") or ""),
-        "ocr": ocr_text(record), "issuer": str(m.get("责任者") or ""), "addressee": str(m.get("主送") or ""),
-        "place": " ".join(str(m.get(k) or "") for k in ("street", "community", "compound")).strip(),
+        "archive_no": str(m["档号"]), "content": "\n".join([title, title, text, place, extra]),
+        "phrases": "\n".join([text, extra]),
+        "title": title, "ocr": ocr, "issuer": str(m.get("责任者") or ""), "addressee": str(m.get("主送") or ""),
         "date": date_number(m.get("成文日期", "")), "meta": shown,
     }
     for fname, key in EXACT_FIELDS.items():
@@ -141,7 +156,8 @@ class SearchIndex:
         self._searcher: Searcher | None = None
         self._searcher_gen: str = ""
         self._words_read: dict[str, int] = {}
-        self.cache: dict[Any, Any] = {}  # per-searcher caches (filter doc sets, date order)
+        self.cache: dict[Any, Any] = {}  # per-searcher caches (the engine, name lists)
+        self.postings = PostingCache()  # decoded posting lists, per segment: survive refreshes
 
     # -- generations -------------------------------------------------------------------------
 
@@ -261,11 +277,12 @@ class SearchIndex:
         if not records:
             return 0
         self._learn(gen, (n for r in records for n in record_names(r)))
+        vocab = self.vocabulary(gen)
         ix = windex.open_dir(str(self._gen_dir(gen)))
         writer = ix.writer(timeout=LOCK_TIMEOUT_S)
         try:
             for record in records:
-                writer.update_document(**record_document(record, self.archive_root))
+                writer.update_document(**record_document(record, self.archive_root, vocab))
         except BaseException:
             writer.cancel()
             raise
@@ -281,11 +298,12 @@ class SearchIndex:
             # Every name first (a pass over the archive), so the first record is cut with
             # the same words as the last. The new generation is private: no lock needed yet.
             self._learn(gen, (n for r in self.archive.records() for n in record_names(r)))
+            vocab = self.vocabulary(gen)
             ix = windex.open_dir(str(self._gen_dir(gen)))
             writer = ix.writer(limitmb=batch_mb)
             seen: set[str] = set()
             for record in self.archive.records():
-                writer.add_document(**record_document(record, self.archive_root))
+                writer.add_document(**record_document(record, self.archive_root, vocab))
                 seen.add(record.archive_no)
             writer.commit(optimize=True)
             with self.write_lock():
@@ -355,11 +373,29 @@ class SearchIndex:
             else:
                 if s is not None:
                     s.close()
-                fresh = windex.open_dir(str(self._gen_dir(gen))).searcher()
+                fresh = windex.open_dir(str(self._gen_dir(gen))).searcher(weighting=FastBM25F())
             self.vocabulary(gen)  # names another process added since
             self._searcher, self._searcher_gen = fresh, gen
             self.cache = {}
             return fresh
+
+    def engine(self) -> Engine:
+        """The query evaluator of the current searcher (engine.py)."""
+        searcher = self.searcher()
+        with self._state_lock:
+            found = self.cache.get("engine")
+            if found is None or found.searcher is not searcher:
+                found = self.cache["engine"] = Engine(searcher, self.postings)
+            return found
+
+    def warm(self, top: int = 300) -> int:
+        """What a long-running process (the web app) does once at start: load jieba and this
+        index's words, open the searcher, and decode the most frequent words' postings."""
+        gen = self.current()
+        if gen is None:
+            return 0
+        self.vocabulary(gen).cut("预热")
+        return self.engine().warm(top=top)
 
     def close(self) -> None:
         with self._state_lock:

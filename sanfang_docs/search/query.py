@@ -23,9 +23,10 @@ from whoosh.searching import Searcher
 from .analyzer import Vocabulary, synonyms
 
 # Where a plain word is looked for, and how much a match there weighs.
-TEXT_FIELDS = {"title": 3.0, "body": 1.0, "ocr": 0.5, "place": 1.0}
+# Fields whose terms a snippet marks. A plain word is looked up in "content" alone (see index.py).
+TEXT_FIELDS = ("content", "phrases", "title", "ocr")
 FIELD_ALIASES = {
-    "title": ["题名", "标题"], "body": ["正文", "全文"], "ocr": ["扫描件", "扫描", "OCR", "ocr"],
+    "title": ["题名", "标题"], "content": ["正文", "全文"], "ocr": ["扫描件", "扫描", "OCR", "ocr"],
     "kind": ["文种"], "issuer": ["责任者", "发文机关", "发文单位"], "addressee": ["主送", "主送机关"],
     "community": ["社区"], "compound": ["小区"], "street": ["街道", "开发区"], "archive_no": ["档号"],
     "status": ["状态"], "case_id": ["案卷", "案件"],
@@ -88,7 +89,7 @@ def parse(text: str, schema: Any) -> Parsed:
         date_range = _range_of(*m.groups())
         text = _DATE_TERM.sub(" ", text)
     text = re.sub(r"\s+", " ", text).strip()
-    parser = _Parser("body", schema)
+    parser = _Parser("content", schema)
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
     # Not normalised yet: that would merge each Chunk into the AND around it.
     q = parser.parse(text, normalize=False) if text else None
@@ -105,7 +106,7 @@ class Chunk(wq.And):
 class _Parser(QueryParser):
     def multitoken_query(self, spec: str, texts: list[str], fieldname: str, termclass: Any,
                          boost: float) -> wq.Query:
-        if fieldname == "body":
+        if fieldname == "content":
             return Chunk([termclass(fieldname, t, boost=boost) for t in texts])
         return super().multitoken_query(spec, texts, fieldname, termclass, boost)
 
@@ -158,20 +159,45 @@ def build(parsed: Parsed, ctx: Context, stage: str) -> wq.Query | None:
     parts = [p for p in parts if p is not wq.NullQuery]
     if not parts:
         return None if parsed.query is None and not parsed.archive_nos else wq.NullQuery
-    return (parts[0] if len(parts) == 1 else wq.Or(parts)).normalize()
+    core = (parts[0] if len(parts) == 1 else wq.Or(parts)).normalize()
+    # 公文 titles say what a document is: a query word in the title adds a title-field score
+    # (short field, so BM25 weighs it high). Optional: it ranks, never decides what matches,
+    # and is looked up only for documents the core query already matched.
+    words = sorted({str(t.text) for t in _positive_terms(core) if t.fieldname == "content"})
+    if not words:
+        return core
+    title = [wq.Term("title", w, boost=TITLE_BOOST) for w in words]
+    return wq.AndMaybe(core, title[0] if len(title) == 1 else wq.Or(title))
+
+
+TITLE_BOOST = 3.0
+
+
+def _positive_terms(q: wq.Query) -> list[wq.Term]:
+    if isinstance(q, wq.Not):
+        return []
+    if isinstance(q, wq.AndNot):
+        return _positive_terms(q.a)
+    if isinstance(q, wq.Term):
+        return [q]
+    if isinstance(q, wq.Phrase):
+        return [wq.Term(q.fieldname if q.fieldname != "phrases" else "content", w) for w in q.words]
+    return [t for c in q.children() for t in _positive_terms(c)]
 
 
 def _expand(q: wq.Query, ctx: Context, stage: str) -> wq.Query:
     if isinstance(q, wq.Term):
-        if q.fieldname == "body":
+        if q.fieldname == "content":
             return word_query(str(q.text), ctx, relaxed=stage != STRICT, boost=q.boost)
-        if q.fieldname in TEXT_FIELDS or q.fieldname in ("issuer", "addressee"):
+        if q.fieldname in ("title", "ocr", "issuer", "addressee"):
             return wq.Or([wq.Term(q.fieldname, f, boost=q.boost) for f in forms(str(q.text))])
         if q.fieldname in NAME_FIELDS:
             return name_query(q.fieldname, str(q.text), ctx, boost=q.boost)
         return q
-    if isinstance(q, wq.Phrase) and q.fieldname == "body":
-        return wq.Or([wq.Phrase(f, q.words, slop=q.slop, boost=b * q.boost) for f, b in TEXT_FIELDS.items()])
+    if isinstance(q, wq.Phrase) and q.fieldname == "content":
+        # Positions live in "phrases"; the words' content scores rank the matches.
+        return wq.And([wq.Phrase("phrases", q.words, slop=q.slop, boost=q.boost),
+                       *[wq.Term("content", w, boost=q.boost) for w in q.words]])
     if isinstance(q, Chunk):
         whole = "".join(str(c.text) for c in q.subqueries if isinstance(c, wq.Term))
         parts = [_expand(c, ctx, stage) for c in q.subqueries]
@@ -209,16 +235,17 @@ def _synonyms() -> dict[str, list[str]]:
 
 
 def word_query(word: str, ctx: Context, relaxed: bool, boost: float = 1.0) -> wq.Query:
-    """One analysed word: in 题名, 正文 or OCR, in any of its forms."""
+    """One analysed word, in any of its forms."""
     words = forms(word)
-    if relaxed and len(word) >= 2 and ctx.df("body", word) == 0:
+    if relaxed and len(word) >= 2 and ctx.df("content", word) == 0:
         words += similar_names(word, ctx)
-    clauses = [wq.Term(f, w, boost=b * boost) for w in words for f, b in TEXT_FIELDS.items()]
-    return wq.Or(clauses)
+    if len(words) == 1:
+        return wq.Term("content", word, boost=boost)
+    return wq.Or([wq.Term("content", w, boost=boost) for w in words])
 
 
 def similar_names(text: str, ctx: Context, max_dist: int | None = None) -> list[str]:
-    found = [n for n in ctx.vocab.similar(text, max_dist=max_dist) if ctx.df("body", n)]
+    found = [n for n in ctx.vocab.similar(text, max_dist=max_dist) if ctx.df("content", n)]
     if found:
         ctx.notes.append(f"未找到“{text}”，按近似的“{'”“'.join(found)}”查询")
     return found

@@ -1,10 +1,9 @@
 """Running a search: scope, filters, ranking, snippets.
 
-Speed comes from not doing what the stock setup does (see bench/README.md): the searcher and
-the per-searcher caches live as long as the index is unchanged; Whoosh's top-k collector with
-block-quality skipping is used and nothing counts every hit (we ask for limit + 1 to know if
-there are more); filters are query clauses that score nothing, so the intersection leapfrogs
-over what they exclude; snippets are cut only for the hits shown, from the archive's own text.
+The searcher and its caches live as long as the index is unchanged (index.py); queries are
+evaluated by engine.py over decoded posting lists, so nothing walks the matches in Python;
+scope and filters are cached per-document masks; snippets are cut only for the hits shown,
+from the archive's own text.
 """
 
 from __future__ import annotations
@@ -16,9 +15,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 
 from ..errors import SanfangError
+from .engine import Engine
 from .index import SearchIndex
 from .query import LOOSE, RELAXED, STRICT, Context, build, date_bounds, highlight_terms, parse, resolve_name
 from .snippets import make_snippet
@@ -55,7 +56,7 @@ class Scope:
         return self.level == "all" or str(meta.get(self.level, "")) == self.name
 
     def clause(self) -> wq.Query | None:
-        return None if self.level == "all" else wq.Term(self.level, self.name, boost=0.0)
+        return None if self.level == "all" else wq.Term(self.level, self.name)
 
 
 @dataclass
@@ -103,9 +104,11 @@ class SearchResult:
     stage: str  # strict / relaxed / loose / list (no query: newest first)
     notes: list[str] = field(default_factory=list)
     elapsed_ms: float = 0.0
+    total: int = 0  # documents that matched (within scope and filters)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "stage": self.stage, "more": self.more, "notes": self.notes,
+        return {"query": self.query, "stage": self.stage, "total": self.total, "more": self.more,
+                "notes": self.notes,
                 "elapsed_ms": round(self.elapsed_ms, 1), "hits": [h.as_dict() for h in self.hits]}
 
 
@@ -116,56 +119,53 @@ def search(index: SearchIndex, text: str = "", filters: Filters | None = None,
     scope = scope or Scope.everything()
     limit = max(1, min(int(limit), MAX_LIMIT))
     searcher = index.searcher()
+    engine = index.engine()
     ctx = Context(searcher, index.vocabulary(index.current() or ""), index.cache)
     parsed = parse(text, searcher.schema)
-    restrict = _restrictions(filters, scope, parsed.date_range, ctx)
-    if restrict is None:  # a filter names nothing that exists
-        return SearchResult(text, [], False, STRICT, ctx.notes, _ms(started))
+    allow = _restrictions(filters, scope, parsed.date_range, ctx, engine)
+    if allow is not None and not allow.any():  # a filter names nothing, or nothing passes
+        return SearchResult(text, [], False, STRICT, _notes(index, ctx), _ms(started))
 
     final: wq.Query | None = None
     stage = "list"
     found: list[tuple[int, float, bool]] = []  # docnum, score, partial (from a relaxed stage)
-    more = False
+    total = 0
     tried: set[str] = set()
     for stage in (STRICT, RELAXED, LOOSE):
         q = build(parsed, ctx, stage)
         if q is None:
             stage = "list"
-            newest = _newest(ctx, restrict, limit + 1)
-            found, more = [(d, 0.0, False) for d in newest[:limit]], len(newest) > limit
+            newest, total = engine.newest(allow, limit)
+            found = [(d, 0.0, False) for d in newest]
             break
         if repr(q) in tried:
             continue  # relaxing changed nothing
         tried.add(repr(q))
-        clauses = [r for r in restrict if not isinstance(r, wq.NumericRange)]
-        ranges = [_docset(ctx, r) for r in restrict if isinstance(r, wq.NumericRange)]
-        allow = ranges[0] if len(ranges) == 1 else set.intersection(*ranges) if ranges else None
-        if allow is not None and not allow:
-            break  # (Whoosh reads an empty filter as no filter)
-        final = wq.And([q, *clauses]).normalize() if clauses else q
-        seen = {d for d, _, _ in found}
-        want = limit + 1 - len(found)
-        results = searcher.search(final, limit=want, filter=allow, mask=seen or None)
-        found += [(hit.docnum, float(hit.score or 0.0), stage != STRICT) for hit in results]
-        if len(found) > limit:
-            more = True
+        final = q
+        best, matched = engine.top(q, limit - len(found), allow, [d for d, _, _ in found])
+        total = len(found) + matched
+        # After the first stage, hits are partial: a relaxed reading of the query.
+        found += [(d, score, stage != STRICT) for d, score in best]
+        if len(found) >= limit:
             break
-        # Fewer than asked: what follows are partial matches (a relaxed reading of the query).
 
     terms = highlight_terms(final)
     hits = []
     for docnum, score, partial in found[:limit]:
         meta = searcher.stored_fields(docnum)["meta"]
         if not scope.allows(meta):
-            continue  # cannot happen (the scope is a query clause); a second lock on the door
+            continue  # cannot happen (the scope is a mask on every query); a second lock
         hit = _hit(index.archive_root, meta, score, terms if snippets else None)
         hit.partial = partial
         hits.append(hit)
+    return SearchResult(text, hits, total > len(hits), stage, _notes(index, ctx), _ms(started), total)
+
+
+def _notes(index: SearchIndex, ctx: Context) -> list[str]:
     queued = index.pending()
     if queued:
         ctx.notes.append(f"有 {len(queued)} 条记录的变更尚未进入检索索引，请运行 `sanfang reindex`")
-    notes = list(dict.fromkeys(ctx.notes))
-    return SearchResult(text, hits, more, stage, notes, _ms(started))
+    return list(dict.fromkeys(ctx.notes))
 
 
 def _ms(started: float) -> float:
@@ -173,60 +173,31 @@ def _ms(started: float) -> float:
 
 
 def _restrictions(filters: Filters, scope: Scope, query_dates: tuple[int, int] | None,
-                  ctx: Context) -> list[wq.Query] | None:
-    """Filters as clauses that add no score (boost 0). None: a filter matches nothing."""
-    out: list[wq.Query] = []
+                  ctx: Context, engine: Engine) -> np.ndarray | None:
+    """Scope and filters as one mask of allowed documents (None: everything)."""
+    masks: list[np.ndarray] = []
     clause = scope.clause()
     if clause is not None:
-        out.append(clause)
+        masks.append(engine.mask(("scope", scope), clause))
     for fieldname in ("community", "compound", "street"):
         value = getattr(filters, fieldname)
         if value:
             names = resolve_name(fieldname, value.strip(), ctx)
-            if not names:
-                return None
-            out.append(wq.Or([wq.Term(fieldname, n, boost=0.0) for n in names]))
+            q = wq.Or([wq.Term(fieldname, n) for n in names]) if names else wq.NullQuery
+            masks.append(engine.mask((fieldname, tuple(names)), q))
     for fieldname in ("kind", "status", "case_id"):
         value = getattr(filters, fieldname)
         if value:
-            out.append(wq.Term(fieldname, value.strip(), boost=0.0))
+            masks.append(engine.mask((fieldname, value.strip()), wq.Term(fieldname, value.strip())))
     for bounds in (date_bounds(filters.date_from, filters.date_to), query_dates):
         if bounds:
-            # Not a clause: Whoosh drops a zero-boost range from an AND. A cached doc set.
-            out.append(wq.NumericRange("date", bounds[0], bounds[1]))
-    return out
-
-
-def _newest(ctx: Context, restrict: list[wq.Query], n: int) -> list[int]:
-    """No query words: the newest records passing the filters, from cached doc sets."""
-    order = ctx.cache.get("newest")
-    if order is None:
-        reader = ctx.searcher.reader()
-        live = list(reader.all_doc_ids())
-        if reader.has_column("date"):
-            dates = reader.column_reader("date")
-            live.sort(key=lambda d: dates[d], reverse=True)
-        order = ctx.cache["newest"] = live
-    sets = sorted((_docset(ctx, q) for q in restrict), key=len)
-    out = []
-    for d in order:
-        if all(d in s for s in sets):
-            out.append(d)
-            if len(out) >= n:
-                break
-    return out
-
-
-def _docset(ctx: Context, q: wq.Query) -> set[int]:
-    """The documents of a filter, computed once per searcher (never mutated by callers)."""
-    key = ("docs", repr(q))
-    found = ctx.cache.get(key)
-    if found is None:
-        if len(ctx.cache) > 2000:  # date ranges vary per request: bound the memory
-            for k in [k for k in ctx.cache if k[0] == "docs"]:
-                del ctx.cache[k]
-        found = ctx.cache[key] = set(ctx.searcher.docs_for_query(q))
-    return found
+            masks.append(engine.date_mask(*bounds))
+    if not masks:
+        return None
+    allow = masks[0].copy()
+    for m in masks[1:]:
+        allow &= m
+    return allow
 
 
 def _hit(archive_root: Path, meta: dict[str, Any], score: float, terms: list[str] | None) -> Hit:
