@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from functools import partial
 
 import pytest
 
 from sanfang_docs import rules
-from sanfang_docs.errors import ValidationError
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run
+from tests import kit
 from tests.conftest import example
 
 INTERVIEW = "branch-founding"
 DOC_KEYS = list(load(INTERVIEW).metadata["documents"])
 
 
-def build(answers: dict[str, Any], key: str):  # noqa: ANN201
-    return run(load(INTERVIEW), answers, preset={"doc_key": key}).documents[0]
+build = partial(kit.build, INTERVIEW)
 
 
-def problems_of(answers: dict[str, Any], key: str) -> list[str]:
-    with pytest.raises(ValidationError) as info:
-        build(answers, key)
-    return [p.as_text() for p in info.value.problems]
+problems_of = partial(kit.problems, INTERVIEW)
 
 
 # -- branches ---------------------------------------------------------------------------------
@@ -95,10 +91,7 @@ def test_request_asks_only_what_it_needs() -> None:
 # -- rules ------------------------------------------------------------------------------------
 
 
-def with_changes(branch: str, **changes: Any) -> dict[str, Any]:
-    answers = example(INTERVIEW, branch)
-    answers.update(changes)
-    return answers
+with_changes = partial(kit.changed, INTERVIEW)
 
 
 @pytest.mark.parametrize("count", [0, 2])

@@ -4,18 +4,16 @@ committee and a property management committee; 3 or more members found a branch 
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
-from sanfang_docs.docmodel import Document
-from sanfang_docs.errors import ValidationError
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run
 from sanfang_docs.render import expected_text, render_docx, render_pdf
-from tests import pdfcheck
+from tests import kit, pdfcheck
 from tests.conftest import example
 
 INTERVIEW = "party-instructor"
@@ -23,20 +21,13 @@ DOC_KEYS = list(load(INTERVIEW).metadata["documents"])
 BRANCHES = ["property-company", "owners-committee", "property-management-committee"]
 
 
-def build(answers: dict[str, Any], key: str) -> Document:
-    return run(load(INTERVIEW), answers, preset={"doc_key": key}).documents[0]
+build = partial(kit.build, INTERVIEW)
 
 
-def problems_of(answers: dict[str, Any], key: str) -> list[str]:
-    with pytest.raises(ValidationError) as info:
-        build(answers, key)
-    return [p.as_text() for p in info.value.problems]
+problems_of = partial(kit.problems, INTERVIEW)
 
 
-def with_changes(branch: str, **changes: Any) -> dict[str, Any]:
-    answers = example(INTERVIEW, branch)
-    answers.update(changes)
-    return answers
+with_changes = partial(kit.changed, INTERVIEW)
 
 
 EXPECTED = {

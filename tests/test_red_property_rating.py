@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,10 @@ import pytest
 
 from sanfang_docs import rules_scoring
 from sanfang_docs.docmodel import Document
-from sanfang_docs.errors import ValidationError
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run
 from sanfang_docs.render import render_docx, render_pdf
+from tests import kit
 from tests.conftest import example
 from tests.test_rules_documents import all_files, assert_prints, write_answers
 
@@ -25,10 +26,7 @@ def build(answers: dict[str, Any]) -> Document:
     return run(load(INTERVIEW), answers, preset={"doc_key": KEY}).documents[0]
 
 
-def problems_of(answers: dict[str, Any]) -> list[str]:
-    with pytest.raises(ValidationError) as info:
-        build(answers)
-    return [p.as_text() for p in info.value.problems]
+problems_of = partial(kit.problems, INTERVIEW)
 
 
 def changed(branch: str, **changes: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import multiprocessing
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -212,6 +213,38 @@ def test_one_writer_at_a_time_across_processes(tmp_path: Path) -> None:
     assert app.index.doc_count() == len(nos) and not app.index.pending()
     for case in cases:  # each compound's name was learnt as one word, whichever process filed it
         assert {h.compound for h in app.search(case.place.compound, limit=20).hits} == {case.place.compound}
+
+
+# -- the engine gives Whoosh's answers -------------------------------------------------------------
+
+def test_engine_matches_whoosh(district: Sanfang) -> None:
+    """engine.py must rank as Whoosh would (exhaustive BM25F, ties to the lower docnum); it
+    only avoids walking the matches in Python. Phrases are filters there: compared as sets."""
+    from whoosh import query as wq
+
+    from sanfang_docs.search.query import Context, build, parse
+
+    index = district.index
+    searcher, engine = index.searcher(), index.engine()
+    ctx = Context(searcher, index.vocabulary(index.current() or ""), index.cache)
+    labelled, _ = load(r.meta for r in district.archive.records())
+    compared = 0
+    for item in labelled:
+        q = build(parse(item.query, searcher.schema), ctx, "strict")
+        for part in ([q.a, q.b] if isinstance(q, wq.AndMaybe) else [q]):
+            if any(isinstance(n, (wq.Phrase, wq.Not)) for n in _nodes(part)):
+                continue  # Whoosh scores a NOT as +1 and a phrase by its own rule
+            whoosh = [(h.docnum, round(h.score, 6)) for h in searcher.search(part, limit=10, optimize=False)]
+            mine = [(d, round(score, 6)) for d, score in engine.top(part, 10)[0]]
+            assert mine == whoosh, item.query
+            compared += 1
+    assert compared >= 50
+    phrase = wq.Phrase("phrases", ["选举结果", "报告"])
+    assert set(np.flatnonzero(engine.evaluate(phrase)[0])) == set(searcher.docs_for_query(phrase))
+
+
+def _nodes(q: object) -> list:
+    return [q, *[n for c in q.children() for n in _nodes(c)]]  # type: ignore[attr-defined]
 
 
 # -- the analyzer ----------------------------------------------------------------------------------

@@ -366,14 +366,14 @@ class SearchIndex:
             if gen is None:
                 raise SearchIndexError("还没有检索索引：请先运行 `sanfang reindex`")
             s = self._searcher
-            if s is not None and self._searcher_gen == gen:
-                if s.up_to_date():
-                    return s
-                fresh = s.refresh()
-            else:
-                if s is not None:
-                    s.close()
-                fresh = windex.open_dir(str(self._gen_dir(gen))).searcher(weighting=FastBM25F())
+            if s is not None and self._searcher_gen == gen and s.up_to_date():
+                return s
+            # Opened afresh, not Searcher.refresh(): whoosh-reloaded's refresh reuses a
+            # segment's reader with the deletions it had, so a replaced document (a status
+            # change) would still be found. Decoded postings are kept per segment anyway.
+            if s is not None:
+                s.close()
+            fresh = windex.open_dir(str(self._gen_dir(gen))).searcher(weighting=FastBM25F())
             self.vocabulary(gen)  # names another process added since
             self._searcher, self._searcher_gen = fresh, gen
             self.cache = {}
