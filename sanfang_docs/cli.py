@@ -195,10 +195,14 @@ def search_cmd(home: str | None, words: tuple[str, ...], community: str | None, 
         click.echo("没有找到符合条件的记录。", err=True)
         return
     styled = sys.stdout.isatty()
+    partial = False
     for n, hit in enumerate(result.hits, 1):
+        if hit.partial and not partial:
+            partial = True
+            click.echo("—— 以下为部分匹配（并非每个词都出现）——")
         click.echo(format_hit(n, hit, lambda t: click.style(t, fg="red", bold=True) if styled else f"【{t}】"))
-    more = "；还有更多，可加大 --limit 或增加筛选条件" if result.more else ""
-    click.echo(f"共显示 {len(result.hits)} 条（{result.elapsed_ms:.0f} 毫秒）{more}", err=True)
+    more = "，可加大 --limit 或增加筛选条件" if result.more else ""
+    click.echo(f"共找到 {result.total} 条，显示 {len(result.hits)} 条（{result.elapsed_ms:.0f} 毫秒）{more}", err=True)
 
 
 @command(main, name="reindex")

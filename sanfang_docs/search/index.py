@@ -18,7 +18,6 @@ import fcntl
 import json
 import logging
 import os
-import re
 import shutil
 import threading
 import time
@@ -29,120 +28,24 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as windex
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.searching import Searcher
 
 from ..archive import Archive, Record
 from ..errors import NotFoundError, SanfangError
-from .analyzer import Vocabulary, analyzer, register, registered
+from .analyzer import Vocabulary, register, registered
+from .documents import SCHEMA_VERSION, make_schema, record_document, record_names
 from .engine import Engine, PostingCache
 from .scoring import FastBM25F
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1  # a change means `sanfang reindex`
 LOCK_TIMEOUT_S = 120.0
-# Fields a filter compares exactly (ID fields): the record.json key of each.
-EXACT_FIELDS = {"kind": "文种", "community": "community", "compound": "compound", "street": "street",
-                "status": "status", "case_id": "case_id"}
-# Answer keys that hold people (convener_name, secretary_candidate, member_candidates_text …).
-_PERSON_KEY = re.compile(r"name|candidate|member|person|host|convener|contact|director|secretary|chair")
-_SHARED_KEYS = {"street_name", "street_party_org", "community_name", "community_party_org", "compound_name"}
-_PERSON = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
 
 class SearchIndexError(SanfangError):
     """The search index is missing, locked too long, or unreadable."""
 
     exit_code = 8
-
-
-def make_schema(vocab_id: str) -> Schema:
-    ana = analyzer(vocab_id)
-    return Schema(
-        archive_no=ID(unique=True),  # 档号
-        # What a plain query word is looked up in, as ONE field: 题名 (twice more: a title
-        # word weighs three times a body word), the document's words, its street, community
-        # and compound (锦绣社区 finds that community's records even where the text never
-        # names it), and the OCR words of its scans that the text does not already have.
-        # One field means one posting list per query word instead of four merged ones. No
-        # positions: Whoosh unpickles a block's positions with its ids, so a field with
-        # positions costs every query; "phrases" holds them for quoted phrases only.
-        content=TEXT(analyzer=ana, phrase=False),
-        phrases=TEXT(analyzer=ana, phrase=True),
-        # 题名 and OCR text (scans/*.txt) for 题名: and 扫描件: queries, and the title for
-        # ranking. No positions: a quoted phrase there is matched as all of its words.
-        title=TEXT(analyzer=ana, phrase=False),
-        ocr=TEXT(analyzer=ana, phrase=False),
-        issuer=TEXT(analyzer=ana, phrase=False),  # 责任者
-        addressee=TEXT(analyzer=ana, phrase=False),  # 主送
-        kind=ID, community=ID, compound=ID, street=ID, status=ID, case_id=ID,
-        date=NUMERIC(int, bits=32, sortable=True, signed=False),  # 成文日期 as yyyymmdd
-        meta=STORED,  # what a hit shows, without reading the archive
-    )
-
-
-def record_names(record: Record) -> list[str]:
-    """The names a record teaches the segmenter: places, organisations and people."""
-    m = record.meta
-    names = [str(m.get(k) or "") for k in ("street", "community", "compound", "责任者", "主送")]
-    # Clerks say 文化路 for 文化路社区 and 五里界 for 五里界街道: the stems are words too.
-    for key in ("street", "community"):
-        value = str(m.get(key) or "")
-        for suffix in ("街道", "社区", "开发区"):
-            if value.endswith(suffix) and len(value) - len(suffix) >= 2:
-                names.append(value[: -len(suffix)])
-    try:
-        answers = json.loads(record.file("answers.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        answers = {}
-    for key, value in answers.items() if isinstance(answers, dict) else ():
-        if key in _SHARED_KEYS or not isinstance(value, str) or not _PERSON_KEY.search(key):
-            continue
-        for line in value.splitlines():
-            first = line.split()[0] if line.split() else ""
-            if _PERSON.match(first):
-                names.append(first)
-    return [n for n in names if n]
-
-
-def ocr_text(record: Record) -> str:
-    scans = record.path / "scans"
-    if not scans.is_dir():
-        return ""
-    return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted(scans.glob("*.txt")))
-
-
-def date_number(iso: str) -> int:
-    digits = re.sub(r"\D", "", str(iso or ""))[:8]
-    return int(digits) if len(digits) == 8 else 0
-
-
-def record_document(record: Record, archive_root: Path, vocab: Vocabulary) -> dict[str, Any]:
-    """One record as a Whoosh document (empty values left out: they are not terms)."""
-    m = record.meta
-    try:
-        rel = str(record.path.relative_to(archive_root))
-    except ValueError:
-        rel = str(record.path)
-    shown = {k: m.get(k, "") for k in ("档号", "题名", "文种", "责任者", "主送", "成文日期", "street",
-                                         "community", "compound", "status", "case_id")}
-    shown["path"] = rel
-    title, text, ocr = str(m.get("题名") or ""), str(m.get("text") or ""), ocr_text(record)
-    place = " ".join(str(m.get(k) or "") for k in ("street", "community", "compound"))
-    # OCR of a stamped copy repeats the text: only the words it adds (handwriting, the
-    # stamp) join the content, so a stamped record does not outrank its unstamped twin.
-    known = set(vocab.cut(text))
-    extra = " ".join(dict.fromkeys(w for w in vocab.cut(ocr) if w not in known)) if ocr else ""
-    doc: dict[str, Any] = {
-        "archive_no": str(m["档号"]), "content": "\n".join([title, title, text, place, extra]),
-        "phrases": "\n".join([text, extra]),
-        "title": title, "ocr": ocr, "issuer": str(m.get("责任者") or ""), "addressee": str(m.get("主送") or ""),
-        "date": date_number(m.get("成文日期", "")), "meta": shown,
-    }
-    for fname, key in EXACT_FIELDS.items():
-        doc[fname] = str(m.get(key) or "")
-    return {k: v for k, v in doc.items() if v != ""}
 
 
 class SearchIndex:
@@ -162,6 +65,18 @@ class SearchIndex:
     # -- generations -------------------------------------------------------------------------
 
     def current(self) -> str | None:
+        """The live generation; None if there is none, or if it was built with another
+        schema (then it is rebuilt from the archive like a missing one)."""
+        name = self._named()
+        if not name:
+            return None
+        try:
+            version = json.loads((self.root / name / "version.json").read_text()).get("schema")
+        except (OSError, ValueError):
+            return None
+        return name if version == SCHEMA_VERSION else None
+
+    def _named(self) -> str | None:
         try:
             name = (self.root / "CURRENT").read_text().strip()
         except FileNotFoundError:
@@ -264,7 +179,7 @@ class SearchIndex:
                 gen = self._create_generation()
                 everything = list(self.archive.records())
                 self._write(gen, everything)
-                self._switch(gen, None)
+                self._switch(gen, self._named())
                 return len(everything)
             queued = self.pending()
             late = [r for r in (self._load(no) for no in queued) if r is not None]
@@ -312,7 +227,7 @@ class SearchIndex:
                 late = [r for r in self.archive.records()
                         if r.archive_no not in seen or _changed_since(r, started)]
                 self._write(gen, late)
-                self._switch(gen, self.current())
+                self._switch(gen, self._named())
         except BaseException:
             shutil.rmtree(self._gen_dir(gen), ignore_errors=True)
             raise

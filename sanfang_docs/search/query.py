@@ -93,7 +93,7 @@ def parse(text: str, schema: Any) -> Parsed:
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
     # Not normalised yet: that would merge each Chunk into the AND around it.
     q = parser.parse(text, normalize=False) if text else None
-    if q is not None and q is wq.NullQuery:
+    if q is not None and q.normalize() is wq.NullQuery:  # only stopwords or punctuation
         q = None
     return Parsed(text, q, nos, date_range)
 

@@ -122,6 +122,9 @@ def search(index: SearchIndex, text: str = "", filters: Filters | None = None,
     engine = index.engine()
     ctx = Context(searcher, index.vocabulary(index.current() or ""), index.cache)
     parsed = parse(text, searcher.schema)
+    if parsed.text and parsed.query is None and not parsed.archive_nos:
+        ctx.notes.append(f"“{text.strip()}”中没有可检索的词（标点和“的”“和”等常用字不参与检索）")
+        return SearchResult(text, [], False, STRICT, _notes(index, ctx), _ms(started))
     allow = _restrictions(filters, scope, parsed.date_range, ctx, engine)
     if allow is not None and not allow.any():  # a filter names nothing, or nothing passes
         return SearchResult(text, [], False, STRICT, _notes(index, ctx), _ms(started))
