@@ -31,6 +31,7 @@ from typing import Any
 from .audit import AuditLog, crash_point, new_event
 from .docmodel import Document
 from .errors import ArchiveError, NotFoundError
+from .rules_matters import redact_contacts
 from .workspace import Workspace
 
 RETENTION_CODES = {"永久": "Y", "定期30年": "D30", "定期10年": "D10"}
@@ -149,8 +150,10 @@ class Archive:
             "qr": doc.qr_payload,
             # Who signed, with which certificate (sign.py); verify checks the PDF against it.
             **({"signature": context["signature"]} if context.get("signature") else {}),
-            # The words of the document, so search can be rebuilt from the archive alone.
-            "text": doc.plain_text(),
+            # The words of the document, so search can be rebuilt from the archive alone. A form
+            # with residents' contact details keeps them in its PDF, not in what search shows.
+            "text": redact_contacts(doc.plain_text()) if doc.personal else doc.plain_text(),
+            **({"personal": True} if doc.personal else {}),
             "files": {name: {"sha256": sha256_hex(data), "bytes": len(data)}
                       for name, data in sorted(files.items())},
         }

@@ -62,6 +62,7 @@ class Document:
     archive_no: str = ""  # 档号, set when filed; printed in the QR code
     qr_payload: str = ""  # what the QR code on every page encodes (档号 + checksum)
     issuer_role: str = ""  # street / community / compound / owners / property …: picks the 机构代码
+    personal: bool = False  # holds residents' personal data (contact details): kept out of search
 
     @property
     def date_cn(self) -> str:

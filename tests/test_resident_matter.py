@@ -435,3 +435,16 @@ def test_render_every_document(branch: str) -> None:
         assert pdf.startswith(b"%PDF") and pdfcheck.page_count(pdf) <= 3
         assert pdfcheck.squash(pdfcheck.docx_text(docx)) == pdfcheck.squash(expected_text(doc))
         assert_pdf_text(pdf, doc)
+
+
+def test_filed_form_keeps_contact_details_out_of_search(app) -> None:  # noqa: ANN001
+    """The 登记表 prints the resident's phone (the form needs it), but its archived text — what
+    search indexes and shows in snippets — does not carry it."""
+    answers = example("resident-matter", "registered")
+    made = app.make("resident-matter-form", answers)
+    assert made.record is not None
+    assert "13807151234" in made.document.plain_text()
+    assert made.record.meta["personal"] is True
+    assert "13807151234" not in made.record.meta["text"]
+    assert "13807151234" not in (made.record.path / "record.json").read_text(encoding="utf-8")
+    assert app.search("13807151234").total == 0
