@@ -42,7 +42,10 @@ def command(group: click.Group, **kwargs: Any) -> Callable[[Callable[..., Any]],
             except SanfangError as exc:
                 click.secho(f"错误：{exc.message}", fg="red", err=True)
                 sys.exit(exc.exit_code)
-            except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+            except (click.exceptions.Abort, KeyboardInterrupt, EOFError):
+                click.secho("\n已取消，未生成任何文件。", fg="yellow", err=True)
+                sys.exit(1)
+            except (click.exceptions.Exit, click.ClickException):
                 raise
             except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, keep the details
                 if os.environ.get("SANFANG_DEBUG"):

@@ -54,7 +54,8 @@ def ask_screen(session: Session, screen: Screen, known: dict[str, Any],
 def _prompt(spec: FieldSpec, previous: Any) -> Any:
     if spec.choices:
         for n, (label, _) in enumerate(spec.choices, 1):
-            click.echo(f"  {n}. {label}")
+            # A label that carries its own number (“1. 关于…的请示”) is shown as written.
+            click.echo(f"  {label}" if re.match(rf"{n}[.、]", label) else f"  {n}. {label}")
         return click.prompt(f"  {spec.label}（填编号）", default=previous or "", show_default=bool(previous))
     if spec.datatype in BOOL_TYPES:
         return click.prompt(f"  {spec.label}（是/否）", default=previous if previous is not None else "否")

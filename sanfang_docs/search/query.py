@@ -4,10 +4,12 @@ Syntax (Whoosh's, with Chinese field names): words are AND-ed; ``"…"`` is a ph
 ``NOT``, parentheses; ``题名:选举``, ``小区:江南花山郡``, ``文种:批复``, ``日期:2026-03``; a 档号
 anywhere in the query finds its record.
 
-A plain word is looked up in 题名, 正文 and 扫描件 (OCR) at once, with its synonyms
-(物管会 = 物业管理委员会). When nothing matches, the query is relaxed in two steps: first each
-word may match by any of its parts or by a known name it resembles (花山郡 → 江南花山郡, a
-misspelt 藏龙玉景 → 藏龙御景); then the words are OR-ed.
+A plain word is looked up in the "content" field (题名, 正文, places, OCR additions: see
+documents.py) with its synonyms (物管会 = 物业管理委员会); a title match adds to the score.
+When fewer than the hits asked for match, the query is relaxed in two steps and what they
+add is marked partial: first each typed word may match by any of its parts or by a known name
+it resembles (花山郡 → 江南花山郡, a misspelt 藏龙玉景 → 藏龙御景); then the words are OR-ed
+(what NOT excludes stays excluded).
 """
 
 from __future__ import annotations
@@ -20,10 +22,9 @@ from whoosh import query as wq
 from whoosh.qparser import FieldAliasPlugin, QueryParser
 from whoosh.searching import Searcher
 
-from .analyzer import Vocabulary, synonyms
+from .analyzer import Vocabulary, edit_distance, synonyms
 
-# Where a plain word is looked for, and how much a match there weighs.
-# Fields whose terms a snippet marks. A plain word is looked up in "content" alone (see index.py).
+# Fields whose terms a snippet marks.
 TEXT_FIELDS = ("content", "phrases", "title", "ocr")
 FIELD_ALIASES = {
     "title": ["题名", "标题"], "content": ["正文", "全文"], "ocr": ["扫描件", "扫描", "OCR", "ocr"],
@@ -170,7 +171,7 @@ def build(parsed: Parsed, ctx: Context, stage: str) -> wq.Query | None:
     return wq.AndMaybe(core, title[0] if len(title) == 1 else wq.Or(title))
 
 
-TITLE_BOOST = 3.0
+TITLE_BOOST = 3.0  # a word in the title counts about as much again as in the content
 
 
 def _positive_terms(q: wq.Query) -> list[wq.Term]:
@@ -261,8 +262,6 @@ def resolve_name(fieldname: str, value: str, ctx: Context) -> list[str]:
     """The indexed names a filter value stands for: itself if known, else close ones."""
     if ctx.df(fieldname, value):
         return [value]
-    from .analyzer import edit_distance
-
     known = ctx.field_values(fieldname)
     close = [v for v in known if value in v or v in value]
     if not close:
