@@ -130,3 +130,10 @@ def test_home_option_beats_environment(cli, home: Path, tmp_path: Path) -> None:
     result = cli("make", "branch-founding-request", "--answers", SECRETARY, "--home", other)
     assert result.exit_code == 0, result.output
     assert any(other.rglob("record.json")) and not home.exists()
+
+
+def test_interview_cancelled_by_end_of_input_writes_nothing(cli, home: Path) -> None:  # noqa: ANN001
+    result = cli("interview", "branch-founding", input="1\n纸坊街道\n")
+    assert result.exit_code == 1
+    assert "已取消，未生成任何文件。" in result.output and "Traceback" not in result.output
+    assert all_files(home) == []
