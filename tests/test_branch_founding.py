@@ -16,10 +16,7 @@ from tests.conftest import example
 INTERVIEW = "branch-founding"
 DOC_KEYS = list(load(INTERVIEW).metadata["documents"])
 
-
 build = partial(kit.build, INTERVIEW)
-
-
 problems_of = partial(kit.problems, INTERVIEW)
 
 

@@ -14,21 +14,15 @@ import yaml
 
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run
-from sanfang_docs.render import expected_text, render_docx, render_pdf
-from tests import kit, pdfcheck
+from tests import kit
 from tests.conftest import example
 
 INTERVIEW = "cross-appointment"
 DOC_KEYS = list(load(INTERVIEW).metadata["documents"])
 BRANCHES = ["committee-cadre", "committee-member", "pmc-cadre", "pmc-member"]
 
-
 build = partial(kit.build, INTERVIEW)
-
-
 problems_of = partial(kit.problems, INTERVIEW)
-
-
 with_changes = partial(kit.changed, INTERVIEW)
 
 
@@ -145,14 +139,6 @@ def test_notices_list_any_number_of_people() -> None:
                 "community-branch-notice")
     assert one.title == "关于刘建华同志担任中共文化路社区委员会委员（兼职）的通知"
 
-
-@pytest.mark.parametrize("branch", BRANCHES)
-@pytest.mark.parametrize("key", DOC_KEYS)
-def test_pdf_and_docx_carry_the_text(branch: str, key: str) -> None:
-    doc = build(example(INTERVIEW, branch), key)
-    want = pdfcheck.squash(expected_text(doc))
-    assert pdfcheck.squash(pdfcheck.text(render_pdf(doc))) == want
-    assert pdfcheck.squash(pdfcheck.docx_text(render_docx(doc))) == want
 
 
 # -- rules -------------------------------------------------------------------------------------

@@ -13,22 +13,16 @@ import yaml
 
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run
-from sanfang_docs.render import expected_text, render_docx, render_pdf
 from sanfang_docs.rules_owners import first_assembly_grounds
-from tests import kit, pdfcheck
+from tests import kit
 from tests.conftest import example
 
 INTERVIEW = "pmc-founding"
 DOC_KEYS = list(load(INTERVIEW).metadata["documents"])
 BRANCHES = ["pmc", "slow-occupancy"]
 
-
 build = partial(kit.build, INTERVIEW)
-
-
 problems_of = partial(kit.problems, INTERVIEW)
-
-
 with_changes = partial(kit.changed, INTERVIEW)
 
 
@@ -92,14 +86,6 @@ def test_request_asks_nothing_about_the_reply() -> None:
     asked = {v for screen in outcome.screens for v in screen}
     assert "delivered_floor_area" in asked and not asked & {"pmc_reply_date", "pmc_request_no"}
 
-
-@pytest.mark.parametrize("branch", BRANCHES)
-@pytest.mark.parametrize("key", DOC_KEYS)
-def test_pdf_and_docx_carry_the_text(branch: str, key: str) -> None:
-    doc = build(example(INTERVIEW, branch), key)
-    want = pdfcheck.squash(expected_text(doc))
-    assert pdfcheck.squash(pdfcheck.text(render_pdf(doc))) == want
-    assert pdfcheck.squash(pdfcheck.docx_text(render_docx(doc))) == want
 
 
 # -- 第二十条: any condition met means the first owners' assembly, not a 物管会 -------------------

@@ -230,8 +230,13 @@ class Engine:
         keys = None
         for i, word in enumerate(words):
             docs, pos = self.positions(q.fieldname, word)
-            k = np.unique((docs << 24) + (pos + len(words) - i))
-            keys = k if keys is None else np.intersect1d(keys, k, assume_unique=True)
+            # Sorted already (documents ascend, positions ascend within one): a binary
+            # search of each key in the previous word's keys, no sorting.
+            k = (docs << 24) + (pos + len(words) - i)
+            if keys is not None:
+                at = np.minimum(np.searchsorted(keys, k), len(keys) - 1)
+                k = k[keys[at] == k]
+            keys = k
             if not len(keys):
                 return mask
         mask[np.unique(keys >> 24)] = True
