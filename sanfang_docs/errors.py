@@ -71,3 +71,9 @@ class SigningError(SanfangError):
     """Keys or certificates that cannot sign."""
 
     exit_code = 7
+
+
+class SearchIndexError(SanfangError):
+    """The search index is missing, locked too long, or unreadable (it can be rebuilt)."""
+
+    exit_code = 9

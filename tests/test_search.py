@@ -186,6 +186,11 @@ def test_every_archive_change_reaches_the_index(app: Sanfang) -> None:
     assert before["扫描件:手写批注"] == after["扫描件:手写批注"]
 
 
+def test_an_empty_archive_searches_cleanly(app: Sanfang) -> None:
+    for query in ("物管会", "", '"选举结果"'):
+        assert app.search(query).hits == []
+
+
 def test_a_change_the_index_cannot_take_is_queued_not_lost(app: Sanfang, monkeypatch: pytest.MonkeyPatch) -> None:
     case = list(corpus(20, seed=3))[0]
     one, two = case.documents[:2]

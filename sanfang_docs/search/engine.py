@@ -72,11 +72,12 @@ def _decode(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.n
     """One segment's postings of a term: (local docnums, weights), deletions included."""
     terms = getattr(reader, "_terms", None)  # a segment's terms reader (whoosh3 codec)
     try:
-        m = terms.matcher(fieldname, btext, reader.schema[fieldname].format) if terms else None
+        if terms is not None:
+            m = terms.matcher(fieldname, btext, reader.schema[fieldname].format)
+        else:
+            m = reader.postings(fieldname, btext)
     except (KeyError, TermNotFound):  # not in this segment
         return np.empty(0, np.int64), np.empty(0, np.float64)
-    if m is None:
-        m = reader.postings(fieldname, btext)
     if hasattr(m, "_goto") and hasattr(m, "_read_data"):
         # Whoosh's W3 block format: each block holds (id deltas, weights, values) pickled;
         # only the first two are needed, and block by block is far faster than posting by
@@ -155,6 +156,8 @@ class Engine:
                 self.postings.put(key, found)
             ids_parts.append(found[0] + offset)
             tf_parts.append(found[1])
+        if not ids_parts:  # an index with no documents yet
+            return np.empty(0, np.int64), np.empty(0)
         ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
         tfs = np.concatenate(tf_parts) if len(tf_parts) > 1 else tf_parts[0]
         keep = self.live[ids]
@@ -255,6 +258,8 @@ class Engine:
                 self.postings.put(key, found)
             docs_parts.append(found[0] + offset)
             pos_parts.append(found[1])
+        if not docs_parts:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
         return np.concatenate(docs_parts), np.concatenate(pos_parts)
 
     def _all(self, subqueries: list[wq.Query]) -> tuple[np.ndarray, np.ndarray]:

@@ -31,7 +31,7 @@ from whoosh import index as windex
 from whoosh.searching import Searcher
 
 from ..archive import Archive, Record
-from ..errors import NotFoundError, SanfangError
+from ..errors import NotFoundError, SearchIndexError
 from .analyzer import Vocabulary, register, registered
 from .documents import SCHEMA_VERSION, make_schema, record_document, record_names
 from .engine import Engine, PostingCache
@@ -42,10 +42,6 @@ log = logging.getLogger(__name__)
 LOCK_TIMEOUT_S = 120.0
 
 
-class SearchIndexError(SanfangError):
-    """The search index is missing, locked too long, or unreadable."""
-
-    exit_code = 8
 
 
 class SearchIndex:
