@@ -15,14 +15,13 @@ included, as if the change had happened whole or not at all.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 from .audit import AuditLog, crash_point, new_event
 from .docmodel import Document
 from .errors import ArchiveError, NotFoundError
+from .locks import exclusive
 from .rules_matters import redact_contacts
 from .workspace import Workspace
 
@@ -363,15 +363,8 @@ class Archive:
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def _locked(self) -> AbstractContextManager[None]:
+        return exclusive(self.root / ".lock")
 
     # -- reading -----------------------------------------------------------------------------
 

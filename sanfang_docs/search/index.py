@@ -14,7 +14,6 @@ before the switch. The archive stays the source of truth: nothing here is needed
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -23,7 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from whoosh.searching import Searcher
 
 from ..archive import Archive, Record
 from ..errors import NotFoundError, SearchIndexError
+from ..locks import exclusive
 from .analyzer import Vocabulary, register, registered
 from .documents import SCHEMA_VERSION, make_schema, record_document, record_names
 from .engine import Engine, PostingCache
@@ -145,21 +145,11 @@ class SearchIndex:
 
     @contextmanager
     def write_lock(self, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "a") as fh:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise SearchIndexError("检索索引正被其他进程写入，等待超时；请稍后再试") from None
-                    time.sleep(0.05)
-            try:
+        try:
+            with exclusive(self.root / ".lock", timeout):
                 yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        except TimeoutError:
+            raise SearchIndexError("检索索引正被其他进程写入，等待超时；请稍后再试") from None
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -257,16 +247,9 @@ class SearchIndex:
             else:
                 path.unlink(missing_ok=True)
 
-    @contextmanager
-    def _pending_file(self) -> Iterator[None]:
+    def _pending_file(self) -> AbstractContextManager[None]:
         # Its own lock: queueing happens when the index lock could not be had.
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".pending.lock", "a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        return exclusive(self.root / ".pending.lock")
 
     # -- reading -----------------------------------------------------------------------------
 
