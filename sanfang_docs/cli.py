@@ -61,6 +61,12 @@ def command(group: click.Group, **kwargs: Any) -> Callable[[Callable[..., Any]],
     return wrap
 
 
+# Options that `interview` and `make` share.
+from_option = click.option("--from", "from_record", metavar="档号",
+                           help="从已归档的前一份文件（如批复所答复的请示）开始：沿用其答案，归入同一案卷。")
+out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False), help="另将 PDF 和 DOCX 写入此目录。")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sanfang-docs")
 def main() -> None:
@@ -89,9 +95,8 @@ def catalog(home: str | None, as_json: bool) -> None:
 @click.option("--answers", "answers_file", type=click.Path(dir_okay=False), help="答案文件（YAML 或 JSON）。")
 @click.option("--doc", "doc_key", help="要生成的文件键；不填则在问答中选择。")
 @click.option("--no-input", is_flag=True, help="不提问：缺少或无效的答案全部列出并以非零状态退出。")
-@click.option("--from", "from_record", metavar="档号",
-              help="从已归档的前一份文件（如批复所答复的请示）开始：沿用其答案，归入同一案卷。")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="另将 PDF 和 DOCX 写入此目录。")
+@from_option
+@out_option
 @click.option("--no-archive", is_flag=True, help="不归档。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出记录。")
 def interview_cmd(home: str | None, interview: str, answers_file: str | None, doc_key: str | None,
@@ -112,9 +117,8 @@ def interview_cmd(home: str | None, interview: str, answers_file: str | None, do
 @click.argument("doc_key")
 @click.option("--answers", "answers_file", type=click.Path(dir_okay=False),
               help="答案文件（YAML 或 JSON）；配合 --from 时只需写新的内容。")
-@click.option("--from", "from_record", metavar="档号",
-              help="从已归档的前一份文件（如批复所答复的请示）开始：沿用其答案，归入同一案卷。")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="另将 PDF 和 DOCX 写入此目录。")
+@from_option
+@out_option
 @click.option("--no-archive", is_flag=True, help="不归档（配合 --out：除该目录外不写任何文件）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出记录（档号、路径、校验和）。")
 def make(home: str | None, doc_key: str, answers_file: str | None, from_record: str | None,
