@@ -112,9 +112,13 @@ def parse_people(text: str, what: str) -> list[tuple[str, str]]:
     return people
 
 
+# 2026-03-05 / 2026/3/5 / 2026.3.5 / 2026年3月5日 — the forms clerks type (fields.py uses it too).
+DATE_PATTERN = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+
 def to_date(text: str) -> date:
     """2026-03-05 / 2026/3/5 / 2026年3月5日 → date; ValueError otherwise."""
-    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", str(text).strip())
+    m = DATE_PATTERN.fullmatch(str(text).strip())
     if not m:
         raise ValueError(f"“{text}”不是日期（应写成 2015-07-01）")
     return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..errors import Problem
+from ..rules import DATE_PATTERN
 from .loader import FieldSpec
 
 YES = {"是", "y", "yes", "true", "1", "对", "有"}
@@ -98,7 +99,7 @@ def parse_date(raw: Any) -> date:
     if isinstance(raw, date):
         return raw
     text = str(raw).strip()
-    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
+    m = DATE_PATTERN.fullmatch(text)
     if not m:
         raise Invalid("type", f"日期格式应为 2026-03-05 或 2026年3月5日，收到“{raw}”")
     try:
