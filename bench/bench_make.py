@@ -19,9 +19,9 @@ from pathlib import Path
 import yaml
 
 from sanfang_docs.api import Sanfang
+from sanfang_docs.documents import render_docx, render_pdf
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run
-from sanfang_docs.render import render_docx, render_pdf
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = [("branch-founding", "with-committee", "branch-founding-request"),

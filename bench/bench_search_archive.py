@@ -24,7 +24,7 @@ from sanfang_docs.archive import (
     Record,
     qr_payload,
 )
-from sanfang_docs.docmodel import Document
+from sanfang_docs.documents.model import Document
 
 # Characters OCR confuses in 仿宋 scans (a few per page).
 _MISREADS = {"党": "觉", "区": "医", "会": "合", "员": "贝", "议": "以", "日": "曰", "书": "韦", "理": "埋",
@@ -94,8 +94,8 @@ class BulkFiler:
     def _file_one(self, doc: Document, case: Case) -> None:
         a = self.archive
         year = doc.doc_date[:4]
-        retention = a._retention(doc.kind)
-        org = a._org_code(doc.issuer_role)
+        retention = a.numbers.retention(doc.kind)
+        org = a.numbers.org_code(doc.issuer_role)
         key = (self.fonds, year, retention)
         item = self.items[key] = self.items.get(key, 0) + 1
         doc.archive_no = f"{self.fonds}-WS·{year}-{RETENTION_CODES[retention]}-{org}-{item:04d}"
@@ -115,7 +115,7 @@ class BulkFiler:
     def finish(self) -> None:
         """Counters as Archive.file leaves them, so filing can continue after the bulk load."""
         for (fonds, year, retention), item in self.items.items():
-            self.archive._save_counter(fonds, year, retention, item)
+            self.archive.numbers.save(fonds, year, retention, item)
 
 
 def _json_bytes(data: Any) -> bytes:

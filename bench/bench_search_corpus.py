@@ -36,10 +36,10 @@ from bench_search_names import Names, Place  # noqa: E402
 from bench_search_pmc import pmc_documents  # noqa: E402
 
 from sanfang_docs import interview as interviews  # noqa: E402
-from sanfang_docs import rules  # noqa: E402
-from sanfang_docs.docmodel import Block, Document  # noqa: E402
+from sanfang_docs.documents.model import Block, Document  # noqa: E402
 from sanfang_docs.errors import SanfangError  # noqa: E402
 from sanfang_docs.interview.drive import run  # noqa: E402
+from sanfang_docs.rules import general as rules  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"

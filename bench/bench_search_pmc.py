@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from bench_search_names import Names, Place
 
-from sanfang_docs.docmodel import Document, parse_body
+from sanfang_docs.documents.model import Document, parse_body
 
 PMC_REQUEST = """根据《湖北省物业管理条例》第二十条“符合下列条件之一的，街道办事处、乡镇人民政府应当组织召开物业区域内首次业主大会会议：（一）交付的房屋专有部分面积达到建筑物总面积百分之五十的；（二）交付的房屋套数达到总套数百分之五十的；（三）自首位业主入住之日起满两年且已入住户数比例达到百分之二十的。”等其他法律法规，{compound}小区目前交付{delivered}套，占总套数的{share}%，暂未达到成立业主委员会的条件。
 

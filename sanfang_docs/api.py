@@ -1,4 +1,5 @@
-"""The library API. The CLI and the web app only translate to and from these calls.
+"""The library API: the one module that knows every box. The CLI and the web app import only
+this module and ``errors``, and translate to and from these calls.
 
     >>> app = Sanfang(home="/tmp/ws")
     >>> made = app.make("branch-founding-request", answers)
@@ -19,17 +20,19 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from . import cases, matters
 from . import interview as interviews
-from .archive import Archive, Record
-from .docmodel import Document
+from .archive import Archive, Record, cases
+from .documents import Document
 from .errors import InterviewError, NotFoundError, SanfangError
 from .interview.drive import AskScreen, Outcome, run
+from .interview.hooks import DocumentHook, hook_for
+from .registers import matters
 from .workspace import Workspace
 
 if TYPE_CHECKING:
-    from .search import Scope, SearchIndex, SearchResult
-    from .sign import Signer
+    from .search import Hit, Scope, SearchIndex, SearchResult
+    from .signing.keys import SigningKey
+    from .signing.pades import Signer
     from .verify import Report as VerifyReport
 
 PDF, DOCX = "document.pdf", "document.docx"
@@ -62,6 +65,32 @@ class Made:
                         "files": self.record.meta["files"], "status": self.record.meta["status"],
                         "case_id": self.record.meta.get("case_id", "")})
         return out
+
+
+def terminal_ask() -> AskScreen:
+    """The terminal front end of the interview engine: asks each screen with click prompts."""
+    from .interview.terminal import ask_screen
+
+    return ask_screen
+
+
+def scope_from(text: str) -> Scope:
+    """A search scope from ``all``, ``街道:名称`` or ``社区:名称`` (also ``street:``/``community:``)."""
+    from .search import Scope
+
+    level, _, name = text.replace("：", ":").partition(":")
+    levels = {"all": "all", "全部": "all", "街道": "street", "street": "street", "社区": "community",
+              "community": "community"}
+    if level not in levels:
+        raise SanfangError(f"检索范围“{text}”无效，应为 all、街道:名称 或 社区:名称")
+    return Scope(levels[level], name.strip())
+
+
+def format_hit(n: int, hit: Hit, mark: Any) -> str:
+    """One search hit as the CLI prints it; ``mark`` highlights a matched word."""
+    from .search.searching import format_hit as _format
+
+    return _format(n, hit, mark)
 
 
 def read_answers(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -133,7 +162,8 @@ class Sanfang:
             for key in catalog[name].documents:
                 # Each document starts from the one before it where the case allows, as a
                 # clerk would file them, so the set forms one case.
-                chain = (previous and previous.record and key != matters.REGISTER_KEY
+                hook = hook_for(iv, key)
+                chain = (previous and previous.record and not (hook and hook.fresh_start)
                          and key in cases.followers(iv, previous.document.key))
                 previous = self.make(key, answers, from_record=previous.record.archive_no if chain else None)
                 made.append(previous)
@@ -145,13 +175,15 @@ class Sanfang:
                       ask: AskScreen | None = None, from_record: str | None = None) -> Outcome:
         """Run an interview. ``from_record`` (a 档号) starts from an archived record of the same
         matter: its answers are the base (``answers`` add and override), its title, date and
-        档号 are preset as ``source_*`` and the new record joins its case (see cases.py)."""
+        档号 are preset as ``source_*`` and the new record joins its case (see archive/cases.py)."""
         iv = interviews.load(name)
         preset: dict[str, Any] = {}
         if from_record:
             start = cases.start_from(self.archive, iv, from_record, doc_key)
             doc_key, answers = start.doc_key, {**start.answers, **answers}
             preset.update(start.preset)
+        elif doc_key and (hook := hook_for(iv, doc_key)):
+            preset.update(hook.preset(self.workspace, answers))  # e.g. rows from a register
         if doc_key:
             preset["doc_key"] = doc_key
         return run(iv, answers, preset or None, ask)
@@ -160,17 +192,23 @@ class Sanfang:
              archive: bool = True, ask: AskScreen | None = None, from_record: str | None = None) -> Made:
         """Generate one document. Invalid answers raise ValidationError before anything is written.
         ``from_record``: the 档号 of an earlier document of the same matter (e.g. the 请示 of a 批复)."""
-        if doc_key == matters.REGISTER_KEY and not from_record:
-            outcome = matters.run_register_notice(self, answers, ask)  # rows from the 实事登记簿
-        else:
-            outcome = self.run_interview(self.interview_for(doc_key), answers, doc_key, ask, from_record)
+        outcome = self.run_interview(self.interview_for(doc_key), answers, doc_key, ask, from_record)
         return self.produce(outcome, out_dir, archive)
 
     def produce(self, outcome: Outcome, out_dir: str | os.PathLike[str] | None = None,
-                archive: bool = True, hooks: bool = True) -> Made:
-        if hooks and outcome.documents and outcome.documents[0].key == matters.FORM_KEY:
-            return matters.produce_form(self, outcome, out_dir, archive)  # also registers the matter
-        from .render import render_docx, render_pdf  # Typst loads lazily: catalog stays fast
+                archive: bool = True) -> Made:
+        """Render, sign and file the outcome's document, through its kind's hook if it has one."""
+        hook: DocumentHook | None = None
+        if outcome.documents:
+            hook = hook_for(outcome.session.interview, outcome.documents[0].key)
+
+        def common(o: Outcome) -> Made:
+            return self._produce(o, out_dir, archive)
+
+        return hook.produce(self.workspace, outcome, common, archive) if hook else common(outcome)
+
+    def _produce(self, outcome: Outcome, out_dir: str | os.PathLike[str] | None, archive: bool) -> Made:
+        from .documents import render_docx, render_pdf  # Typst loads lazily: catalog stays fast
 
         doc = outcome.documents[0]
         answers = outcome.session.answers_json()
@@ -180,7 +218,7 @@ class Sanfang:
         def render(d: Document) -> dict[str, bytes]:
             pdf = render_pdf(d)
             if archive:
-                # Every filed PDF is signed by its issuing organisation (sign.py), after the 档号
+                # Every filed PDF is signed by its issuing organisation (signing/), after the 档号
                 # is known (it is in the QR code and the XMP); record.json keeps who signed.
                 signed = self._signer().sign_document(pdf, d, answers)
                 context["signed"], context["signature"] = True, signed.info
@@ -202,7 +240,7 @@ class Sanfang:
 
     def _signer(self) -> Signer:
         if not hasattr(self, "_signing"):
-            from .sign import Signer  # pyHanko loads lazily: catalog stays fast
+            from .signing.pades import Signer  # pyHanko loads lazily: catalog stays fast
 
             self._signing = Signer(self.workspace)
         return self._signing
@@ -265,7 +303,22 @@ class Sanfang:
             "case_id": answers.get("case_id") or f"{iv.name}-{uuid.uuid4().hex[:10]}",
         }
 
-    # -- 实事登记簿 (示范文本9): the lifecycle of resident matters, see matters.py ------------------
+    # -- signing keys (signing/keys.py) -------------------------------------------------------
+
+    def import_key(self, p12: bytes, password: str, org: str | None = None) -> SigningKey:
+        """Import an office's own PKCS#12 certificate; it signs for ``org`` from now on."""
+        from .signing.keys import KeyStore
+
+        return KeyStore(self.workspace).import_pkcs12(p12, password, org)
+
+    def signing_keys(self) -> tuple[list[SigningKey], Path]:
+        """Every organisation's signing key (imported first) and the local CA's certificate path."""
+        from .signing.keys import KeyStore
+
+        store = KeyStore(self.workspace)
+        return list(store.entries()), store.dir / "ca.crt.pem"
+
+    # -- 实事登记簿 (示范文本9): the lifecycle of resident matters, see registers/matters.py -------
 
     @property
     def matter_register(self) -> matters.Register:
@@ -273,7 +326,7 @@ class Sanfang:
 
     def matter_add(self, answers: dict[str, Any]) -> matters.Matter:
         """Register a matter from 登记表 answers (validated by the interview) without drafting it."""
-        return matters.add_from_answers(self, answers)
+        return matters.add_from_answers(self.workspace, answers)
 
     def matter_accept(self, no: str, day: date | str | None = None, overdue_reason: str = "") -> matters.Matter:
         return self.matter_register.accept(no, day, overdue_reason)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+EXIT_VERIFY_PROBLEMS = 8  # `sanfang verify` found problems (the error classes use 1–7 and 9)
+
 
 class SanfangError(Exception):
     """Base of every error a user may see; never shown with a traceback."""

@@ -45,7 +45,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
         "登记表": "定期10年",
         "default": "定期30年",
     },
-    # Signing (sign.py, keys.py). The key passphrase: $SANFANG_KEY_PASSPHRASE, else
+    # Signing (signing/pades.py, signing/keys.py). The key passphrase: $SANFANG_KEY_PASSPHRASE, else
     # "passphrase" here, else a random one kept in keys/passphrase (owner-only).
     "signing": {
         "passphrase": None,

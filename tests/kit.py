@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sanfang_docs.docmodel import Document
+from sanfang_docs.documents.model import Document
 from sanfang_docs.errors import ValidationError
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run

@@ -7,9 +7,9 @@ from functools import partial
 
 import pytest
 
-from sanfang_docs import rules
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run
+from sanfang_docs.rules import general as rules
 from tests import kit
 from tests.conftest import example
 

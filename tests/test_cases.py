@@ -12,7 +12,7 @@ import yaml
 
 from sanfang_docs.api import Sanfang
 from sanfang_docs.archive import Record
-from sanfang_docs.cases import carried_answers, followers
+from sanfang_docs.archive.cases import carried_answers, followers
 from sanfang_docs.errors import ValidationError
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run

@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
+from sanfang_docs.documents import expected_text, render_docx, render_pdf
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run
-from sanfang_docs.render import expected_text, render_docx, render_pdf
 from tests import pdfcheck
 from tests.conftest import example, example_sets
 

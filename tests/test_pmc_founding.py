@@ -13,7 +13,7 @@ import yaml
 
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run
-from sanfang_docs.rules_owners import first_assembly_grounds
+from sanfang_docs.rules.owners import first_assembly_grounds
 from tests import kit
 from tests.conftest import example
 

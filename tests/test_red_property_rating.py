@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from sanfang_docs import rules_scoring
-from sanfang_docs.docmodel import Document
+from sanfang_docs.documents import render_docx, render_pdf
+from sanfang_docs.documents.model import Document
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run
-from sanfang_docs.render import render_docx, render_pdf
+from sanfang_docs.rules import scoring as rules_scoring
 from tests import kit
 from tests.conftest import example
 from tests.test_rules_documents import all_files, assert_prints, write_answers

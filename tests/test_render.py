@@ -12,9 +12,9 @@ import docx as pydocx
 import pytest
 from docx.oxml.ns import qn
 
-from sanfang_docs.docmodel import Block, Document
+from sanfang_docs.documents import expected_text, fonts, pdf, render_docx, render_pdf
+from sanfang_docs.documents.model import Block, Document
 from sanfang_docs.errors import RenderError
-from sanfang_docs.render import expected_text, fonts, pdf, render_docx, render_pdf
 from tests import pdfcheck
 
 P = (

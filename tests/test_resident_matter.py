@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from sanfang_docs import rules_matters as rm
 from sanfang_docs.api import Sanfang
-from sanfang_docs.docmodel import Document
+from sanfang_docs.documents import expected_text, layout_items, render_docx, render_pdf
+from sanfang_docs.documents.model import Document
 from sanfang_docs.errors import NotFoundError, ValidationError
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run
-from sanfang_docs.matters import DB_NAME
-from sanfang_docs.render import expected_text, layout_items, render_docx, render_pdf
+from sanfang_docs.registers.matters import DB_NAME
+from sanfang_docs.rules import matters as rm
 from tests import pdfcheck
 from tests.conftest import EXAMPLES, example
 

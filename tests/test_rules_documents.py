@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import yaml
 
-from sanfang_docs.docmodel import Document
+from sanfang_docs.documents import expected_text, layout_items, render_docx, render_pdf
+from sanfang_docs.documents.model import Document
 from sanfang_docs.errors import ValidationError
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run
-from sanfang_docs.render import expected_text, layout_items, render_docx, render_pdf
-from sanfang_docs.rules_scoring import article_label
+from sanfang_docs.rules.scoring import article_label
 from tests import pdfcheck
 from tests.conftest import example
 

@@ -25,10 +25,10 @@ from cryptography.x509.oid import NameOID
 
 from sanfang_docs.api import Sanfang
 from sanfang_docs.cli import main
+from sanfang_docs.documents import GEOMETRY, MM
 from sanfang_docs.errors import SigningError
-from sanfang_docs.keys import KeyStore, org_id
-from sanfang_docs.pdfmeta import NS_RECORD, embed_record, record_fields
-from sanfang_docs.render import GEOMETRY, MM
+from sanfang_docs.signing.keys import KeyStore, org_id
+from sanfang_docs.signing.pdfmeta import NS_RECORD, embed_record, record_fields
 from tests.conftest import example
 
 DOCS = ("branch-founding-request", "branch-founding-reply", "branch-meeting-request", "branch-election-notice")
@@ -211,7 +211,7 @@ def test_no_new_pdfa_findings_from_signing(signed: tuple[Sanfang, list[Any]], tm
     not know extension schemas, embedded files or forms (it flags Typst's own XMP schema too),
     so those are compared by kind; no other finding may appear."""
     pdfa = pytest.importorskip("pikepdf.pdfa", exc_type=ImportError)
-    from sanfang_docs.render import render_pdf
+    from sanfang_docs.documents import render_pdf
 
     app, records = signed
     record = records[1]
@@ -234,7 +234,7 @@ def test_embed_record_keeps_metadata_consistent_for_an_empty_xmp() -> None:
         pdf.add_blank_page()
         out = io.BytesIO()
         pdf.save(out)
-    from sanfang_docs.docmodel import Document
+    from sanfang_docs.documents.model import Document
 
     doc = Document(key="k", title="关于测试的请示", kind="请示", issuer="中共测试社区委员会", doc_date="2026-03-02",
                    archive_no="J001-WS·2026-Y-SQDW-0007")

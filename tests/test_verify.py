@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from sanfang_docs.api import Sanfang
-from sanfang_docs.audit import AuditLog, entry_hash
+from sanfang_docs.archive.audit import AuditLog, entry_hash
 from sanfang_docs.cli import main
 from sanfang_docs.errors import NotFoundError
 from sanfang_docs.verify import EXIT_PROBLEMS, Report, Verifier

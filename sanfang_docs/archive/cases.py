@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .archive import Archive, Record
-from .errors import ArchiveError, Problem, SanfangError, ValidationError
-from .interview.loader import Interview
+from ..errors import ArchiveError, Problem, SanfangError, ValidationError
+from ..interview.loader import Interview
+from .store import Archive, Record
 
 SOURCE_VARS = ("source_archive_no", "source_title", "source_date", "source_doc_key")
 # Answers of the source that belong to the source document only.
@@ -90,7 +90,7 @@ def start_from(archive: Archive, interview: Interview, archive_no: str, doc_key:
 
 
 def _interview_title(name: str) -> str:
-    from .interview import load
+    from ..interview import load
 
     try:
         return load(name).title if name else "未知事项"

@@ -1,4 +1,4 @@
-"""The archive: one directory per record, filed atomically under a DA/T 22 档号.
+"""The archive store: one directory per record, filed atomically under a DA/T 22 档号.
 
 ``archive/YYYY/MM/DD/<档号>/`` (dated by 成文日期) holds ``document.pdf``, ``document.docx``,
 ``answers.json``, ``record.json`` and ``scans/``. A record appears whole or not at all: files
@@ -6,7 +6,7 @@ are written to ``archive/.tmp/``, fsynced, and the directory is renamed into pla
 allocated under an exclusive lock and derived from what is on disk, so a crash never leaves a
 gap: the counter file is only a hint that is checked against the records themselves.
 
-Every change is also written to the hash-chained audit log (:mod:`sanfang_docs.audit`). A
+Every change is also written to the hash-chained audit log (:mod:`sanfang_docs.archive.audit`). A
 change touches several files (the record, the log, its head), so it is first described in a
 journal, ``archive/.pending``; the next process to take the lock finishes it (the record
 made it into place) or drops it (it did not). So a crash at any point leaves the archive, log
@@ -27,14 +27,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..documents.model import Document
+from ..errors import ArchiveError, NotFoundError
+from ..rules.matters import redact_contacts
+from ..workspace import Workspace
 from .audit import AuditLog, crash_point, new_event
-from .docmodel import Document
-from .errors import ArchiveError, NotFoundError
 from .locks import exclusive
-from .rules_matters import redact_contacts
-from .workspace import Workspace
+from .numbers import ItemNumbers, format_archive_no, qr_payload
 
-RETENTION_CODES = {"永久": "Y", "定期30年": "D30", "定期10年": "D10"}
 FILE_MODE, DIR_MODE = 0o644, 0o755
 STATUS_GENERATED, STATUS_SIGNED, STATUS_STAMPED = "生成", "已签名", "已盖章"
 
@@ -61,11 +61,6 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def qr_payload(archive_no: str) -> str:
-    """What the QR code on each page says: the 档号 and a short checksum against misreads."""
-    return f"SF1|{archive_no}|{sha256_hex(archive_no.encode())[:8]}"
-
-
 class Archive:
     def __init__(self, workspace: Workspace):
         self.ws = workspace
@@ -73,6 +68,7 @@ class Archive:
         self.tmp = self.root / ".tmp"
         self.journal = self.root / ".pending"
         self.audit = AuditLog(self.root)
+        self.numbers = ItemNumbers(workspace, self.root)
         self.listeners: list[Listener] = []
 
     # -- filing ------------------------------------------------------------------------------
@@ -81,13 +77,13 @@ class Archive:
              context: dict[str, Any]) -> Record:
         """Allocate a 档号, render, and file one record atomically; return it."""
         year = (doc.doc_date or datetime.now().date().isoformat())[:4]
-        retention = self._retention(doc.kind)
-        org_code = self._org_code(context.get("issuer_role", ""))
+        retention = self.numbers.retention(doc.kind)
+        org_code = self.numbers.org_code(context.get("issuer_role", ""))
         fonds = str(self.ws.setting("fonds_id"))
         with self._locked():
             recovered = self._recover()
-            item = self._next_item(fonds, year, retention)
-            archive_no = f"{fonds}-WS·{year}-{RETENTION_CODES[retention]}-{org_code}-{item:04d}"
+            item = self.numbers.next_item(fonds, year, retention)
+            archive_no = format_archive_no(fonds, year, retention, org_code, item)
             doc.archive_no, doc.qr_payload = archive_no, qr_payload(archive_no)
             files = render(doc)
             files["answers.json"] = _json_bytes(answers)
@@ -104,7 +100,7 @@ class Archive:
             crash_point("after-journal")
             self._write_atomically(final, files)
             crash_point("after-rename")
-            self._save_counter(fonds, year, retention, item)
+            self.numbers.save(fonds, year, retention, item)
             self._commit(events)
             record = Record(final, meta)
         for old in recovered:
@@ -148,7 +144,7 @@ class Archive:
             "status": STATUS_SIGNED if context.get("signed") else STATUS_GENERATED,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "qr": doc.qr_payload,
-            # Who signed, with which certificate (sign.py); verify checks the PDF against it.
+            # Who signed, with which certificate (signing/); verify checks the PDF against it.
             **({"signature": context["signature"]} if context.get("signature") else {}),
             # The words of the document, so search can be rebuilt from the archive alone. A form
             # with residents' contact details keeps them in its PDF, not in what search shows.
@@ -157,46 +153,6 @@ class Archive:
             "files": {name: {"sha256": sha256_hex(data), "bytes": len(data)}
                       for name, data in sorted(files.items())},
         }
-
-    def _retention(self, kind: str) -> str:
-        table = self.ws.setting("retention")
-        value = table.get(kind, table.get("default", "定期30年"))
-        if value not in RETENTION_CODES:
-            raise ArchiveError(f"保管期限“{value}”无效（文种 {kind}），只能是：永久、定期30年、定期10年")
-        return str(value)
-
-    def _org_code(self, role: str) -> str:
-        codes = self.ws.setting("org_codes")
-        return str(codes.get(role) or codes.get("default", "BGS"))
-
-    def _next_item(self, fonds: str, year: str, retention: str) -> int:
-        last = self._read_counter(fonds, year, retention)
-        # The counter is a hint: a crash after the rename but before the counter was saved
-        # leaves a record one past it. The records on disk decide.
-        while self._exists(fonds, year, retention, last + 1):
-            last += 1
-        return last + 1
-
-    def _exists(self, fonds: str, year: str, retention: str, item: int) -> bool:
-        pattern = f"*/*/{fonds}-WS·{year}-{RETENTION_CODES[retention]}-*-{item:04d}"
-        return any((self.root / year).glob(pattern))
-
-    def _counter_file(self, fonds: str, year: str, retention: str) -> Path:
-        return self.root / ".counters" / f"{fonds}-{year}-{RETENTION_CODES[retention]}"
-
-    def _read_counter(self, fonds: str, year: str, retention: str) -> int:
-        path = self._counter_file(fonds, year, retention)
-        try:
-            return int(path.read_text().strip() or 0)
-        except (FileNotFoundError, ValueError):
-            return 0
-
-    def _save_counter(self, fonds: str, year: str, retention: str, item: int) -> None:
-        path = self._counter_file(fonds, year, retention)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}")
-        tmp.write_text(str(item))
-        os.replace(tmp, path)
 
     def _write_atomically(self, final: Path, files: dict[str, bytes]) -> None:
         if final.exists():

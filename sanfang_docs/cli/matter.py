@@ -1,4 +1,4 @@
-"""``sanfang matter``: the 实事登记簿 of 示范文本9 (see matters.py); thin, like cli.py."""
+"""``sanfang matter``: the 实事登记簿 of 示范文本9 (see registers/matters.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from .api import Sanfang, read_answers
-from .cli import command, main
-from .errors import ValidationError
+from ..api import Sanfang, read_answers
+from ..errors import ValidationError
+from .base import command, main
 
 
 @main.group(name="matter")

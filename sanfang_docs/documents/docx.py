@@ -1,4 +1,4 @@
-"""DOCX renderer (python-docx): the layout items of :mod:`sanfang_docs.render`, editable in Word/WPS.
+"""DOCX renderer (python-docx): the layout items of :mod:`.layout`, editable in Word and WPS.
 
 Every line is set to an exact 579-twip pitch and every body run to −5 twips of tracking, the
 same numbers the Typst layout uses, so the pages break alike (LibreOffice checks this in tests).
@@ -18,9 +18,9 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Mm, Pt, Twips
 
-from ..docmodel import Document
-from . import CHAR_PT, GEOMETRY, layout_items
 from .fonts import Face, faces
+from .layout import CHAR_PT, GEOMETRY, layout_items
+from .model import Document
 from .qr import qr_png
 
 G = GEOMETRY

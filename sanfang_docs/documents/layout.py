@@ -1,7 +1,5 @@
-"""The two renderers of a :class:`~sanfang_docs.docmodel.Document`: PDF (Typst) and DOCX.
-
-Both paint the same list of layout items, computed here once: heading numbers, fonts, indents
-and alignment by house style. So the two outputs carry the same words in the same places, and
+"""The layout both renderers paint (PDF with Typst, DOCX with python-docx), computed once:
+heading numbers, fonts, indents and alignment by house style. So the two outputs carry the same words in the same places, and
 the Typst layout never interprets content (it gets this list as JSON data).
 
 The numbers follow GB/T 9704-2012: A4, 版心 156 × 225 mm, 天头 37 mm, 订口 28 mm, 22 lines
@@ -14,7 +12,7 @@ import re
 from itertools import pairwise
 from typing import Any
 
-from ..docmodel import Document, heading_prefix
+from .model import Document, heading_prefix
 
 MM = 72 / 25.4  # points per millimetre
 
@@ -45,19 +43,6 @@ CHAR_PT = GEOMETRY["body_pt"] + GEOMETRY["track_pt"]
 _ARTICLE = re.compile(r"^(第[一二三四五六七八九十百零〇]+条)")
 _CHAPTER = re.compile(r"^第[一二三四五六七八九十百零〇]+[章节]")
 
-
-def render_pdf(doc: Document) -> bytes:
-    """The document as a PDF/A-3b file, laid out to GB/T 9704."""
-    from .pdf import render_pdf as _render
-
-    return _render(doc)
-
-
-def render_docx(doc: Document) -> bytes:
-    """The document as an editable DOCX with the same layout."""
-    from .docx import render_docx as _render
-
-    return _render(doc)
 
 
 def par(
@@ -287,4 +272,4 @@ def _attachment_lines(item: dict[str, Any]) -> list[str]:
     return [(item["label"] if i == 0 else "") + f"{i + 1}.{n}" for i, n in enumerate(names)]
 
 
-__all__ = ["render_pdf", "render_docx", "layout_items", "expected_text", "GEOMETRY"]
+__all__ = ["layout_items", "expected_text", "GEOMETRY"]

@@ -16,10 +16,10 @@ from typing import Any
 
 import typst
 
-from ..docmodel import Document
 from ..errors import RenderError
-from . import GEOMETRY, layout_items
 from .fonts import Face, faces, font_dirs
+from .layout import GEOMETRY, layout_items
+from .model import Document
 from .qr import qr_svg
 
 LAYOUT = "gbt9704.typ"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..docmodel import Document
+from ..documents.model import Document
 from ..errors import InterviewError, Problem, ValidationError
 from .loader import Interview
 from .runner import Screen, Session

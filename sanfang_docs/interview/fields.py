@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..errors import Problem
-from ..rules import DATE_PATTERN
+from ..rules.general import DATE_PATTERN
 from .loader import FieldSpec
 
 YES = {"是", "y", "yes", "true", "1", "对", "有"}

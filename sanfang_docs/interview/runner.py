@@ -19,7 +19,7 @@ from typing import Any
 
 from mako.template import Template
 
-from ..docmodel import Document, Protector, parse_body
+from ..documents.model import Document, Protector, parse_body
 from ..errors import InterviewError, Problem
 from . import dashim
 from .fields import Invalid, convert, neutral_value, problem

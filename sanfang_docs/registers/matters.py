@@ -1,15 +1,17 @@
 """示范文本9 实事登记簿: every resident matter, its lifecycle, and the rows of the quarterly 公示.
+Longer than 400 lines: the schema, the lifecycle replay and the two document hooks share the
+register's connection and are read together.
 
 One SQLite file per workspace, ``<home>/matters.sqlite`` (created on the first write; reading a
 workspace without one finds no matters). A matter is registered when its 登记表 is filed
-(:func:`produce_form`, called by ``Sanfang.produce``) or by ``sanfang matter add``; then it moves
+(:data:`FORM_HOOK`, declared in the interview's metadata) or by ``sanfang matter add``; then it moves
 
     已登记 ─accept→ 已受理 ─assign→ 处理中 ─resolve→ 已解决 ─rate→ 已回访
                                     ↑  └─assign (换负责人)         │
                                     └──── assign (回访不满意，重新办理) ┘
 
 Each step is an event with its date; a refused step raises ValidationError with the clerk's
-message and writes nothing. The rules are those of :mod:`sanfang_docs.rules_matters`, the same
+message and writes nothing. The rules are those of :mod:`sanfang_docs.rules.matters`, the same
 functions the interview checks, so a rule reads the same on a screen and on the command line.
 The 公示 rows (:meth:`Register.public_rows`) carry nothing that identifies a household.
 """
@@ -17,21 +19,20 @@ The 公示 rows (:meth:`Register.public_rows`) carry nothing that identifies a h
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import rules_matters as rm
-from .errors import NotFoundError, Problem, SanfangError, ValidationError
-from .interview.drive import AskScreen, Outcome, run
-from .interview.loader import load
-from .rules import to_date
-
-if TYPE_CHECKING:
-    from .api import Made, Sanfang
+from ..errors import NotFoundError, Problem, SanfangError, ValidationError
+from ..interview.drive import Outcome, run
+from ..interview.hooks import DocumentHook
+from ..interview.loader import load
+from ..rules import matters as rm
+from ..rules.general import to_date
+from ..workspace import Workspace
 
 DB_NAME = "matters.sqlite"
 INTERVIEW = "resident-matter"
@@ -373,37 +374,46 @@ def matter_from(ns: dict[str, Any]) -> Matter:
         details=ns["matter_details"], channel=ns["channel_text"], registrar=ns["registrar_org"], events=events)
 
 
-def run_register_notice(app: Sanfang, answers: dict[str, Any], ask: AskScreen | None = None) -> Outcome:
-    """The 公示 interview, with the rows preset from the register when it knows the compound."""
-    preset: dict[str, Any] = {"doc_key": REGISTER_KEY}
-    register = Register(app.workspace.home)
-    compound, year, quarter = answers.get("compound_name"), answers.get("notice_year"), answers.get("notice_quarter")
-    q = next((n for n, name in rm.CN_QUARTERS.items() if str(quarter).strip() in (str(n), name)
-              or str(quarter).startswith(name)), None)
-    if compound and str(year).strip().isdigit() and q and register.has_compound(str(compound).strip()):
-        preset["register_rows"] = register.public_rows(str(compound).strip(), int(str(year)), q)
-    return run(load(INTERVIEW), answers, preset, ask)
+class RegisterNoticeHook(DocumentHook):
+    """The quarterly 公示: its rows come from the register when it knows the compound."""
+
+    fresh_start = True  # never continued from a 登记表: the register holds the quarter's matters
+
+    def preset(self, workspace: Workspace, answers: dict[str, Any]) -> dict[str, Any]:
+        register = Register(workspace.home)
+        compound, year, quarter = answers.get("compound_name"), answers.get("notice_year"), answers.get("notice_quarter")
+        q = next((n for n, name in rm.CN_QUARTERS.items() if str(quarter).strip() in (str(n), name)
+                  or str(quarter).startswith(name)), None)
+        if compound and str(year).strip().isdigit() and q and register.has_compound(str(compound).strip()):
+            return {"register_rows": register.public_rows(str(compound).strip(), int(str(year)), q)}
+        return {}
 
 
-def produce_form(app: Sanfang, outcome: Outcome, out_dir: Any, archive: bool) -> Made:
+class FormHook(DocumentHook):
     """File a 登记表 and register its matter in one go (nothing of either if a rule fails).
     A blank 登记编号 is allocated here (SS2026-0001, …) and the form is drafted again with it."""
-    register = Register(app.workspace.home)
-    if not archive:
-        register.check_free(outcome.session.ns.get("matter_no") or "")
-        return app.produce(outcome, out_dir, archive=False, hooks=False)
-    with register.writing() as conn:
-        outcome = _numbered(register, conn, outcome)
-        made = app.produce(outcome, out_dir, archive=True, hooks=False)
-        matter = matter_from(outcome.session.ns)
-        matter.archive_no = made.record.archive_no if made.record else ""
-        register.insert(conn, matter)
-    return made
+
+    def produce(self, workspace: Workspace, outcome: Outcome, produce: Callable[[Outcome], Any],
+                archive: bool) -> Any:
+        register = Register(workspace.home)
+        if not archive:
+            register.check_free(outcome.session.ns.get("matter_no") or "")
+            return produce(outcome)
+        with register.writing() as conn:
+            outcome = _numbered(register, conn, outcome)
+            made = produce(outcome)
+            matter = matter_from(outcome.session.ns)
+            matter.archive_no = made.record.archive_no if made.record else ""
+            register.insert(conn, matter)
+        return made
 
 
-def add_from_answers(app: Sanfang, answers: dict[str, Any]) -> Matter:
+FORM_HOOK, REGISTER_NOTICE_HOOK = FormHook(), RegisterNoticeHook()
+
+
+def add_from_answers(workspace: Workspace, answers: dict[str, Any]) -> Matter:
     """``sanfang matter add``: register a matter from 登记表 answers without drafting the form."""
-    register = Register(app.workspace.home)
+    register = Register(workspace.home)
     outcome = run(load(INTERVIEW), answers, {"doc_key": FORM_KEY})
     with register.writing() as conn:
         outcome = _numbered(register, conn, outcome)

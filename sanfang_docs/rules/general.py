@@ -1,4 +1,4 @@
-"""The manual's rules as plain functions, used by interview code (``modules: - sanfang_docs.rules``).
+"""The manual's rules as plain functions, used by interview code (``modules: - sanfang_docs.rules.general``).
 
 Every function is pure and takes plain values, so it runs the same on our runner and on a
 docassemble server. Messages are for clerks.

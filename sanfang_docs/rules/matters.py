@@ -1,7 +1,7 @@
 """示范文本9 小区业主实事登记: the lifecycle rules, privacy masking and quarters, as plain functions.
 
-Used by the interview ``resident-matter`` (``modules: - sanfang_docs.rules_matters``) and by the
-register (:mod:`sanfang_docs.matters`), so a rule says the same thing on a screen and on the
+Used by the interview ``resident-matter`` (``modules: - sanfang_docs.rules.matters``) and by the
+register (:mod:`sanfang_docs.registers.matters`), so a rule says the same thing on a screen and on the
 command line. Every function is pure and takes plain values. A ``check_*`` function returns the
 clerk's message when the rule is broken, else ``None``.
 """
@@ -12,7 +12,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from .rules import add_workdays, cn_date, to_date
+from .general import add_workdays, cn_date, to_date
 
 ACCEPT_WITHIN_WORKDAYS = 3  # 使用说明1：3 个工作日内反馈受理情况
 

@@ -1,5 +1,5 @@
 """Rules and wording for the owners' body, the property company and cross-appointments
-(示范文本 2, 3, 4 and 8), used by interview code (``modules: - sanfang_docs.rules_owners``).
+(示范文本 2, 3, 4 and 8), used by interview code (``modules: - sanfang_docs.rules.owners``).
 
 Pure functions on plain values, so they run the same on our runner and on a docassemble
 server. Messages are for clerks.

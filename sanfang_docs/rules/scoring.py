@@ -1,6 +1,6 @@
 """Helpers for the rules documents and the two scoring tables (示范文本5–7、10–13).
 
-Used by interview code and templates (``modules: - sanfang_docs.rules_scoring``). Pure functions
+Used by interview code and templates (``modules: - sanfang_docs.rules.scoring``). Pure functions
 on plain values, so they run the same on our runner and on a docassemble server. The content
 of the two tables — items, 分值, 评分要点, 加分指标, 不能评星情形, the 18 indicators — is data
 an office may edit: ``interviews/data/red-property-items.yml`` and
@@ -24,7 +24,7 @@ __all__ = [
     "parse_archive_nos", "indicator_problem", "demo_site_result", "MET", "UNMET",
 ]
 
-DATA_DIR = _Path(__file__).resolve().parent / "content" / "interviews" / "data"
+DATA_DIR = _Path(__file__).resolve().parent.parent / "content" / "interviews" / "data"
 MAX_BONUS = 5  # 加分指标：每个项目不超过 5 分
 VETO_YES, VETO_NO = "present", "absent"  # 不能评星情形：有 / 无
 MET, UNMET = "met", "unmet"  # 示范点指标：达标 / 未达标

@@ -9,7 +9,7 @@ from typing import Any
 
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from ..archive import Record
+from ..archive.store import Record
 from .analyzer import Vocabulary, analyzer
 
 SCHEMA_VERSION = 2  # another value on disk: the index is rebuilt from the archive

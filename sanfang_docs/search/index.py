@@ -29,9 +29,9 @@ from typing import Any
 from whoosh import index as windex
 from whoosh.searching import Searcher
 
-from ..archive import Archive, Record
+from ..archive.locks import exclusive
+from ..archive.store import Archive, Record
 from ..errors import NotFoundError, SearchIndexError
-from ..locks import exclusive
 from .analyzer import Vocabulary, register, registered
 from .documents import SCHEMA_VERSION, make_schema, record_document, record_names
 from .engine import Engine, PostingCache

@@ -36,8 +36,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from .errors import SigningError
-from .workspace import Workspace
+from ..errors import SigningError
+from ..workspace import Workspace
 
 PASSPHRASE_ENV = "SANFANG_KEY_PASSPHRASE"
 CA_YEARS = 30

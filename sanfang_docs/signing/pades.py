@@ -1,7 +1,7 @@
 """Signing a filed PDF: record metadata in XMP, answers attached, a PAdES signature by pyHanko.
 
 The order is fixed: first the PDF/A-3 file gets its record metadata and the interview answers
-(:mod:`sanfang_docs.pdfmeta`); then pyHanko appends one incremental update holding the
+(:mod:`sanfang_docs.signing.pdfmeta`); then pyHanko appends one incremental update holding the
 signature, so the signature covers the whole file.
 
 The signature is PAdES baseline B-B, or B-T when ``signing.timestamp_url`` is configured. Its
@@ -39,13 +39,13 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
-from .docmodel import Document
-from .errors import SigningError
+from ..documents.fonts import Face
+from ..documents.layout import GEOMETRY, MM
+from ..documents.model import Document
+from ..errors import SigningError
+from ..workspace import Workspace
 from .keys import KeyStore, SigningKey
 from .pdfmeta import embed_record, record_fields
-from .render import GEOMETRY, MM
-from .render.fonts import Face
-from .workspace import Workspace
 
 FIELD_NAME = "SanfangSignature"
 STAMP_TEXT = "本文件由 %(signer)s 于 %(ts)s 数字签名"
@@ -164,7 +164,7 @@ def _stamp_face() -> Face:
     pyHanko re-compiles a CFF font (Noto CJK) on every signature, ~10 ms more per document."""
     from fontTools import ttLib
 
-    from .render.fonts import faces
+    from ..documents.fonts import faces
 
     resolved = faces()
     for role in ("song", "body", "kai"):

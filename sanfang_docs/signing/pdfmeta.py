@@ -16,8 +16,8 @@ from typing import Any
 import pikepdf
 from lxml import etree
 
-from .docmodel import Document
-from .errors import SigningError
+from ..documents.model import Document
+from ..errors import SigningError
 
 # The record's own XMP properties. PDF/A lets custom properties in only with a description
 # of their schema (pdfaExtension), which embed_record writes alongside.

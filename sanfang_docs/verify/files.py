@@ -17,7 +17,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from .archive import sha256_hex
+from ..archive.store import sha256_hex
 
 AUTHENTICITY, INTEGRITY, USABILITY, SECURITY = "真实性", "完整性", "可用性", "安全性"
 REQUIRED = ("document.pdf", "document.docx", "answers.json", "record.json")
@@ -161,7 +161,7 @@ def _embedded(name: str, contents: dict[str, bytes]) -> list[dict[str, str]]:
     """The answers inside the signed PDF and its 档号 in XMP agree with the record."""
     import pikepdf
 
-    from .pdfmeta import embedded_answers, xmp_record
+    from ..signing.pdfmeta import embedded_answers, xmp_record
 
     try:
         with pikepdf.open(io.BytesIO(contents["document.pdf"])) as pdf:
@@ -201,7 +201,7 @@ def _strays(name: str, folder: Path, expected: set[str]) -> list[dict[str, str]]
 def pdf_archive_no(data: bytes) -> str:
     import pikepdf
 
-    from .pdfmeta import xmp_record
+    from ..signing.pdfmeta import xmp_record
 
     try:
         with pikepdf.open(io.BytesIO(data)) as pdf:

@@ -26,15 +26,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import verify_files
-from .archive import STATUS_GENERATED, Archive, sha256_hex
-from .audit import LOG_NAME
-from .errors import NotFoundError
-from .keys import KeyStore
-from .verify_files import AUTHENTICITY, INTEGRITY, SECURITY
-from .workspace import Workspace
+from ..archive.audit import LOG_NAME
+from ..archive.store import STATUS_GENERATED, Archive, sha256_hex
+from ..errors import NotFoundError
+from ..signing.keys import KeyStore
+from ..workspace import Workspace
+from . import files as verify_files
+from .files import AUTHENTICITY, INTEGRITY, SECURITY
 
-EXIT_PROBLEMS = 8  # `sanfang verify` found problems (the error classes use 1–7)
 ARCHIVE_NO = re.compile(r"^(?P<fonds>[^-/]+)-WS·(?P<year>\d{4})-(?P<ret>Y|D30|D10)-(?P<org>[A-Za-z0-9]+)-(?P<item>\d{4})$")
 # Entries of archive/ itself that are the archive's own machinery, not records.
 ROOT_ENTRIES = {LOG_NAME, ".audit-head", ".lock", ".counters", ".tmp", ".pending", "README.md"}

@@ -1,0 +1,91 @@
+"""``sanfang catalog | interview | make | demo``: interviews in, signed and filed documents out."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..api import Made, Sanfang, read_answers, terminal_ask
+from ..errors import SanfangError
+from .base import command, from_option, main, out_option
+
+
+@command(main, name="catalog")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+def catalog(home: str | None, as_json: bool) -> None:
+    """列出全部访谈及其生成的文件（文件键）。"""
+    entries = Sanfang(home).catalog()
+    if as_json:
+        click.echo(json.dumps([e.__dict__ for e in entries], ensure_ascii=False, indent=2))
+        return
+    for e in entries:
+        if e.error:
+            click.secho(f"{e.interview}  （无法读取：{e.error}）", fg="red")
+            continue
+        click.secho(f"{e.interview}  {e.title}", bold=True)
+        for key, title in e.documents.items():
+            click.echo(f"  {key:<28} {title}")
+
+
+@command(main, name="interview")
+@click.argument("interview")
+@click.option("--answers", "answers_file", type=click.Path(dir_okay=False), help="答案文件（YAML 或 JSON）。")
+@click.option("--doc", "doc_key", help="要生成的文件键；不填则在问答中选择。")
+@click.option("--no-input", is_flag=True, help="不提问：缺少或无效的答案全部列出并以非零状态退出。")
+@from_option
+@out_option
+@click.option("--no-archive", is_flag=True, help="不归档。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出记录。")
+def interview_cmd(home: str | None, interview: str, answers_file: str | None, doc_key: str | None,
+                  no_input: bool, from_record: str | None, out_dir: str | None, no_archive: bool,
+                  as_json: bool) -> None:
+    """进行一次引导问答（只问答案文件中没有的内容），生成并归档文件。"""
+    app = Sanfang(home)
+    answers = read_answers(answers_file) if answers_file else {}
+    if not no_input and not sys.stdin.isatty() and not answers_file:
+        click.echo("（标准输入不是终端：按行读取回答）", err=True)
+    outcome = app.run_interview(interview, answers, doc_key, None if no_input else terminal_ask(), from_record)
+    _report(app.produce(outcome, out_dir, archive=not no_archive), as_json)
+
+
+@command(main, name="make")
+@click.argument("doc_key")
+@click.option("--answers", "answers_file", type=click.Path(dir_okay=False),
+              help="答案文件（YAML 或 JSON）；配合 --from 时只需写新的内容。")
+@from_option
+@out_option
+@click.option("--no-archive", is_flag=True, help="不归档（配合 --out：除该目录外不写任何文件）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出记录（档号、路径、校验和）。")
+def make(home: str | None, doc_key: str, answers_file: str | None, from_record: str | None,
+         out_dir: str | None, no_archive: bool, as_json: bool) -> None:
+    """按答案文件生成一份文件：DOC_KEY 见 `sanfang catalog`。"""
+    if not answers_file and not from_record:
+        raise SanfangError("请用 --answers 指定答案文件，或用 --from 指定前一份文件的档号")
+    app = Sanfang(home)
+    answers = read_answers(answers_file) if answers_file else {}
+    _report(app.make(doc_key, answers, out_dir, archive=not no_archive, from_record=from_record), as_json)
+
+
+@command(main, name="demo")
+def demo(home: str | None) -> None:
+    """用随附的示例答案生成全部示范文本并归档（演示与自检）。"""
+    app = Sanfang(home)
+    made = app.make_examples()
+    for m in made:
+        assert m.record is not None
+        click.echo(f"{m.record.archive_no}  {m.document.title}")
+    click.secho(f"共归档 {len(made)} 份文件：{app.archive.root}", fg="green")
+
+
+def _report(made: Made, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(made.as_dict(), ensure_ascii=False, indent=2))
+        return
+    click.secho(f"已生成：{made.document.title}", fg="green")
+    if made.record:
+        click.echo(f"  档号：{made.record.archive_no}")
+        click.echo(f"  归档：{made.record.path}")
+    for kind, path in made.paths.items():
+        click.echo(f"  {kind.upper()}：{path}")

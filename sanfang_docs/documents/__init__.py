@@ -1,0 +1,29 @@
+"""Documents: the document model and its two renderings (DESIGN.md "Documents").
+
+A :class:`Document` (model.py) is painted from one layout (layout.py) as a GB/T 9704 PDF/A with
+Typst (pdf.py) and as an editable DOCX with python-docx (docx.py); fonts.py finds the faces and
+qr.py draws the code on every page. May import: ``errors`` only.
+"""
+
+from __future__ import annotations
+
+from .layout import CHAR_PT, GEOMETRY, MM, expected_text, layout_items
+from .model import Block, Document
+
+
+def render_pdf(doc: Document) -> bytes:
+    """The document as a PDF/A-3b file, laid out to GB/T 9704 (Typst loads on first use)."""
+    from .pdf import render_pdf as _render
+
+    return _render(doc)
+
+
+def render_docx(doc: Document) -> bytes:
+    """The document as an editable DOCX with the same layout."""
+    from .docx import render_docx as _render
+
+    return _render(doc)
+
+
+__all__ = ["CHAR_PT", "GEOMETRY", "MM", "Block", "Document", "expected_text", "layout_items",
+           "render_docx", "render_pdf"]

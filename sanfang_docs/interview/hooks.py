@@ -1,0 +1,55 @@
+"""Document kinds with extra behaviour, declared in their interview's metadata:
+
+    metadata:
+      hooks:
+        resident-matter-form: sanfang_docs.registers.matters:FORM_HOOK
+
+A hook is a :class:`DocumentHook` that a register (or any box above the interview) defines; the
+library API looks it up by document key and calls it around the one common path (interview →
+document → sign → file), so no document kind is special-cased there. May import: ``errors``,
+``workspace``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InterviewError
+from ..workspace import Workspace
+
+if TYPE_CHECKING:
+    from .drive import Outcome
+    from .loader import Interview
+
+
+class DocumentHook:
+    """The default behaviour: nothing extra. A subclass overrides what its kind needs."""
+
+    #: Never started from the previous document of a case (its facts come from elsewhere).
+    fresh_start = False
+
+    def preset(self, workspace: Workspace, answers: dict[str, Any]) -> dict[str, Any]:
+        """Variables preset before a fresh run of the interview (not one started ``--from``)."""
+        return {}
+
+    def produce(self, workspace: Workspace, outcome: Outcome, produce: Callable[[Outcome], Any],
+                archive: bool) -> Any:
+        """Make (and, with ``archive``, file) the document; ``produce`` is the common path."""
+        return produce(outcome)
+
+
+def hook_for(interview: Interview, doc_key: str) -> DocumentHook | None:
+    """The hook the interview declares for ``doc_key``, if any."""
+    target = (interview.metadata.get("hooks") or {}).get(doc_key)
+    if not target:
+        return None
+    module, _, attr = str(target).partition(":")
+    try:
+        hook = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise InterviewError(f"{interview.name}.yml 的 metadata.hooks 中“{doc_key}: {target}”无法加载：{exc}") from None
+    if not isinstance(hook, DocumentHook):
+        raise InterviewError(f"{interview.name}.yml 的 metadata.hooks 中“{target}”不是 DocumentHook")
+    return hook
