@@ -1,6 +1,6 @@
 """档号 (DA/T 22-2015) and 件号: ``全宗号-WS·年度-保管期限-机构代码-件号``, gapless per 全宗号, 年度
 and 保管期限. The caller (``Archive.file``) holds the archive lock; the records on disk decide
-the next 件号, the counter file is only a hint. May import: ``errors``, ``workspace``.
+the next 件号, the counter file is only a hint. May import: ``documents``, ``errors``, ``workspace``.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from ..documents.qr import record_payload
 from ..errors import ArchiveError
 from ..workspace import Workspace
 
@@ -20,7 +21,13 @@ def format_archive_no(fonds: str, year: str, retention: str, org_code: str, item
 
 
 def qr_payload(archive_no: str) -> str:
-    """What the QR code on each page says: the 档号 and a short checksum against misreads."""
+    """The record's QR code (documents/qr.py ``SF2``): the PDF renderer turns it into one code
+    per page and fills in the page count."""
+    return record_payload(archive_no)
+
+
+def qr_payload_v1(archive_no: str) -> str:
+    """The code of records filed before page numbers (``SF1``); intake still matches them."""
     return f"SF1|{archive_no}|{hashlib.sha256(archive_no.encode()).hexdigest()[:8]}"
 
 

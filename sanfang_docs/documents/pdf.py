@@ -20,7 +20,7 @@ from ..errors import RenderError
 from .fonts import Face, faces, font_dirs
 from .layout import GEOMETRY, layout_items
 from .model import Document
-from .qr import qr_svg
+from .qr import page_payload, parse_payload, qr_svg, record_payload
 
 LAYOUT = "gbt9704.typ"
 
@@ -105,15 +105,40 @@ def layout_data(doc: Document, families: dict[str, dict[str, Any]]) -> dict[str,
 
 
 def render_pdf(doc: Document) -> bytes:
+    """The PDF. A record's code (``SF2``, see qr.py) becomes one code per page: the first pass
+    learns the page count (the codes sit in the foreground, so they never move the text), the
+    second prints page n of N on each page, and ``doc.qr_payload`` learns N for the DOCX."""
     with _lock:
         compiler, families = _compiler()
         inputs = {"data": json.dumps(layout_data(doc, families), ensure_ascii=False)}
+        record = parse_payload(doc.qr_payload) if doc.qr_payload.startswith("SF2|") else None
         if doc.qr_payload:
-            inputs["qr"] = qr_svg(doc.qr_payload)
-        try:
-            pdf = compiler.compile(_template(), format="pdf", sys_inputs=inputs, pdf_standards="a-3b")
-        except typst.TypstError as exc:  # a layout bug, not a clerk's mistake
-            raise RenderError(f"PDF 排版失败：{exc.message}") from exc
+            inputs["qr"] = json.dumps([qr_svg(doc.qr_payload)])
+        pdf = _compile(compiler, inputs)
+        if record is not None:
+            pages = _page_count(pdf)
+            inputs["qr"] = json.dumps([qr_svg(page_payload(record.archive_no, n, pages))
+                                       for n in range(1, pages + 1)])
+            pdf = _compile(compiler, inputs)
+            doc.qr_payload = record_payload(record.archive_no, pages)
+    return pdf
+
+
+def _compile(compiler: typst.Compiler, inputs: dict[str, str]) -> bytes:
+    try:
+        pdf = compiler.compile(_template(), format="pdf", sys_inputs=inputs, pdf_standards="a-3b")
+    except typst.TypstError as exc:  # a layout bug, not a clerk's mistake
+        raise RenderError(f"PDF 排版失败：{exc.message}") from exc
     if not isinstance(pdf, bytes):
         raise RenderError("PDF 排版失败：排版程序没有返回单个 PDF 文件。")
     return pdf
+
+
+def _page_count(pdf: bytes) -> int:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return len(document)
+    finally:
+        document.close()

@@ -1,18 +1,75 @@
-"""The small QR code printed on every page, so a stamped scan finds its record (see intake)."""
+"""The small QR code printed on every page, so a stamped scan finds its record (see intake).
+
+Payloads (``SF`` + version, fields split by ``|``, the last a checksum against misreads and
+forgeries by hand):
+
+- ``SF1|<档号>|<sha8>`` — records filed before page numbers; the same code on every page.
+- ``SF2|<档号>|<n>/<N>|<sha8>`` — page ``n`` of ``N`` of the filed PDF, a different code per
+  page, so a scan with a missing, repeated or foreign page is told exactly which.
+- ``SF2|<档号>|*/<N>|<sha8>`` — the DOCX: Word repeats one footer picture on every page, so its
+  code cannot carry the page number. ``N`` is the page count of the filed PDF (LibreOffice
+  and Word lay our DOCX out to the same pages, tested in test_render). A printed DOCX is
+  checked by count: a scan with fewer pages of the record than ``N`` is reported as missing
+  pages; which ones is read from the page number printed in the footer (OCR), not the code.
+
+``<sha8>`` is the first 8 hex digits of SHA-256 over everything before it (``SF1``: the 档号).
+"""
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+from dataclasses import dataclass
 
 import segno
 
 # The page margin around the code is white, so a 2-module quiet zone inside the image suffices
 # (zxing-cpp reads it from whole-page scans at 150 dpi and up).
 _BORDER = 2
+ANY_PAGE = "*"
 
 
-@functools.lru_cache(maxsize=64)
+def _check(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def record_payload(archive_no: str, pages: int = 0) -> str:
+    """The code of a record as a whole (the DOCX's, on every page; ``pages`` 0 = not known)."""
+    body = f"SF2|{archive_no}|{ANY_PAGE}/{pages}"
+    return f"{body}|{_check(body)}"
+
+
+def page_payload(archive_no: str, page: int, pages: int) -> str:
+    """The code printed on page ``page`` of ``pages`` of the filed PDF."""
+    body = f"SF2|{archive_no}|{page}/{pages}"
+    return f"{body}|{_check(body)}"
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A decoded, checksum-verified code: ``page`` 0 means "any page" (SF1 or a DOCX)."""
+
+    archive_no: str
+    page: int
+    pages: int
+    version: int
+
+
+def parse_payload(text: str) -> Payload | None:
+    """The code's content, or None when it is not ours or its checksum does not match."""
+    parts = text.strip().split("|")
+    if len(parts) == 3 and parts[0] == "SF1":
+        return Payload(parts[1], 0, 0, 1) if _check(parts[1]) == parts[2] else None
+    if len(parts) == 4 and parts[0] == "SF2" and _check("|".join(parts[:3])) == parts[3]:
+        page, _, pages = parts[2].partition("/")
+        if not pages.isdigit() or not (page == ANY_PAGE or page.isdigit()):
+            return None
+        return Payload(parts[1], 0 if page == ANY_PAGE else int(page), int(pages), 2)
+    return None
+
+
+@functools.lru_cache(maxsize=256)
 def _code(payload: str) -> segno.QRCode:
     return segno.make(payload, error="m", micro=False)
 
