@@ -30,6 +30,7 @@ from .registers import matters
 from .workspace import Workspace
 
 if TYPE_CHECKING:
+    from .intake import Intake, Item, Result
     from .search import Hit, Scope, SearchIndex, SearchResult
     from .signing.keys import SigningKey
     from .signing.pades import Signer
@@ -302,6 +303,59 @@ class Sanfang:
             # any other document opens a case of its own.
             "case_id": answers.get("case_id") or f"{iv.name}-{uuid.uuid4().hex[:10]}",
         }
+
+    # -- the watched inbox (intake/) ------------------------------------------------------------
+
+    @property
+    def intake_box(self) -> Intake:
+        if not hasattr(self, "_intake"):
+            from .intake import Intake
+
+            self._intake = Intake(self.archive, self.workspace.home, self.workspace.setting("intake"))
+        return self._intake
+
+    def intake(self, paths: list[str | os.PathLike[str]], ocr: bool = True) -> list[Result]:
+        """Take each file (it leaves its place), file it on its record or quarantine it; then
+        OCR what was filed unless ``ocr`` is False (the watcher does that in a thread)."""
+        results = self.intake_box.recover()
+        for path in paths:
+            p = Path(path)
+            if not p.is_file():
+                raise NotFoundError(f"找不到文件 {p}")
+            results += self.intake_box.take(p)
+        if ocr:
+            self.intake_box.run_ocr()
+        return results
+
+    def watch(self, inbox: str | os.PathLike[str] | None, stop: Any, **options: Any) -> None:
+        """Watch ``inbox`` (default: inbox/ in the workspace) until ``stop`` (an Event) is set."""
+        from .intake import Watcher
+
+        folder = Path(inbox) if inbox else self.workspace.home / "inbox"
+        Watcher(self.intake_box, folder.resolve(), **options).run(stop)
+
+    def quarantine_list(self) -> list[Item]:
+        return self.intake_box.quarantine.items()
+
+    def quarantine_retry(self, names: list[str]) -> list[Result]:
+        """Read quarantined files again (all when ``names`` is empty)."""
+        box = self.intake_box
+        items = [self._quarantined(n) for n in names] if names else box.quarantine.items()
+        results = box.retry(items)
+        box.run_ocr()
+        return results
+
+    def quarantine_file(self, name: str, archive_no: str) -> Result:
+        """A clerk files a quarantined file on a record by hand."""
+        result = self.intake_box.file_by_hand(self._quarantined(name), archive_no)
+        self.intake_box.run_ocr()
+        return result
+
+    def _quarantined(self, name: str) -> Item:
+        item = self.intake_box.quarantine.get(name)
+        if item is None:
+            raise NotFoundError(f"隔离区中没有文件 {Path(name).name}（用 sanfang quarantine list 查看）")
+        return item
 
     # -- signing keys (signing/keys.py) -------------------------------------------------------
 

@@ -227,6 +227,20 @@ class Archive:
             self._notify("status changed", record)
         return record
 
+    def annotate(self, archive_no: str, key: str, name: str, value: Any, event: str, **fields: Any) -> Record:
+        """Set ``record.json[key][name] = value`` (e.g. intake's check of one scan against the
+        filed text), logged as ``event``. Unchanged values change nothing."""
+        with self._locked():
+            self._recover()
+            record = self.get(archive_no)
+            if record.meta.get(key, {}).get(name) == value:
+                return record
+            meta = json.loads(json.dumps(record.meta))
+            meta.setdefault(key, {})[name] = value
+            record = self._update(record, meta, [new_event(event, archive_no, **fields)])
+        self._notify(event, record)
+        return record
+
     def log_export(self, archive_nos: list[str], target: str, **fields: Any) -> None:
         """Record that these records left the archive in a bundle (the bundle names its manifest)."""
         events = [new_event("exported", "", records=sorted(archive_nos), target=target, **fields)]
