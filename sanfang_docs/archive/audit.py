@@ -26,7 +26,7 @@ from typing import Any
 
 GENESIS = "0" * 64
 LOG_NAME, HEAD_NAME = "audit.log", ".audit-head"
-EVENTS = ("created", "signed", "scan attached", "status changed", "exported")
+EVENTS = ("created", "signed", "scan attached", "scan checked", "status changed", "exported")
 
 
 def canonical(entry: dict[str, Any]) -> bytes:

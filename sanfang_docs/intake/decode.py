@@ -40,11 +40,12 @@ def kind_of(data: bytes) -> str:
     raise Unreadable("不是 PDF、JPEG、PNG 或 TIFF 文件，无法识别为扫描件")
 
 
-def images(data: bytes, dpi: int = DPI) -> Iterator[Image.Image]:
-    """Every page of the scan as a greyscale image."""
+def images(data: bytes, dpi: int = DPI, *, drop_red: bool = False) -> Iterator[Image.Image]:
+    """Every page of the scan as a greyscale image. ``drop_red``: the red channel alone, in which
+    a red seal is nearly white and black text stays black (for OCR of the words under a seal)."""
     kind = kind_of(data)
     if kind == "pdf":
-        yield from _pdf_images(data, dpi)
+        yield from _pdf_images(data, dpi, drop_red)
         return
     try:
         image = Image.open(BytesIO(data))
@@ -53,10 +54,16 @@ def images(data: bytes, dpi: int = DPI) -> Iterator[Image.Image]:
         raise Unreadable(f"图片文件已损坏，无法打开（{type(exc).__name__}）") from None
     for n in range(getattr(image, "n_frames", 1)):
         image.seek(n)
-        yield ImageOps.exif_transpose(image.convert("L"))
+        yield ImageOps.exif_transpose(_grey(image, drop_red))
 
 
-def _pdf_images(data: bytes, dpi: int) -> Iterator[Image.Image]:
+def _grey(image: Image.Image, drop_red: bool) -> Image.Image:
+    if drop_red and image.mode in ("RGB", "RGBA", "P", "CMYK"):
+        return image.convert("RGB").getchannel("R")
+    return image.convert("L")
+
+
+def _pdf_images(data: bytes, dpi: int, drop_red: bool = False) -> Iterator[Image.Image]:
     import pypdfium2 as pdfium
 
     try:
@@ -70,7 +77,7 @@ def _pdf_images(data: bytes, dpi: int) -> Iterator[Image.Image]:
         if len(document) == 0:
             raise Unreadable("PDF 没有任何页面")
         for i in range(len(document)):
-            yield document[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            yield _grey(document[i].render(scale=dpi / 72, grayscale=not drop_red).to_pil(), drop_red)
     finally:
         document.close()
 
@@ -87,6 +94,17 @@ def read_codes(image: Image.Image) -> tuple[Payload | None, str]:
                 return payload, ""
             foreign = foreign or code.text
     return None, foreign
+
+
+def deskew(image: Image.Image) -> Image.Image:
+    """The page turned straight by the angle of its QR code (zxing-cpp measures it): OCR reads
+    a page skewed by a few degrees far worse (measured: most line ends lost at 4°)."""
+    import zxingcpp
+
+    for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+        if parse_payload(code.text) is not None and 0 < abs(code.orientation) <= 45:
+            return image.rotate(code.orientation, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    return image
 
 
 def _variants(image: Image.Image) -> Iterator[Image.Image]:

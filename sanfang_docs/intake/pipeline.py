@@ -177,14 +177,14 @@ class Intake:
     def _ocr_one(self, job: ocr.Job, read: ocr.Engine) -> None:
         record = self.archive.get(job.archive_no)
         data = record.file(job.scan).read_bytes()
-        text = "\n".join(read(image) for image in decode.images(data, dpi=300))
+        text = "\n".join(read(decode.deskew(image)) for image in decode.images(data, dpi=300, drop_red=True))
         name = Path(job.scan).stem + ".txt"
         if f"scans/{name}" not in record.meta.get("files", {}):
             self.archive.attach_scan(job.archive_no, name, (text + "\n").encode("utf-8"), status=None,
                                      info={"ocr": str(self.settings["ocr_engine"]), "of": job.scan})
         check = compare.compare(text, str(record.meta.get("text", "")), int(self.settings["min_run"]))
         check["engine"] = str(self.settings["ocr_engine"])
-        self.archive.annotate(job.archive_no, "scan_checks", job.scan, check, "scan compared",
+        self.archive.annotate(job.archive_no, "scan_checks", job.scan, check, "scan checked",
                               file=job.scan, verdict=check["verdict"], differs=len(check["differs"]))
         level = logging.WARNING if check["differs"] else logging.INFO
         log.log(level, "文字核对 %s %s：%s（相似度 %.3f）", job.archive_no, job.scan, check["verdict"], check["similarity"])
