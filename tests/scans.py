@@ -50,14 +50,25 @@ def jpeg(img: Image.Image, quality: int = 70, dpi: int = 150) -> bytes:
     return buf.getvalue()
 
 
+def _fresh(images: list[Image.Image]) -> list[Image.Image]:
+    """Copies without Pillow's leftovers: an image saved once keeps ``encoderinfo`` (its
+    ``append_images`` too) and a later save_all would add those pages again."""
+    out = [i.copy() for i in images]
+    for i in out:
+        i.info = {}
+    return out
+
+
 def pdf_of(images: list[Image.Image], dpi: int = 150) -> bytes:
     """A scanner's PDF: one JPEG image per page."""
+    images = _fresh(images)
     buf = io.BytesIO()
     images[0].save(buf, format="PDF", save_all=True, append_images=images[1:], resolution=dpi, quality=70)
     return buf.getvalue()
 
 
 def tiff_of(images: list[Image.Image]) -> bytes:
+    images = _fresh(images)
     buf = io.BytesIO()
     images[0].save(buf, format="TIFF", save_all=True, append_images=images[1:], compression="tiff_deflate")
     return buf.getvalue()

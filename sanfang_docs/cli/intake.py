@@ -27,8 +27,9 @@ def _log_to_stderr() -> None:
 @click.option("--rescan", type=click.FloatRange(0.1), help="每隔多少秒全盘重扫一次收件箱（默认 10；网络共享靠它）。")
 @click.option("--retry", type=click.FloatRange(0.1), help="每隔多少秒重试暂时性隔离的文件（默认 60）。")
 @click.option("--no-events", is_flag=True, help="不用文件系统事件，只靠定时重扫。")
+@click.option("--no-ocr", is_flag=True, help="只归档，不做文字识别（排队留待下次）。")
 def watch_cmd(home: str | None, inbox: str | None, delay: float | None, rescan: float | None,
-              retry: float | None, no_events: bool) -> None:
+              retry: float | None, no_events: bool, no_ocr: bool) -> None:
     """监视收件箱：盖章扫描件按二维码归入档案，无法识别的进入隔离区。
 
     INBOX 默认为工作区中的 inbox/。每个文件一行日志。Ctrl-C 或 SIGTERM 处理完当前文件后退出。
@@ -39,7 +40,7 @@ def watch_cmd(home: str | None, inbox: str | None, delay: float | None, rescan: 
     app = Sanfang(home)
     click.echo("开始监视收件箱（Ctrl-C 退出）", err=True)
     try:
-        app.watch(inbox, stop, delay=delay, rescan=rescan, retry=retry, events=not no_events)
+        app.watch(inbox, stop, delay=delay, rescan=rescan, retry=retry, events=not no_events, ocr=not no_ocr)
     except KeyboardInterrupt:
         stop.set()
     click.echo("已停止监视。", err=True)

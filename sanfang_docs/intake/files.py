@@ -63,7 +63,9 @@ def subset(data: bytes, kind: str, pages: list[int]) -> tuple[bytes, str]:
     frames = []
     for n in pages:
         image.seek(n - 1)
-        frames.append(image.convert("RGB") if image.mode not in ("L", "RGB") else image.copy())
+        frame = image.convert("RGB") if image.mode not in ("L", "RGB") else image.copy()
+        frame.info = {}  # the source's encoder settings (JPEG quality…) do not apply to TIFF
+        frames.append(frame)
     buf = BytesIO()
     frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate")
     return buf.getvalue(), "tif"

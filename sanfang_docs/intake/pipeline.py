@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..archive import STATUS_STAMPED, Archive, sha256_hex
+from ..archive.audit import crash_point
 from ..errors import NotFoundError, SanfangError
 from . import compare, decode, ocr
 from .files import EXTENSIONS, subset
@@ -63,6 +64,7 @@ class Intake:
     def take(self, path: Path) -> list[Result]:
         """Take one file (it leaves ``path``) and file or quarantine it; one log line per part."""
         entry = self.journal.take(path)
+        crash_point("intake-taken")
         return self._finish(entry)
 
     def recover(self) -> list[Result]:
@@ -72,6 +74,7 @@ class Intake:
     def _finish(self, entry: Entry) -> list[Result]:
         data = entry.work.read_bytes()
         results = self.process(data, entry.name, str(entry.source))
+        crash_point("intake-stored")
         self.journal.done(entry)
         for r in results:
             log.info(r.line())

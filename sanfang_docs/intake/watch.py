@@ -58,13 +58,13 @@ def inbox_files(inbox: Path) -> list[Path]:
 
 class Watcher:
     def __init__(self, intake: Intake, inbox: Path, *, delay: float | None = None, rescan: float | None = None,
-                 events: bool = True, retry: float | None = None, on_result: Callable[[Result], None] | None = None):
+                 events: bool = True, retry: float | None = None, ocr: bool = True, on_result: Callable[[Result], None] | None = None):
         s = intake.settings
         self.intake, self.inbox = intake, inbox
         self.delay = float(s["delay"] if delay is None else delay)
         self.rescan = float(s["rescan"] if rescan is None else rescan)
         self.retry = float(s["retry"] if retry is None else retry)
-        self.events = events
+        self.events, self.ocr = events, ocr
         self.on_result = on_result
         self.stability = Stability(self.delay)
         self.candidates: set[Path] = set()
@@ -85,7 +85,8 @@ class Watcher:
         self.inbox.mkdir(parents=True, exist_ok=True)
         observer = self._observer() if self.events else None
         ocr_thread = threading.Thread(target=self._ocr_loop, args=(stop,), name="sanfang-ocr", daemon=True)
-        ocr_thread.start()
+        if self.ocr:
+            ocr_thread.start()
         try:
             self._report(self.intake.recover())
             last_scan = last_retry = 0.0
@@ -106,7 +107,8 @@ class Watcher:
                 observer.stop()
                 observer.join()
             self.ocr_wake.set()
-            ocr_thread.join()
+            if self.ocr:
+                ocr_thread.join()
 
     def _take_ready(self, stop: threading.Event) -> None:
         now = time.monotonic()
