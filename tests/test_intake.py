@@ -182,3 +182,61 @@ def test_ocr_text_searchable_and_compared(ws, tmp_path: Path, cli) -> None:  # n
     assert found.exit_code == 0 and c in found.output, found.output
     assert json.loads((record.path / "record.json").read_text("utf-8"))["status"] == "已盖章"
     assert app.verify(c).ok
+
+
+def _edit_docx(docx: bytes, old: str, new: str) -> bytes:
+    import io
+
+    import docx as pydocx
+
+    d = pydocx.Document(io.BytesIO(docx))
+    for p in d.paragraphs:
+        if old in p.text:
+            text = p.text.replace(old, new)
+            for run in p.runs[1:]:
+                run.text = ""
+            p.runs[0].text = text
+            break
+    else:
+        raise AssertionError(old)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def test_libreoffice_docx_prints_edited_wording_and_missing_page(ws, tmp_path: Path) -> None:  # noqa: F811
+    """Printed from the DOCX (LibreOffice): every page carries */N, so a missing page is found
+    by count; a printout whose wording was edited is filed (the seal is real) and flagged."""
+    import shutil
+
+    from tests import pdfcheck
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    app, base = ws
+    a = base.numbers["A"]
+    docx = app.archive.get(a).file("document.docx").read_bytes()
+    edited = tmp_path / "edited.docx"
+    edited.write_bytes(_edit_docx(docx, "学习教育和志愿服务活动", "文体联欢和外出参观旅游活动"))
+    [lo] = pdfcheck.soffice_to_pdf([edited], tmp_path / "lo", tmp_path / "lo" / "profile")
+    pages = [scans.scanned(p, seed=i, angle=(-1) ** i * 4.5, blur=0.8) for i, p in enumerate(scans.pages(lo.read_bytes(), 200))]
+    assert len(pages) == 2
+    short = app.intake([drop(tmp_path, "p1.jpg", scans.jpeg(pages[0], 60, 200))], ocr=False)
+    assert short[0].status == "已隔离" and "缺 1 页（收到 1 页，应为 2 页" in short[0].reason
+    filed = app.intake([drop(tmp_path, "edited.pdf", scans.pdf_of(pages, 200))])
+    assert filed[0].status == "已归档" and filed[0].archive_no == a
+    check = app.archive.get(a).meta["scan_checks"][filed[0].stored]
+    assert check["verdict"] == "措辞与归档文本不同", check
+    assert any("旅游" in d["scan"] and "志愿服务" in d["filed"] for d in check["differs"]), check["differs"]
+    log = (base.home / "archive" / "audit.log").read_text(encoding="utf-8")
+    assert '"scan checked"' in log and "措辞与归档文本不同" in log
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_scans_read_at_150_to_300_dpi_skewed_5_degrees(ws, tmp_path: Path, dpi: int) -> None:  # noqa: F811
+    app, base = ws
+    record = app.archive.get(base.numbers["B"])
+    raw = scans.pages(record.file("document.pdf").read_bytes(), dpi)
+    pages = [scans.scanned(p, seed=dpi, angle=5.0, blur=dpi / 150, noise=20) for p in raw]
+    results = app.intake([drop(tmp_path, "b.pdf", scans.pdf_of(pages, dpi))], ocr=False)
+    assert [(r.status, r.pages) for r in results] == [("已归档", len(raw))]

@@ -19,6 +19,7 @@ from pathlib import Path
 from .pipeline import Intake, Result
 
 log = logging.getLogger("sanfang.intake")
+EMPTY_FACTOR = 12  # an empty file is taken after 12 × the delay (1 minute by default)
 
 
 @dataclass
@@ -40,7 +41,8 @@ class Stability:
         if old is None or old[0] != stamp:
             self.seen[path] = (stamp, now)
             return False
-        return now - old[1] >= self.delay
+        # A scanner may create its file long before the first byte: an empty file waits longer.
+        return now - old[1] >= (self.delay if stamp[0] else self.delay * EMPTY_FACTOR)
 
     def forget(self, path: Path) -> None:
         self.seen.pop(path, None)
