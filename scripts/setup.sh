@@ -11,6 +11,7 @@ APT_PACKAGES=(
   poppler-utils qpdf libnss3-tools
   libreoffice-writer-nogui
   libzbar0 pandoc
+  tesseract-ocr tesseract-ocr-chi-sim
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

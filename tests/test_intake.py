@@ -240,3 +240,29 @@ def test_scans_read_at_150_to_300_dpi_skewed_5_degrees(ws, tmp_path: Path, dpi: 
     pages = [scans.scanned(p, seed=dpi, angle=5.0, blur=dpi / 150, noise=20) for p in raw]
     results = app.intake([drop(tmp_path, "b.pdf", scans.pdf_of(pages, dpi))], ocr=False)
     assert [(r.status, r.pages) for r in results] == [("已归档", len(raw))]
+
+
+def test_cli_intake_and_quarantine_retry(ws, tmp_path: Path, cli) -> None:  # noqa: F811
+    app, base = ws
+    foreign = drop(tmp_path, "他处.pdf", scans.pdf_of(base.foreign))
+    good = drop(tmp_path, "好.jpg", scans.jpeg(base.pages["C"][0]))
+    out = cli("intake", "--no-ocr", str(foreign), str(good))
+    assert out.exit_code == 0, out.output
+    assert "已隔离" in out.output and "已归档" in out.output and base.numbers["C"] in out.output
+    [item] = app.quarantine_list()
+    again = cli("quarantine", "retry")
+    assert again.exit_code == 0 and "档案中没有档号为" in again.output
+    [still] = app.quarantine_list()
+    assert still.name == item.name and still.tries == 2  # one file, tried twice
+    missing = cli("quarantine", "file", "--record", base.numbers["A"], "没有这个.pdf")
+    assert missing.exit_code == 4 and "隔离区中没有文件" in missing.output
+
+
+def test_rapidocr_engine_reads_our_page(intake_base) -> None:  # noqa: F811
+    """The second engine (the ``ocr-rapid`` extra; not installed in CI, where this skips)."""
+    pytest.importorskip("rapidocr_onnxruntime")
+    from sanfang_docs.intake import decode, ocr
+
+    page = decode.deskew(intake_base.pages["C"][0].getchannel("R"))
+    text = ocr.rapidocr(page)
+    assert "证明" in text and not __import__("re").search("[\u4e00-\u9fff] +[\u4e00-\u9fff]", text)

@@ -71,44 +71,46 @@ class Intake:
         """Finish what a killed process had taken (see journal.py)."""
         return [r for entry in self.journal.pending() for r in self._finish(entry)]
 
-    def _finish(self, entry: Entry) -> list[Result]:
+    def _finish(self, entry: Entry, was: Item | None = None) -> list[Result]:
         data = entry.work.read_bytes()
-        results = self.process(data, entry.name, str(entry.source))
+        results = self.process(data, entry.name, was.source if was else str(entry.source), was.tries if was else 0)
         crash_point("intake-stored")
         self.journal.done(entry)
         for r in results:
             log.info(r.line())
         return results
 
-    def process(self, data: bytes, name: str, source: str) -> list[Result]:
+    def process(self, data: bytes, name: str, source: str, tries: int = 0) -> list[Result]:
+        """File or quarantine one file's bytes; ``tries``: times it was quarantined before."""
         try:
             kind = decode.kind_of(data)
             pages = decode.decode(data)
         except decode.Unreadable as exc:
-            return [self._quarantine(data, name, source, 0, str(exc))]
+            return [self._quarantine(data, name, source, 0, str(exc), tries=tries)]
         found = match(pages, name)
         if found.problem:
-            return [self._quarantine(data, name, source, len(pages), found.problem)]
+            return [self._quarantine(data, name, source, len(pages), found.problem, tries=tries)]
         results = []
         for part in found.parts:
             whole = len(found.parts) == 1 and len(part.pages) == len(pages)
             blob, ext = (data, EXTENSIONS[kind]) if whole else subset(data, kind, part.pages)
             part_name = name if whole else f"{Path(name).stem}-{part.archive_no}.{ext}"
-            results.append(self._file_part(blob, ext, part, part_name, source))
+            results.append(self._file_part(blob, ext, part, part_name, source, tries))
         return results
 
-    def _file_part(self, data: bytes, ext: str, part: Part, name: str, source: str) -> Result:
+    def _file_part(self, data: bytes, ext: str, part: Part, name: str, source: str, tries: int) -> Result:
         pages = len(part.pages)
         if part.problem:
-            return self._quarantine(data, name, source, pages, f"档号 {part.archive_no}：{part.problem}")
+            return self._quarantine(data, name, source, pages, f"档号 {part.archive_no}：{part.problem}", tries=tries)
         try:
             return self.file(data, ext, part.archive_no, source, pages, by=("文件名" if part.by_name else "二维码"))
         except NotFoundError:
             return self._quarantine(data, name, source, pages,
-                                    f"档案中没有档号为 {part.archive_no} 的记录（尚未归档，或已不存在）")
+                                    f"档案中没有档号为 {part.archive_no} 的记录（尚未归档，或已不存在）", tries=tries)
         except (OSError, TimeoutError) as exc:
             if isinstance(exc, TimeoutError) or exc.errno in TEMPORARY_ERRNOS:
-                return self._quarantine(data, name, source, pages, f"暂时无法归档（{_why(exc)}）", temporary=True)
+                return self._quarantine(data, name, source, pages, f"暂时无法归档（{_why(exc)}）",
+                                        temporary=True, tries=tries)
             raise
 
     def file(self, data: bytes, ext: str, archive_no: str, source: str, pages: int, by: str) -> Result:
@@ -127,8 +129,8 @@ class Intake:
         return Result(FILED, source, pages, archive_no, rel, f"第 {versions + 1} 版" if versions else "")
 
     def _quarantine(self, data: bytes, name: str, source: str, pages: int, reason: str,
-                    temporary: bool = False) -> Result:
-        item = self.quarantine.put(data, name, reason, temporary=temporary, source=source)
+                    temporary: bool = False, tries: int = 0) -> Result:
+        item = self.quarantine.put(data, name, reason, temporary=temporary, source=source, tries=tries)
         return Result(QUARANTINED, source, pages, stored=f"quarantine/{item.name}", reason=reason)
 
     # -- the clerk's quarantine commands -----------------------------------------------------
@@ -139,7 +141,7 @@ class Intake:
         for item in items:
             entry = self.journal.take(item.path)
             self.quarantine.remove(item)  # its bytes are in the journal's care now
-            results += self._finish(entry)
+            results += self._finish(entry, was=item)
         return results
 
     def retry_temporary(self) -> list[Result]:

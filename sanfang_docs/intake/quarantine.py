@@ -37,14 +37,16 @@ class Quarantine:
     def __init__(self, root: Path):
         self.root = root
 
-    def put(self, data: bytes, name: str, reason: str, *, temporary: bool = False, source: str = "") -> Item:
+    def put(self, data: bytes, name: str, reason: str, *, temporary: bool = False, source: str = "",
+            tries: int = 0) -> Item:
+        """Quarantine ``data``; ``tries``: how often it was quarantined before (a retry)."""
         digest = hashlib.sha256(data).hexdigest()
         qname = f"{digest[:12]}-{_PREFIX.sub('', Path(name).name)}"
         old = read_json(self._meta(qname)) or {}
         path = self.root / qname
         write_durably(path, data)
         since = datetime.now().isoformat(timespec="seconds")
-        tries = int(old.get("tries", 0)) + 1
+        tries = max(int(old.get("tries", 0)), tries) + 1
         hint = ("这是暂时性问题，系统会自动重试，无需处理。" if temporary else
                 f"核对后可执行 sanfang quarantine file --record 档号 {qname} 手工归档，"
                 f"或 sanfang quarantine retry {qname} 重新识别。")
