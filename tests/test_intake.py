@@ -266,3 +266,21 @@ def test_rapidocr_engine_reads_our_page(intake_base) -> None:  # noqa: F811
     page = decode.deskew(intake_base.pages["C"][0].getchannel("R"))
     text = ocr.rapidocr(page)
     assert "证明" in text and not __import__("re").search("[\u4e00-\u9fff] +[\u4e00-\u9fff]", text)
+
+
+def test_old_sf1_record_code_still_matches(ws, tmp_path: Path) -> None:  # noqa: F811
+    """A record printed before page numbers carries SF1 on every page: it still comes home."""
+    import io
+
+    from sanfang_docs.archive.numbers import qr_payload_v1
+    from sanfang_docs.documents.qr import qr_png
+
+    app, base = ws
+    c = base.numbers["C"]
+    page = base.pages["C"][0].copy()
+    w, h = page.size
+    ImageDraw.Draw(page).rectangle((0, int(h * 0.8), int(w * 0.4), h), fill="white")
+    code = Image.open(io.BytesIO(qr_png(qr_payload_v1(c), px=130))).convert("RGB")
+    page.paste(code, (int(w * 0.1), int(h * 0.86)))
+    results = app.intake([drop(tmp_path, "old.png", _png(page))], ocr=False)
+    assert [(r.status, r.archive_no) for r in results] == [("已归档", c)]
