@@ -331,24 +331,28 @@ class Sanfang:
         """Watch ``inbox`` (default: inbox/ in the workspace) until ``stop`` (an Event) is set."""
         from .intake import Watcher
 
-        folder = Path(inbox) if inbox else self.workspace.home / "inbox"
-        Watcher(self.intake_box, folder.resolve(), **options).run(stop)
+        folder = (Path(inbox) if inbox else self.workspace.home / "inbox").resolve()
+        if folder == self.workspace.home or folder in self.workspace.home.parents:
+            raise SanfangError(f"收件箱 {folder} 不能是工作区本身或其上级目录（否则会收取档案自身的文件）")
+        Watcher(self.intake_box, folder, **options).run(stop)
 
     def quarantine_list(self) -> list[Item]:
         return self.intake_box.quarantine.items()
 
-    def quarantine_retry(self, names: list[str]) -> list[Result]:
+    def quarantine_retry(self, names: list[str], ocr: bool = True) -> list[Result]:
         """Read quarantined files again (all when ``names`` is empty)."""
         box = self.intake_box
         items = [self._quarantined(n) for n in names] if names else box.quarantine.items()
         results = box.retry(items)
-        box.run_ocr()
+        if ocr:
+            box.run_ocr()
         return results
 
-    def quarantine_file(self, name: str, archive_no: str) -> Result:
+    def quarantine_file(self, name: str, archive_no: str, ocr: bool = True) -> Result:
         """A clerk files a quarantined file on a record by hand."""
         result = self.intake_box.file_by_hand(self._quarantined(name), archive_no)
-        self.intake_box.run_ocr()
+        if ocr:
+            self.intake_box.run_ocr()
         return result
 
     def _quarantined(self, name: str) -> Item:

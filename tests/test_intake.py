@@ -112,7 +112,7 @@ def test_every_bad_kind_quarantined_with_a_chinese_reason(ws, tmp_path: Path, cl
     assert listed.exit_code == 0 and "PDF 已加密" in listed.output
     # The clerk knows the mixed stack is A's: filed by hand, out of quarantine.
     mixed = next(r.stored.split("/", 1)[1] for r in results if "第 2 页" in r.reason)
-    done = cli("quarantine", "file", "--record", base.numbers["A"], mixed)
+    done = cli("quarantine", "file", "--no-ocr", "--record", base.numbers["A"], mixed)
     assert done.exit_code == 0 and "已归档" in done.output, done.output
     filed, quarantined = where_is_everything(app)
     assert len(filed[base.numbers["A"]]) == 1 and len(quarantined) == len(bad) - 1
@@ -250,7 +250,7 @@ def test_cli_intake_and_quarantine_retry(ws, tmp_path: Path, cli) -> None:  # no
     assert out.exit_code == 0, out.output
     assert "已隔离" in out.output and "已归档" in out.output and base.numbers["C"] in out.output
     [item] = app.quarantine_list()
-    again = cli("quarantine", "retry")
+    again = cli("quarantine", "retry", "--no-ocr")
     assert again.exit_code == 0 and "档案中没有档号为" in again.output
     [still] = app.quarantine_list()
     assert still.name == item.name and still.tries == 2  # one file, tried twice

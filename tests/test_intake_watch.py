@@ -21,7 +21,7 @@ from sanfang_docs.api import Sanfang
 from tests import scans
 from tests.intake_kit import intake_base, where_is_everything, ws  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.xdist_group("intake")
+pytestmark = pytest.mark.xdist_group("intake-watch")  # beside test_intake.py, on the other worker
 
 
 def wait_for(condition, timeout: float = 60.0) -> None:  # noqa: ANN001

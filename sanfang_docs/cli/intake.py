@@ -15,10 +15,11 @@ from ..api import Sanfang
 from .base import command, main
 
 
-def _log_to_stderr() -> None:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s",
+def _log_to_stderr(level: int = logging.INFO) -> None:
+    """One line per file (watch) or warnings only (the one-shot commands print their results)."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(message)s",
                         datefmt="%Y-%m-%d %H:%M:%S")
-    logging.getLogger("sanfang.intake").setLevel(logging.INFO)
+    logging.getLogger("sanfang.intake").setLevel(level)
 
 
 @command(main, name="watch")
@@ -54,13 +55,16 @@ def _print(results: list[Any], as_json: bool) -> None:
             click.echo(r.line())
 
 
+no_ocr_option = click.option("--no-ocr", is_flag=True, help="只归档，不做文字识别（留待 sanfang watch 处理）。")
+
+
 @command(main, name="intake")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--no-ocr", is_flag=True, help="只归档，不做文字识别（留待 sanfang watch 处理）。")
+@no_ocr_option
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
 def intake_cmd(home: str | None, files: tuple[str, ...], no_ocr: bool, as_json: bool) -> None:
     """收取扫描件（与 watch 同样处理一次）：归档后原文件移出，无法识别的进入隔离区。"""
-    _log_to_stderr() if not as_json else None
+    _log_to_stderr(logging.WARNING)
     _print(Sanfang(home).intake(list(files), ocr=not no_ocr), as_json)
 
 
@@ -85,14 +89,16 @@ def quarantine_list(home: str | None, as_json: bool) -> None:
 
 @command(quarantine_group, name="retry")
 @click.argument("names", nargs=-1)
-def quarantine_retry(home: str | None, names: tuple[str, ...]) -> None:
+@no_ocr_option
+def quarantine_retry(home: str | None, names: tuple[str, ...], no_ocr: bool) -> None:
     """重新识别隔离区中的文件（不给文件名则全部）。"""
-    _print(Sanfang(home).quarantine_retry(list(names)), False)
+    _print(Sanfang(home).quarantine_retry(list(names), ocr=not no_ocr), False)
 
 
 @command(quarantine_group, name="file")
 @click.option("--record", "archive_no", required=True, help="归入的档号。")
 @click.argument("name")
-def quarantine_file(home: str | None, archive_no: str, name: str) -> None:
+@no_ocr_option
+def quarantine_file(home: str | None, archive_no: str, name: str, no_ocr: bool) -> None:
     """经人工核对，把隔离区中的文件归入指定档号的记录（记录即为已盖章）。"""
-    _print([Sanfang(home).quarantine_file(name, archive_no)], False)
+    _print([Sanfang(home).quarantine_file(name, archive_no, ocr=not no_ocr)], False)

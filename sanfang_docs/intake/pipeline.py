@@ -73,7 +73,15 @@ class Intake:
 
     def _finish(self, entry: Entry, was: Item | None = None) -> list[Result]:
         data = entry.work.read_bytes()
-        results = self.process(data, entry.name, was.source if was else str(entry.source), was.tries if was else 0)
+        source, tries = (was.source, was.tries) if was else (str(entry.source), 0)
+        try:
+            results = self.process(data, entry.name, source, tries)
+        except OSError:
+            raise  # e.g. the disk is full even for quarantine: the journal keeps it for the retry
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the inbox; a person looks
+            log.exception("处理 %s 时出错", source)
+            results = [self._quarantine(data, entry.name, source, 0, f"处理时出现内部错误（{type(exc).__name__}："
+                                        f"{exc}），请转交技术人员", tries=tries)]
         crash_point("intake-stored")
         self.journal.done(entry)
         for r in results:

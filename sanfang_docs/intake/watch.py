@@ -129,6 +129,9 @@ class Watcher:
                 self._report(self.intake.take(path))
             except FileNotFoundError:
                 continue  # moved away between look and take
+            except OSError as exc:  # unreadable, no permission, disk full: the next rescan tries again
+                log.warning("暂时无法收取 %s：%s", path, exc.strerror or exc)
+                continue
             self._prune(path.parent)
 
     def _drop(self, path: Path) -> None:
