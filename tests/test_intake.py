@@ -284,3 +284,27 @@ def test_old_sf1_record_code_still_matches(ws, tmp_path: Path) -> None:  # noqa:
     page.paste(code, (int(w * 0.1), int(h * 0.86)))
     results = app.intake([drop(tmp_path, "old.png", _png(page))], ocr=False)
     assert [(r.status, r.archive_no) for r in results] == [("已归档", c)]
+
+
+def test_inbox_on_another_share_copied_and_synced_first(ws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """A network share: the rename into the journal fails with EXDEV, so the file is copied,
+    fsynced, and only then deleted from the inbox."""
+    import os
+
+    from sanfang_docs.intake import journal
+
+    app, base = ws
+    src = drop(tmp_path / "share", "b.pdf", scans.pdf_of(base.pages["B"]))
+    real_rename, seen = os.rename, []
+
+    def rename(a, b):  # noqa: ANN001, ANN202 - the kernel's answer across file systems
+        if Path(a) == src:
+            assert src.exists()
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        seen.append((Path(a).name, src.exists()))
+        return real_rename(a, b)
+
+    monkeypatch.setattr(journal.os, "rename", rename)
+    results = app.intake([src], ocr=False)
+    assert [r.status for r in results] == ["已归档"] and not src.exists()
+    assert seen[0] == (".b.pdf.part", True)  # the copy was complete while the source was still there

@@ -166,4 +166,10 @@ def test_sigkill_mid_way_then_restart_and_sigterm(ws, tmp_path: Path) -> None:  
     assert third.returncode == 0 and "已停止监视" in err, err
     filed, quarantined = where_is_everything(Sanfang(base.home))
     assert len(filed[base.numbers["C"]]) == 12 and len(quarantined) == 1
+    # Ctrl-C: the same clean stop.
+    fourth = _watch(base.home, inbox)
+    time.sleep(3)
+    fourth.send_signal(signal.SIGINT)
+    out, err = fourth.communicate(timeout=30)
+    assert fourth.returncode == 0 and "已停止监视" in err and "Traceback" not in err, err
     assert not [p for p in (base.home / ".intake" / "work").rglob("*") if p.is_file()]

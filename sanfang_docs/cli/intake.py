@@ -37,7 +37,9 @@ def watch_cmd(home: str | None, inbox: str | None, delay: float | None, rescan: 
     """
     _log_to_stderr()
     stop = threading.Event()
+    # Ctrl-C and SIGTERM both finish the file in hand, then stop (the journal covers a kill).
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     app = Sanfang(home)
     click.echo("开始监视收件箱（Ctrl-C 退出）", err=True)
     try:
