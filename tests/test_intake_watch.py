@@ -173,3 +173,24 @@ def test_sigkill_mid_way_then_restart_and_sigterm(ws, tmp_path: Path) -> None:  
     out, err = fourth.communicate(timeout=30)
     assert fourth.returncode == 0 and "已停止监视" in err and "Traceback" not in err, err
     assert not [p for p in (base.home / ".intake" / "work").rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize("point", ["intake-taken", "after-update-journal", "after-update-files", "after-audit",
+                                   "intake-stored"])
+def test_killed_at_every_step_then_recovered(ws, tmp_path: Path, point: str) -> None:  # noqa: F811
+    """``sanfang intake`` killed between any two durable steps (journal, move, scan, record.json,
+    audit line, journal closed); the next run finishes it: one scan, 已盖章, nothing left over."""
+    app, base = ws
+    src = tmp_path / "b.pdf"
+    src.write_bytes(scans.pdf_of(base.pages["B"]))
+    done = subprocess.run([sys.executable, "-m", "sanfang_docs.cli", "intake", "--home", str(base.home), "--no-ocr",
+                           str(src)], capture_output=True, text=True, env={**os.environ, "SANFANG_CRASH_AT": point})
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert not src.exists()  # taken: it is in the journal's care
+    again = Sanfang(base.home)
+    again.intake([], ocr=False)
+    filed, quarantined = where_is_everything(again)
+    assert filed == {base.numbers["B"]: filed[base.numbers["B"]]} and len(filed[base.numbers["B"]]) == 1
+    assert quarantined == [] and again.archive.get(base.numbers["B"]).meta["status"] == "已盖章"
+    assert not list((base.home / ".intake" / "journal").glob("*.json"))
+    assert again.verify(base.numbers["B"]).ok
