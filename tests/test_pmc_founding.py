@@ -91,15 +91,17 @@ def test_request_asks_nothing_about_the_reply() -> None:
 # -- 第二十条: any condition met means the first owners' assembly, not a 物管会 -------------------
 
 
-@pytest.mark.parametrize(("changes", "condition"), [
-    ({"delivered_floor_area": 93200}, "交付的房屋专有部分面积已达建筑物总面积的 50%（条件一"),
-    ({"delivered_units": 810}, "交付的房屋套数已达总套数的 50%（条件二"),
-    ({"first_move_in_date": date(2024, 5, 11), "occupied_units": 324}, "首位业主入住已满两年且已入住户数比例达 20%（条件三"),
+# The refusal names the answer that met the condition (it once named 已交付面积 for all three).
+@pytest.mark.parametrize(("changes", "label", "condition"), [
+    ({"delivered_floor_area": 93200}, "已交付的房屋专有部分面积（平方米）", "交付的房屋专有部分面积已达建筑物总面积的 50%（条件一"),
+    ({"delivered_units": 810}, "已交付套数", "交付的房屋套数已达总套数的 50%（条件二"),
+    ({"first_move_in_date": date(2024, 5, 11), "occupied_units": 324}, "已入住户数",
+     "首位业主入住已满两年且已入住户数比例达 20%（条件三"),
 ])
 @pytest.mark.parametrize("key", DOC_KEYS)
-def test_article_20_condition_stops_the_request(changes: dict[str, Any], condition: str, key: str) -> None:
+def test_article_20_condition_stops_the_request(changes: dict[str, Any], label: str, condition: str, key: str) -> None:
     (msg,) = problems_of(with_changes("pmc", **changes), key)
-    assert msg.startswith("【已交付的房屋专有部分面积（平方米）】本小区已符合《湖北省物业管理条例》第二十条")
+    assert msg.startswith(f"【{label}】本小区已符合《湖北省物业管理条例》第二十条")
     assert condition in msg
     assert "应由街道办事处组织召开首次业主大会会议、选举产生业主委员会，不能成立物业管理委员会，本请示不予起草" in msg
 
