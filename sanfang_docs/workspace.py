@@ -53,6 +53,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # Official holidays for the years the calendar package does not know yet, entered from the
     # 国务院办公厅 notice, e.g. 2027: {source: …通知, off: [2027-02-05~2027-02-11], work: [2027-02-14]}
     "holidays": {},
+    # 示范文本12 sets no pass mark per part: the office's own (printed as such on the 评分表).
+    "red_property": {"pass_mark": 80},
     # Signing (signing/pades.py, signing/keys.py). The key passphrase: $SANFANG_KEY_PASSPHRASE, else
     # "passphrase" here, else a random one kept in keys/passphrase (owner-only).
     "signing": {
@@ -90,7 +92,7 @@ class Workspace:
 
     def rule_settings(self) -> dict[str, Any]:
         """What the interviews' rules read from the settings (preset as ``rule_settings``)."""
-        return {"election": dict(self.setting("election") or {}), "holidays": dict(self.setting("holidays") or {})}
+        return {name: dict(self.setting(name) or {}) for name in ("election", "holidays", "red_property")}
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None) -> Workspace:

@@ -146,10 +146,13 @@ def test_a_veto_removes_the_star_whatever_the_score() -> None:
 
 
 def test_pass_mark_is_a_setting_in_the_interview() -> None:
-    code = next(b for b in load(INTERVIEW).blocks if b.is_code and "pass_mark" in b.defines())
-    assert str(code.raw["code"]).strip() == "pass_mark = 80"
+    """The standard sets no pass mark: 80 is the office's setting and the table says so."""
     text = build(example(INTERVIEW, "five-star")).plain_text()
     assert "评星规则：每个项目得分与加分之和达到80分且无不能评星情形的，该项目评为一星" in text
+    assert "评定标准未规定各项目的评星分数，80分为本单位确定的分数线" in text
+    preset = {"doc_key": "red-property-rating", "rule_settings": {"red_property": {"pass_mark": 90}}}
+    text = run(load(INTERVIEW), example(INTERVIEW, "five-star"), preset=preset).documents[0].plain_text()
+    assert "90分为本单位确定的分数线" in text
 
 
 def test_score_problem_checks_the_data_file_bound() -> None:
