@@ -156,9 +156,12 @@ class Sanfang:
         """File every document of every example answer set: the tour and a self-check."""
         made = []
         catalog = {e.interview: e for e in self.catalog()}
-        for name, _branch, path in self.examples():
-            if name not in catalog:
-                continue
+        def files_last(name: str) -> bool:
+            iv = interviews.load(name)
+            return any((hook := hook_for(iv, key)) and hook.files_last for key in catalog[name].documents)
+
+        known = [e for e in self.examples() if e[0] in catalog]
+        for name, _branch, path in sorted(known, key=lambda e: files_last(e[0])):  # stable: else in order
             answers = read_answers(path)
             iv = interviews.load(name)
             previous: Made | None = None

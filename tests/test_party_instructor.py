@@ -46,13 +46,13 @@ EXPECTED = {
         "引导业主委员会换届选举时优先吸纳党员人选",
     ],
     ("property-management-committee", "instructor-request"): [
-        "光谷来福城小区物业管理委员会于2025年10月16日经街道党工委批复同意成立，由社区居民委员会、开发建设单位和业主代表组成，"
+        "联投龙湾小区物业管理委员会于2026年1月15日经街道党工委批复同意成立，由社区居民委员会、开发建设单位和业主代表组成，"
         "代行业主委员会职责，现有委员5名，暂无中共党员。",
-        "光谷来福城小区物业管理委员会主任闵小红同志将按要求接受社区党组织领导，列席参加社区党组织的相关会议和活动。",
+        "联投龙湾小区物业管理委员会主任孟庆华同志将按要求接受社区党组织领导，列席参加社区党组织的相关会议和活动。",
         "物业管理委员会建立党组织申请表",
     ],
     ("property-management-committee", "instructor-reply"): [
-        "同意选派中共杨桥湖社区委员会党委委员余志刚同志担任光谷来福城小区物业管理委员会党建指导员。",
+        "同意选派中共杨桥湖社区委员会党委委员余志刚同志担任联投龙湾小区物业管理委员会党建指导员。",
         "推动物业管理委员会在社区党组织领导下规范代行业主委员会职责",
         "小区具备条件时配合召开首次业主大会会议、选举产生业主委员会",
     ],
@@ -79,7 +79,7 @@ def test_document_reads_right(branch: str, key: str) -> None:
 @pytest.mark.parametrize(("branch", "issuer", "org"), [
     ("property-company", "武汉碧桂园物业服务有限公司", "property"),
     ("owners-committee", "中建福地星城小区业主委员会", "owners"),
-    ("property-management-committee", "光谷来福城小区物业管理委员会", "owners"),
+    ("property-management-committee", "联投龙湾小区物业管理委员会", "owners"),
 ])
 def test_request_goes_to_the_community_party_org(branch: str, issuer: str, org: str) -> None:
     answers = example(INTERVIEW, branch)

@@ -66,10 +66,10 @@ def test_interview_bounds_match_the_standard() -> None:
 def test_five_star_company() -> None:
     doc = build(example(INTERVIEW, "five-star"))
     text = doc.plain_text()
-    assert doc.title == "武汉江夏城投物业服务有限公司“红色物业五星级企业”评定评分表"
+    assert doc.title == "武汉金碧物业服务有限公司“红色物业五星级企业”评定评分表"
     assert (doc.kind, doc.style, doc.issuer, doc.issuer_role) == ("评分表", "scoresheet", "中共文化路社区委员会", "community")
     assert "本项目得分91分，加分3分，合计94分，达到80分，且无不能评星情形，评为一星。" in text
-    assert "评定结论：武汉江夏城投物业服务有限公司五个项目均评星，共5星，达到“红色物业五星级企业”评定标准。" in text
+    assert "评定结论：武汉金碧物业服务有限公司五个项目均评星，共5星，达到“红色物业五星级企业”评定标准。" in text
     assert "情况说明：党员大学生仅1名" in text
     assert "未达到" not in text and "不能评星。" not in text
 

@@ -41,7 +41,7 @@ MANUAL = {
 
 EXPECTED = {
     ("owners-committee", "pledge-party-org"): [
-        "在中共文化路社区委员会领导下，中共江南花山郡小区支部委员会现向江南花山郡小区全体业主郑重承诺如下：",
+        "在中共文化路社区委员会领导下，中共江南花山郡小区支部现向江南花山郡小区全体业主郑重承诺如下：",
         "督促落实业主大会决议", "不干预业委会合法决策", "建议业主大会启动解聘程序",
         "监督电话：027-87951234", "线上反馈渠道：微信号 jnhsj-dzb"],
     ("owners-committee", "pledge-owners-body"): [
@@ -89,7 +89,7 @@ def test_pledge_reads_right(branch: str, key: str) -> None:
 
 
 @pytest.mark.parametrize(("branch", "key", "title", "issuer"), [
-    ("owners-committee", "pledge-party-org", "江南花山郡小区党组织服务承诺", "中共江南花山郡小区支部委员会"),
+    ("owners-committee", "pledge-party-org", "江南花山郡小区党组织服务承诺", "中共江南花山郡小区支部"),
     ("owners-committee", "pledge-owners-body", "江南花山郡小区业主委员会服务承诺", "江南花山郡小区第二届业主委员会"),
     ("owners-committee", "pledge-property-company", "江南花山郡小区物业服务企业承诺", "武汉金碧物业服务有限公司"),
     ("property-management-committee", "pledge-owners-body", "光谷来福城小区物业管理委员会服务承诺",
