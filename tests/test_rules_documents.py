@@ -224,3 +224,15 @@ def test_make_files_a_rules_record(cli, home: Path, tmp_path: Path) -> None:  # 
     made = json.loads(result.output)
     assert made["title"] == "联投龙湾小区联席会议议事规则"
     assert re.fullmatch(r"J001-WS·2026-(Y|D30|D10)-SQDW-0001", made["档号"]), made["档号"]  # 社区党组织
+
+
+def test_a_future_date_is_flagged_on_the_documents_screen() -> None:
+    """A 成文日期 in the future once went through without a word."""
+    from datetime import date, timedelta
+
+    later = date.today() + timedelta(days=30)
+    outcome = run(load("joint-meeting-rules"), {**example("joint-meeting-rules", OWNERS), "doc_date": later},
+                  preset={"doc_key": "joint-meeting-rules"})
+    assert any("晚于今天" in n for n in outcome.notes)
+    outcome = run(load("joint-meeting-rules"), example("joint-meeting-rules", OWNERS), preset={"doc_key": "joint-meeting-rules"})
+    assert outcome.notes == []

@@ -168,3 +168,9 @@ def test_cli_refusal_writes_nothing(cli, home: Path, tmp_path: Path, key: str, c
     assert result.exit_code == 2
     assert says in result.output and "Traceback" not in result.output
     assert not home.exists() or not list(home.rglob("record.json"))
+
+
+def test_the_owners_line_is_a_24_hour_line_and_its_hours_are_optional() -> None:
+    """示范文本8: 设立 24 小时业主服务专线; only the 监督电话 at the end may name office hours."""
+    text = build(with_changes("owners-committee", owners_office_hours=""), "pledge-owners-body").plain_text()
+    assert "设立24小时业主服务专线（电话：027-87956688）" in text and "监督电话：027-87956688\n" in text + "\n"
