@@ -207,6 +207,8 @@ def term_end_problem(term_end: date, approved: date) -> str | None:
 
 def future_date_note(doc_date: date, today: date) -> str:
     """One sentence for the document's screen when its 成文日期 lies in the future."""
+    # On a docassemble server dates are DADateTime (a datetime): compare calendar days.
+    doc_date, today = (d.date() if hasattr(d, "hour") else d for d in (doc_date, today))
     if doc_date and today and doc_date > today:
         return f"注意：成文日期 {cn_date(doc_date)} 晚于今天（{cn_date(today)}），请确认日期无误再签发归档。"
     return ""
