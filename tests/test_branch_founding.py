@@ -25,7 +25,7 @@ problems_of = partial(kit.problems, INTERVIEW)
 EXPECTED = {
     "secretary-only": {
         "branch-founding-request": ["江南花山郡小区共有5名正式党员", "拟不设支部委员会，仅设党支部书记1名",
-                                    "临时召集人李建国（社区党委委员）"],
+                                    "临时召集人李建国（社区党委副书记）"],
         "branch-founding-reply": ["（文化路社区党委〔2026〕3号）已收悉", "不设支部委员会，仅设党支部书记1名",
                                   "同意成立中共江南花山郡小区支部，隶属中共文化路社区委员会管理"],
         "branch-meeting-request": ["拟召开党员大会选举党支部书记", "党支部书记候选人：王秀兰（附简历）",
