@@ -51,7 +51,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     #   majority_of: expected (条例“超过应到会有选举权的人数的一半”) | present (实到会人数的一半)
     "election": {"quorum": "more_than", "majority_of": "expected"},
     # Official holidays for the years the calendar package does not know yet, entered from the
-    # 国务院办公厅 notice, e.g. 2027: {source: …通知, off: [2027-02-05~2027-02-11], work: [2027-02-14]}
+    # 国务院办公厅 notice, e.g. 2027: {source: …通知, days_off: [2027-02-05~2027-02-11], workdays: [2027-02-14]}
+    # ("days_off", not "off": YAML reads a bare off as false).
     "holidays": {},
     # 示范文本12 sets no pass mark per part: the office's own (printed as such on the 评分表).
     "red_property": {"pass_mark": 80},

@@ -287,9 +287,25 @@ def test_dates_beyond_the_known_calendar_are_flagged_and_an_office_can_enter_the
     outcome = run(load(INTERVIEW), answers, preset={"doc_key": "branch-election-notice"})
     assert "2027年2月5日至2027年2月11日" in outcome.documents[0].plain_text()  # Monday–Friday only
     assert any("2027年的法定节假日安排系统尚不知道" in n for n in outcome.notes)
-    holidays = {2027: {"source": "国务院办公厅关于2027年部分节假日安排的通知", "off": ["2027-02-06~2027-02-12"],
-                       "work": [date(2027, 2, 14)]}}
+    holidays = {2027: {"source": "国务院办公厅关于2027年部分节假日安排的通知", "days_off": ["2027-02-06~2027-02-12"],
+                       "workdays": [date(2027, 2, 14)]}}
     outcome = run(load(INTERVIEW), answers, preset={"doc_key": "branch-election-notice",
                                                    "rule_settings": {"holidays": holidays}})
     assert "2027年2月5日至2027年2月17日" in outcome.documents[0].plain_text()
     assert not any("法定节假日安排" in n for n in outcome.notes)
+
+
+def test_holidays_and_thresholds_come_from_the_workspace_settings(tmp_path) -> None:  # noqa: ANN001
+    """An office enters the year's notice in settings.yaml; the API presets it for the rules."""
+    from sanfang_docs.api import Sanfang
+
+    (tmp_path / "settings.yaml").write_text(
+        "holidays:\n  2027:\n    days_off: [2027-02-06~2027-02-12]\n    workdays: [2027-02-14]\n"
+        "election:\n  quorum: at_least\n", encoding="utf-8")
+    app = Sanfang(tmp_path)
+    answers = with_changes("secretary-only", approval_date=date(2027, 2, 1), notice_start_date=date(2027, 2, 5))
+    notice = app.run_interview(INTERVIEW, answers, "branch-election-notice")
+    assert "2027年2月5日至2027年2月17日" in notice.documents[0].plain_text()
+    reply = app.run_interview(INTERVIEW, example(INTERVIEW, "with-committee"), "branch-meeting-reply")
+    assert "五分之四以上到会方可进行" in reply.documents[0].plain_text()
+    assert not any("超过应到会人数的五分之四" in n for n in reply.notes)

@@ -235,8 +235,8 @@ def _office_calendar(year: int, holidays: dict | None) -> tuple[set[date], set[d
         holidays:
           2027:
             source: 国务院办公厅关于2027年部分节假日安排的通知
-            off: [2027-01-01, 2027-02-05~2027-02-11]
-            work: [2027-02-14]
+            days_off: [2027-01-01, 2027-02-05~2027-02-11]
+            workdays: [2027-02-14]
     """
     entry = (holidays or {}).get(year) or (holidays or {}).get(str(year))
     if not entry:
@@ -254,7 +254,7 @@ def _office_calendar(year: int, holidays: dict | None) -> tuple[set[date], set[d
             out.update(start + timedelta(days=i) for i in range((end - start).days + 1))
         return out
 
-    return days(entry.get("off")), days(entry.get("work"))
+    return days(entry.get("days_off")), days(entry.get("workdays"))
 
 
 def calendar_knows(year: int, holidays: dict | None = None) -> bool:
