@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +55,7 @@ class Made:
     record: Record | None
     paths: dict[str, Path]
     answers: dict[str, Any]
+    notes: list[str] = field(default_factory=list)  # the document screen's notes for the clerk
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -65,6 +66,8 @@ class Made:
             out.update({"档号": self.record.archive_no, "record_dir": str(self.record.path),
                         "files": self.record.meta["files"], "status": self.record.meta["status"],
                         "case_id": self.record.meta.get("case_id", "")})
+        if self.notes:
+            out["notes"] = self.notes
         return out
 
 
@@ -154,9 +157,12 @@ class Sanfang:
         """File every document of every example answer set: the tour and a self-check."""
         made = []
         catalog = {e.interview: e for e in self.catalog()}
-        for name, _branch, path in self.examples():
-            if name not in catalog:
-                continue
+        def files_last(name: str) -> bool:
+            iv = interviews.load(name)
+            return any((hook := hook_for(iv, key)) and hook.files_last for key in catalog[name].documents)
+
+        known = [e for e in self.examples() if e[0] in catalog]
+        for name, _branch, path in sorted(known, key=lambda e: files_last(e[0])):  # stable: else in order
             answers = read_answers(path)
             iv = interviews.load(name)
             previous: Made | None = None
@@ -178,7 +184,8 @@ class Sanfang:
         matter: its answers are the base (``answers`` add and override), its title, date and
         档号 are preset as ``source_*`` and the new record joins its case (see archive/cases.py)."""
         iv = interviews.load(name)
-        preset: dict[str, Any] = {}
+        # The office's thresholds and holiday calendar reach the rules as data (rules/general.py).
+        preset: dict[str, Any] = {"rule_settings": self.workspace.rule_settings()}
         if from_record:
             start = cases.start_from(self.archive, iv, from_record, doc_key)
             doc_key, answers = start.doc_key, {**start.answers, **answers}
@@ -187,7 +194,7 @@ class Sanfang:
             preset.update(hook.preset(self.workspace, answers))  # e.g. rows from a register
         if doc_key:
             preset["doc_key"] = doc_key
-        return run(iv, answers, preset or None, ask)
+        return run(iv, answers, preset, ask)
 
     def make(self, doc_key: str, answers: dict[str, Any], out_dir: str | os.PathLike[str] | None = None,
              archive: bool = True, ask: AskScreen | None = None, from_record: str | None = None) -> Made:
@@ -237,7 +244,7 @@ class Sanfang:
             paths = {"pdf": record.file(PDF), "docx": record.file(DOCX)}
         if out_dir is not None:
             paths = _write_out(Path(out_dir), doc, files)
-        return Made(doc, record, paths, answers)
+        return Made(doc, record, paths, answers, outcome.notes)
 
     def _signer(self) -> Signer:
         if not hasattr(self, "_signing"):

@@ -45,6 +45,17 @@ DEFAULT_SETTINGS: dict[str, Any] = {
         "登记表": "定期10年",
         "default": "定期30年",
     },
+    # Election thresholds (rules/general.py, interviews/branch-founding.yml). Where the manual and
+    # the 《中国共产党基层组织选举工作条例》 read differently the default is the stricter reading:
+    #   quorum: more_than (条例“超过应到会人数的五分之四”) | at_least (手册“五分之四以上”)
+    #   majority_of: expected (条例“超过应到会有选举权的人数的一半”) | present (实到会人数的一半)
+    "election": {"quorum": "more_than", "majority_of": "expected"},
+    # Official holidays for the years the calendar package does not know yet, entered from the
+    # 国务院办公厅 notice, e.g. 2027: {source: …通知, days_off: [2027-02-05~2027-02-11], workdays: [2027-02-14]}
+    # ("days_off", not "off": YAML reads a bare off as false).
+    "holidays": {},
+    # 示范文本12 sets no pass mark per part: the office's own (printed as such on the 评分表).
+    "red_property": {"pass_mark": 80},
     # Signing (signing/pades.py, signing/keys.py). The key passphrase: $SANFANG_KEY_PASSPHRASE, else
     # "passphrase" here, else a random one kept in keys/passphrase (owner-only).
     "signing": {
@@ -79,6 +90,10 @@ class Workspace:
 
     def setting(self, name: str) -> Any:
         return self.settings.get(name, DEFAULT_SETTINGS.get(name))
+
+    def rule_settings(self) -> dict[str, Any]:
+        """What the interviews' rules read from the settings (preset as ``rule_settings``)."""
+        return {name: dict(self.setting(name) or {}) for name in ("election", "holidays", "red_property")}
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None) -> Workspace:

@@ -28,8 +28,9 @@ BRANCH_STEPS: list[tuple[str, list[str]]] = [
     ("branch-meeting-request", ["founding_reply_no", "meeting_request_date", "meeting_date", "meeting_place",
                                 "secretary_candidate", "secretary_candidate_joined", "member_candidates_text"]),
     ("branch-meeting-reply", ["meeting_request_no", "meeting_reply_date"]),
-    ("branch-meeting-agenda", ["host_name", "host_title", "expected_count", "present_count"]),
-    ("branch-election-report", ["secretary_votes", "member_results_text", "report_date"]),
+    ("branch-meeting-agenda", ["host_name", "host_title", "no_vote_count", "excused_count", "excused_reasons",
+                               "present_count"]),
+    ("branch-election-report", ["member_results_text", "committee_meeting_date", "secretary_votes", "report_date"]),
     ("branch-election-approval", ["approval_date", "term_mode", "term_end"]),
     ("branch-election-notice", ["notice_start_date", "notice_days"]),
 ]
@@ -103,7 +104,7 @@ def test_reply_cites_the_archived_request(fast_app: Sanfang) -> None:
     reply = app.make("pmc-founding-reply", {"pmc_reply_date": "2026-05-22", "pmc_request_no": ""},
                      from_record=request.record.archive_no)
     text = reply.document.plain_text()
-    assert "你单位2026年5月11日报来的《关于成立金色港湾三期小区物业管理委员会的请示》收悉。" in text
+    assert "你们《关于成立金色港湾三期小区物业管理委员会的请示》收悉，经研究：" in text
     assert "业主代表陈国栋同志、业主代表刘春燕同志、业主代表万金平同志" in text
     assert reply.record.meta["case_id"] == request.record.meta["case_id"]
     assert reply.answers["source_archive_no"] == request.record.archive_no
@@ -114,7 +115,7 @@ def test_reply_title_comes_from_the_archive(fast_app: Sanfang) -> None:
     app = fast_app
     """The reply quotes the request as filed: its 题名 in the archive, not a title made up again."""
     full = example("party-instructor", "owners-committee")
-    new = {"instructor_request_no", "instructor_reply_date", "instructor_name", "instructor_unit", "instructor_post"}
+    new = {"instructor_request_no", "instructor_reply_date", "instructor_name", "instructor_unit"}
     request = app.make("instructor-request", {k: v for k, v in full.items() if k not in new})
     meta_file = request.record.file("record.json")
     meta = json.loads(meta_file.read_text(encoding="utf-8"))
@@ -122,7 +123,7 @@ def test_reply_title_comes_from_the_archive(fast_app: Sanfang) -> None:
     meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     reply = app.make("instructor-reply", {k: full[k] for k in new}, from_record=request.record.archive_no,
                      archive=False)
-    assert "你单位2026年6月2日报来的《关于申请派遣党建指导员的请示》收悉。" in reply.document.plain_text()
+    assert "你们《关于申请派遣党建指导员的请示》收悉，经研究：" in reply.document.plain_text()
 
 
 def test_new_answers_override_the_record(fast_app: Sanfang) -> None:
@@ -175,7 +176,7 @@ def branch_chain(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("key", "source", "says"), [
-    ("branch-founding-reply", "notice", "是《中共江南花山郡小区支部委员会选举结果公示》（公示），不能据此起草"
+    ("branch-founding-reply", "notice", "是《中共江南花山郡小区支部选举结果公示》（公示），不能据此起草"
      "《关于同意成立中共XX小区支部委员会的批复》：一份文件只能依据本事项中排在它前面的文件起草（如批复依据请示）。"
      "它是本事项的最后一份文件，不能据此起草其他文件。"),
     ("branch-founding-request", "request", "本身就是要起草的这份文件"),

@@ -66,7 +66,7 @@ def test_make_with_bad_answers_exits_nonzero_and_writes_nothing(cli, home: Path,
     bad.write_text(yaml.safe_dump(answers, allow_unicode=True), encoding="utf-8")
     result = cli("make", "branch-election-report", "--answers", bad, "--out", tmp_path / "out")
     assert result.exit_code == 2
-    assert "【实到（名）】实到人数（9）不能多于应到人数（5）" in result.output
+    assert "【实到（名）】实到人数（9）不能多于应到会有选举权党员（5 = 正式党员 5 − 无选举权 0 − 不计入 0）" in result.output
     assert "Traceback" not in result.output
     assert all_files(home) == [] and not (tmp_path / "out").exists()
 

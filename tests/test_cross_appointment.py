@@ -64,14 +64,11 @@ EXPECTED = {
             "胡雪梅同志为纸坊街道文化路社区“两委”干部（社区居委会副主任），经中共纸坊街道工作委员会2026年5月20日批复同意，"
             "代表文化路社区居民委员会兼任金色港湾三期小区物业管理委员会主任。",
             "金色港湾三期小区物业管理委员会在业主委员会成立前代行业主委员会职责。"],
+        # 手册第二章第一部分一（二）：物管会“相应成立党支部”，通知发给物管会党支部（旧文本说物管会不单独建立党组织，与手册相反）。
         "owners-branch-notice": [
-            "关于胡雪梅等同志担任中共金色港湾三期小区支部委员会委员（兼职）的通知",
-            "金色港湾三期小区尚未成立业主委员会，由金色港湾三期小区物业管理委员会代行业主委员会职责。"
-            "物业管理委员会不单独建立党组织，其党的工作由中共金色港湾三期小区支部委员会负责。",
-            "周晓峰同志为文化路社区“两委”干部（社区党委委员），现担任中共金色港湾三期小区支部委员会委员（兼职），"
-            "联系指导金色港湾三期小区物业管理委员会工作；",
-            "蔡丽同志为文化路社区“两委”干部（社区党委委员），现担任中共金色港湾三期小区支部委员会委员（兼职），"
-            "联系指导金色港湾三期小区物业管理委员会工作。"],
+            "关于胡雪梅等同志担任金色港湾三期小区物业管理委员会党支部委员（兼职）的通知",
+            "周晓峰同志为文化路社区“两委”干部（社区党委委员），现担任金色港湾三期小区物业管理委员会党支部委员（兼职）；",
+            "蔡丽同志为文化路社区“两委”干部（社区党委委员），现担任金色港湾三期小区物业管理委员会党支部委员（兼职）。"],
         "quality-supervisor-letter": ["兹聘请文化路社区周晓峰同志担任本公司金色港湾三期项目义务质量总监一职。"],
         "community-branch-notice": ["金色港湾三期小区物业管理委员会业主代表委员陈国栋同志担任中共文化路社区委员会委员（兼职）。"],
         "residents-committee-letter": ["汪涛同志", "聘请你为纸坊街道文化路社区居民委员会兼职委员"],
@@ -80,7 +77,7 @@ EXPECTED = {
         "cross-certificate": [
             "郑红英同志为藏龙岛开发区杨桥湖社区光谷来福城小区党组织成员（小区党支部书记），系光谷来福城小区业主，"
             "经中共藏龙岛开发区工作委员会2025年10月16日批复同意，以业主代表身份兼任光谷来福城小区物业管理委员会委员。"],
-        "owners-branch-notice": ["关于余志刚同志担任中共光谷来福城小区支部委员会委员（兼职）的通知"],
+        "owners-branch-notice": ["关于余志刚同志担任光谷来福城小区物业管理委员会党支部委员（兼职）的通知"],
         "quality-supervisor-letter": ["兹聘请中共光谷来福城小区支部委员会郑红英同志担任本公司光谷来福城项目义务质量总监一职。"],
         "community-branch-notice": [
             "关于孟凡军等同志担任中共杨桥湖社区委员会委员（兼职）的通知",
@@ -89,7 +86,8 @@ EXPECTED = {
     },
 }
 # A 物管会 is not elected by an owners' assembly and has no 业委会党组织 of its own.
-NOT_EXPECTED_PMC = ["业主大会依法定程序选举", "业主委员会党支部", "业主委员会党的工作小组", "业主委员会主任"]
+NOT_EXPECTED_PMC = ["业主大会依法定程序选举", "业主委员会党支部", "业主委员会党的工作小组", "业主委员会主任",
+                    "不单独建立党组织"]
 
 
 @pytest.mark.parametrize("branch", BRANCHES)
@@ -117,7 +115,7 @@ def test_kinds_issuers_and_addressees(key: str, kind: str, style: str, role: str
     doc = build(example(INTERVIEW, "committee-cadre"), key)
     assert (doc.kind, doc.style, doc.issuer_role, doc.doc_date) == (kind, style, role, "2026-07-06")
     assert {
-        "cross-certificate": ("证明", "纸坊街道", "江南花山郡小区业主委员会"),
+        "cross-certificate": ("证明", "纸坊街道办事处", "江南花山郡小区业主委员会"),
         "owners-branch-notice": (doc.title, "江南花山郡小区业主委员会党支部", "中共纸坊街道工作委员会"),
         "quality-supervisor-letter": ("聘书", "", "武汉金碧物业服务有限公司"),
         "community-branch-notice": (doc.title, "中共文化路社区委员会", "中共纸坊街道工作委员会"),
@@ -127,7 +125,7 @@ def test_kinds_issuers_and_addressees(key: str, kind: str, style: str, role: str
 
 def test_pmc_certificate_is_issued_by_the_pmc() -> None:
     doc = build(example(INTERVIEW, "pmc-member"), "cross-certificate")
-    assert (doc.addressee, doc.issuer) == ("藏龙岛开发区", "光谷来福城小区物业管理委员会")
+    assert (doc.addressee, doc.issuer) == ("藏龙岛开发区管理委员会", "光谷来福城小区物业管理委员会")
 
 
 def test_notices_list_any_number_of_people() -> None:

@@ -76,8 +76,8 @@ def test_pmc_street_assessment_with_unmet_indicators() -> None:
     rows = indicator_table(doc)
     assert rows[3][2].startswith("小区物业管理委员会由社区居民委员会、开发建设单位和业主代表组成")
     assert "代行业主委员会职责" in rows[3][2] and not rows[3][2].startswith("业主委员会组织健全")
-    assert [int(r[0]) for r in rows[1:] if r[3] == "未达标"] == [7, 10, 18]
-    assert ("评估结论：18项指标中达标15项，未达标3项（第7、10、18项），联投龙湾小区暂未达到“三方联动”示范点创建评估参考标准，"
+    assert [int(r[0]) for r in rows[1:] if r[3] == "未达标"] == [1, 7, 10, 18]
+    assert ("评估结论：18项指标中达标14项，未达标4项（第1、7、10、18项），联投龙湾小区暂未达到“三方联动”示范点创建评估参考标准，"
             "请对照未达标指标整改后申请复评。") in text
 
 
@@ -89,9 +89,9 @@ def test_indicator_types_printed_once_per_group() -> None:
 
 def test_evidence_archive_numbers_are_printed() -> None:
     rows = indicator_table(build(example(INTERVIEW, PMC)))
-    assert rows[6][4] == "佐证材料档号：J001-WS·2026-D30-SQDW-0011、J001-WS·2026-D30-SQDW-0012"
+    assert rows[1][4].endswith("；佐证材料档号：J001-WS·2026-Y-YZWYH-0027、J001-WS·2026-Y-SQDW-0028")
     assert rows[10][4].startswith("评议监督考核制度已印发，但本年度尚未组织评议") \
-        and rows[10][4].endswith("；佐证材料档号：J001-WS·2026-D30-SQDW-0015")
+        and rows[10][4].endswith("；佐证材料档号：J001-WS·2026-Y-SQDW-0018")
     assert rows[7][4] == "2026年仅召开联席会议4次，未按月召开；请自2027年1月起每月最后一周召开并留存纪要"
 
 
@@ -158,3 +158,41 @@ def test_make_with_a_bad_archive_number_writes_nothing(cli, home: Path, tmp_path
 def test_pdf_and_docx_print_the_form(branch: str) -> None:
     doc = build(example(INTERVIEW, branch))
     assert_prints(doc, render_pdf(doc), render_docx(doc))
+
+
+# -- cited 档号 are checked against the archive (hook presets archive_index) ---------------------
+
+
+def test_cited_archive_numbers_must_exist_be_in_scope_and_belong_to_the_compound(app) -> None:  # noqa: ANN001
+    """15 cited 档号 once passed though 14 were not in the archive; now each one is looked up."""
+    ours = app.make("branch-founding-reply", example("branch-founding", "secretary-only")).record.archive_no
+    other = app.make("branch-founding-reply", example("branch-founding", "with-committee")).record.archive_no
+    blank = {f"indicator_evidence_{n}": "" for n in range(1, 19)}
+    notes = {f"indicator_note_{n}": "实地查看" for n in range(1, 19)}
+    base = {**example(INTERVIEW, OWNERS), **blank, **notes}
+
+    def refusal(evidence: str) -> str:
+        with pytest.raises(kit.ValidationError) as info:
+            app.run_interview(INTERVIEW, {**base, "indicator_evidence_1": evidence}, KEY)
+        (problem,) = info.value.problems
+        return problem.as_text()
+
+    outcome = app.run_interview(INTERVIEW, {**base, "indicator_evidence_1": ours}, KEY)
+    assert ours in outcome.documents[0].plain_text()
+    assert "J001-WS·2030-Y-SQDW-9999 在档案中不存在" in refusal("J001-WS·2030-Y-SQDW-9999")
+    assert "属于锦绣社区，不在文化路社区的范围内" in refusal(other)
+    base["community_name"] = "锦绣社区"  # in scope now, but 藏龙御景's record is not 江南花山郡's
+    assert "是藏龙御景小区的档案，不是江南花山郡小区的" in refusal(other)
+
+
+def test_evidence_problem_rules() -> None:
+    index = {"A": {"street": "纸坊街道", "community": "文化路社区", "compound": "江南花山郡", "title": "批复"},
+             "B": {"street": "纸坊街道", "community": "文化路社区", "compound": "金色港湾三期", "title": "通知"},
+             "C": {"street": "五里界街道", "community": "锦绣社区", "compound": "", "title": "制度"}}
+    check = partial(rules_scoring.evidence_problem, index=index, compound="江南花山郡", community="文化路社区",
+                    street="纸坊街道")
+    assert check(["A"], assessor="community") is None
+    assert "是金色港湾三期小区的档案，不是江南花山郡小区的" in check(["B"], assessor="community")
+    assert "不在纸坊街道的范围内" in check(["C"], assessor="street")
+    assert "在档案中不存在" in check(["D"], assessor="street")
+    assert rules_scoring.evidence_problem(["D"], None, "江南花山郡", "文化路社区", "纸坊街道", "community") is None

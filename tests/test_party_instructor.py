@@ -24,39 +24,48 @@ problems_of = partial(kit.problems, INTERVIEW)
 with_changes = partial(kit.changed, INTERVIEW)
 
 
+# The manual's sentences (示范文本3); the 列席 sentence and the instructor's duties are optional clauses.
 EXPECTED = {
     ("property-company", "instructor-request"): [
         "关于向武汉碧桂园物业服务有限公司派遣党建指导员的请示",
-        "武汉碧桂园物业服务有限公司于2017年3月15日成立，现承接碧桂园江城府小区物业服务，在该项目现有工作人员26名，其中中共正式党员1名。",
-        "暂不具备单独组建党支部的条件", "提高物业服务水平，促进企业健康发展",
-        "现申请中共熊廷弼社区委员会派遣党建指导员", "妥否，请批示。", "物业服务企业建立党组织申请表", "党员花名册",
+        "武汉碧桂园物业服务有限公司于2017年3月15日成立，企业现有工作人员26名，其中中共党员1名，"
+        "根据《中国共产党章程》、《中国共产党支部工作条例（试行）》等规定，不符合组建党支部的条件。",
+        "提高物业服务水平，促进企业健康发展", "现申请中共熊廷弼社区委员会派遣党建指导员加强党建指导工作。",
+        "妥否，请批示。", "物业服务企业建立党组织申请表", "党员花名册",
     ],
     ("property-company", "instructor-reply"): [
         "关于同意向武汉碧桂园物业服务有限公司派遣党建指导员的批复",
-        "你单位2026年4月8日报来的《关于向武汉碧桂园物业服务有限公司派遣党建指导员的请示》（碧桂园物业〔2026〕4号）收悉。",
-        "同意选派中共熊廷弼社区委员会党委委员黄丽娟同志担任武汉碧桂园物业服务有限公司党建指导员。",
-        "引导员工招聘时优先吸纳党员人选", "正式党员达到3名以上时，要及时按程序申请成立党支部", "此复。",
+        "你们《关于向武汉碧桂园物业服务有限公司派遣党建指导员的请示》（碧桂园物业〔2026〕4号）收悉，经研究：",
+        "同意你单位聘请中共熊廷弼社区委员会黄丽娟同志担任武汉碧桂园物业服务有限公司党建指导员。", "此复。",
     ],
     ("owners-committee", "instructor-request"): [
-        "中建福地星城小区业主委员会于2024年11月20日经业主大会选举产生，现有委员7名，其中中共正式党员2名。",
-        "推动业主委员会规范运行", "业主委员会建立党组织申请表",
+        "中建福地星城小区业主委员会于2024年11月20日成立，业委会现有委员7名，其中中共党员2名，",
+        "促进业主委员会规范运行", "业主委员会建立党组织申请表",
     ],
     ("owners-committee", "instructor-reply"): [
-        "你单位2026年6月2日报来的《关于向中建福地星城小区业主委员会派遣党建指导员的请示》收悉。",
-        "引导业主委员会换届选举时优先吸纳党员人选",
+        "你们《关于向中建福地星城小区业主委员会派遣党建指导员的请示》收悉，经研究：",
     ],
     ("property-management-committee", "instructor-request"): [
-        "光谷来福城小区物业管理委员会于2025年10月16日经街道党工委批复同意成立，由社区居民委员会、开发建设单位和业主代表组成，"
-        "代行业主委员会职责，现有委员5名，暂无中共党员。",
-        "光谷来福城小区物业管理委员会主任闵小红同志将按要求接受社区党组织领导，列席参加社区党组织的相关会议和活动。",
+        "联投龙湾小区物业管理委员会于2026年1月15日经街道党工委批复同意成立，物管会现有委员5名，暂无中共党员，",
         "物业管理委员会建立党组织申请表",
     ],
     ("property-management-committee", "instructor-reply"): [
-        "同意选派中共杨桥湖社区委员会党委委员余志刚同志担任光谷来福城小区物业管理委员会党建指导员。",
-        "推动物业管理委员会在社区党组织领导下规范代行业主委员会职责",
-        "小区具备条件时配合召开首次业主大会会议、选举产生业主委员会",
+        "同意你单位聘请中共杨桥湖社区委员会余志刚同志担任联投龙湾小区物业管理委员会党建指导员。",
     ],
 }
+
+
+def test_optional_clauses_add_what_the_manual_does_not_say() -> None:
+    answers = {**example(INTERVIEW, "property-management-committee"), "clause_head_attends": True,
+               "clause_instructor_duties": True}
+    assert "联投龙湾小区物业管理委员会主任孟庆华同志将按要求接受社区党组织领导，列席参加社区党组织的相关会议和活动。" \
+        in build(answers, "instructor-request").plain_text()
+    reply = build(answers, "instructor-reply").plain_text()
+    assert "推动物业管理委员会依法依规履职" in reply and "正式党员达到3名以上时，要及时按程序申请成立党支部" in reply
+    plain = build(example(INTERVIEW, "property-management-committee"), "instructor-reply").plain_text()
+    assert "列席" not in plain and "党建指导员要" not in plain
+
+
 # Wording that belongs to another requester only.
 NOT_EXPECTED = {
     "property-company": ["业主大会", "业主委员会", "物业管理委员会"],
@@ -79,7 +88,7 @@ def test_document_reads_right(branch: str, key: str) -> None:
 @pytest.mark.parametrize(("branch", "issuer", "org"), [
     ("property-company", "武汉碧桂园物业服务有限公司", "property"),
     ("owners-committee", "中建福地星城小区业主委员会", "owners"),
-    ("property-management-committee", "光谷来福城小区物业管理委员会", "owners"),
+    ("property-management-committee", "联投龙湾小区物业管理委员会", "owners"),
 ])
 def test_request_goes_to_the_community_party_org(branch: str, issuer: str, org: str) -> None:
     answers = example(INTERVIEW, branch)

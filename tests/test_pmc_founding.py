@@ -28,30 +28,35 @@ with_changes = partial(kit.changed, INTERVIEW)
 
 # -- documents --------------------------------------------------------------------------------
 
+# The manual's sentences (示范文本2); the occupancy figures and the 物管会's duties are optional clauses.
 EXPECTED = {
     ("pmc", "pmc-founding-request"): [
-        "金色港湾三期小区位于文化路社区辖区，建筑物总面积186400平方米，房屋1620套。",
-        "已交付房屋专有部分面积61500.5平方米，占建筑物总面积的33%",
-        "已交付540套，占总套数的33.3%", "已入住312户，占总套数的19.3%",
-        "《湖北省物业管理条例》第二十条", "本小区暂未达到召开首次业主大会会议、成立业主委员会的条件",
-        "武组文〔2013〕110号",
-        "拟指导文化路社区居民委员会会同开发建设单位和业主代表，成立金色港湾三期小区物业管理委员会，代行业主委员会职责",
-        "主任：文化路社区居民委员会副主任胡雪梅同志；",
-        "委员：开发建设单位（武汉金港置业有限公司）代表彭志华同志；业主代表陈国栋同志、业主代表刘春燕同志、业主代表万金平同志。",
-        "妥否，请批示。",
+        "《湖北省物业管理条例》第二十条", "等其他法律法规，本小区暂未达到成立业主委员会的条件。",
+        "武组文〔2013〕110号", "为此，我社区现申请成立金色港湾三期小区物业管理委员会代行业主委员会职责。",
+        "金色港湾三期小区物业管理委员会成员名单：",
+        "主任：文化路社区居民委员会副主任胡雪梅同志；委员：开发建设单位（武汉金港置业有限公司）代表彭志华同志；"
+        "业主代表陈国栋同志、业主代表刘春燕同志、业主代表万金平同志。",
+        "妥否，请批示！",
     ],
     ("pmc", "pmc-founding-reply"): [
-        "你单位2026年5月11日报来的《关于成立金色港湾三期小区物业管理委员会的请示》（文化路社区党委〔2026〕9号）收悉。",
-        "一、同意中共文化路社区委员会指导文化路社区居民委员会成立金色港湾三期小区物业管理委员会，代行业主委员会职责。",
-        "主任：文化路社区居民委员会副主任胡雪梅同志；", "业主代表万金平同志。",
-        "配合街道办事处及时组织召开首次业主大会会议", "此复。",
+        "你们《关于成立金色港湾三期小区物业管理委员会的请示》（文化路社区党委〔2026〕9号）收悉，经研究：",
+        "同意中共文化路社区委员会指导文化路社区居民委员会成立金色港湾三期小区物业管理委员会，成员如下：",
+        "主任：文化路社区居民委员会副主任胡雪梅同志；", "业主代表万金平同志。", "此复",
     ],
     ("slow-occupancy", "pmc-founding-request"): [
-        "首位业主于2023年12月26日入住，已入住142户，占总套数的16.5%",
         "业主代表王德明同志、业主代表程玉兰同志、业主代表柯建新同志、业主代表夏国强同志、业主代表严晓梅同志。",
     ],
     ("slow-occupancy", "pmc-founding-reply"): ["（童周岭社区党委〔2026〕17号）收悉", "居民委员会主任叶春华同志"],
 }
+
+
+def test_optional_clauses_print_the_figures_and_the_duties() -> None:
+    answers = {**example(INTERVIEW, "pmc"), "clause_occupancy_facts": True, "clause_pmc_duties": True}
+    request = build(answers, "pmc-founding-request").plain_text()
+    assert "金色港湾三期小区位于文化路社区辖区，建筑物总面积186400平方米，房屋1620套。" in request
+    assert "已交付房屋专有部分面积61500.5平方米，占建筑物总面积的33%" in request and "已入住312户，占总套数的19.3%" in request
+    assert "配合街道办事处及时组织召开首次业主大会会议" in build(answers, "pmc-founding-reply").plain_text()
+    assert "186400" not in build(example(INTERVIEW, "pmc"), "pmc-founding-request").plain_text()
 
 
 @pytest.mark.parametrize("branch", BRANCHES)
@@ -78,7 +83,7 @@ def test_request_and_reply_addressing() -> None:
 
 def test_reply_without_request_number() -> None:
     text = build(with_changes("pmc", pmc_request_no=""), "pmc-founding-reply").plain_text()
-    assert "《关于成立金色港湾三期小区物业管理委员会的请示》收悉。" in text
+    assert "你们《关于成立金色港湾三期小区物业管理委员会的请示》收悉，经研究：" in text
 
 
 def test_request_asks_nothing_about_the_reply() -> None:
@@ -91,15 +96,17 @@ def test_request_asks_nothing_about_the_reply() -> None:
 # -- 第二十条: any condition met means the first owners' assembly, not a 物管会 -------------------
 
 
-@pytest.mark.parametrize(("changes", "condition"), [
-    ({"delivered_floor_area": 93200}, "交付的房屋专有部分面积已达建筑物总面积的 50%（条件一"),
-    ({"delivered_units": 810}, "交付的房屋套数已达总套数的 50%（条件二"),
-    ({"first_move_in_date": date(2024, 5, 11), "occupied_units": 324}, "首位业主入住已满两年且已入住户数比例达 20%（条件三"),
+# The refusal names the answer that met the condition (it once named 已交付面积 for all three).
+@pytest.mark.parametrize(("changes", "label", "condition"), [
+    ({"delivered_floor_area": 93200}, "已交付的房屋专有部分面积（平方米）", "交付的房屋专有部分面积已达建筑物总面积的 50%（条件一"),
+    ({"delivered_units": 810}, "已交付套数", "交付的房屋套数已达总套数的 50%（条件二"),
+    ({"first_move_in_date": date(2024, 5, 11), "occupied_units": 324}, "已入住户数",
+     "首位业主入住已满两年且已入住户数比例达 20%（条件三"),
 ])
 @pytest.mark.parametrize("key", DOC_KEYS)
-def test_article_20_condition_stops_the_request(changes: dict[str, Any], condition: str, key: str) -> None:
+def test_article_20_condition_stops_the_request(changes: dict[str, Any], label: str, condition: str, key: str) -> None:
     (msg,) = problems_of(with_changes("pmc", **changes), key)
-    assert msg.startswith("【已交付的房屋专有部分面积（平方米）】本小区已符合《湖北省物业管理条例》第二十条")
+    assert msg.startswith(f"【{label}】本小区已符合《湖北省物业管理条例》第二十条")
     assert condition in msg
     assert "应由街道办事处组织召开首次业主大会会议、选举产生业主委员会，不能成立物业管理委员会，本请示不予起草" in msg
 

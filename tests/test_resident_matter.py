@@ -53,16 +53,16 @@ def changed(branch: str, **changes: Any) -> dict[str, Any]:
 EXPECTED = {
     "registered": {
         FORM: ["登记编号：__________（归档时编号）", "登记日期：2026年9月28日", "3栋2单元501室", "13807151234",
-               "√ 公共设施（电梯、楼道、健身器材等）", "□已受理 日期：____年__月__日", "□处理中 负责人：__________",
+               "√公共设施（电梯、楼道、健身器材等）", "□小区党组织建设问题　□业主委员会问题", "□已受理 日期：____年__月__日", "□处理中 负责人：__________",
                "□满意　□一般　□不满意（需说明原因）：__________", "本件最晚2026年10月8日", "由物业/业委会填写",
-               "提交方式 物业办公室填写"],
-        NOTICE: ["江南花山郡小区2026年第三季度实事公示", "共5件（含以前季度结转未办结的1件）",
+               "提交方式 √物业办公室填写　□业委会办公室填写　□三方联席会议（小区党组织）办公室填写"],
+        NOTICE: ["文化佳园小区2026年第三季度实事公示", "共5件（含以前季度结转未办结的1件）",
                  "已受理待指定责任人1件，待受理1件", "其中满意1件、一般1件",
                  "SS2026-0018（6月22日，上季度结转） 刘**（7栋）", "SS2026-0047（9月28日） 张**（3栋） 3栋2单元电梯频繁停运（公共设施） 待受理",
                  "公示时间：2026年10月12日至2026年10月16日（5个工作日）", "联系电话：027-81811234"],
     },
     "accepted-overdue": {
-        FORM: ["√ 物业管理委员会问题", "√已受理 日期：2026年8月24日；逾期受理原因：8月17日至21日", "□处理中",
+        FORM: ["√物业管理委员会问题", "√已受理 日期：2026年8月24日；逾期受理原因：8月17日至21日", "□处理中",
                "欧阳明远", "12栋1803室", "oymy_1985", "由物业/物管会填写", "线上提交（微信群/小程序/邮箱）"],
         NOTICE: ["欧阳**（12栋）", "物管会公共收益收支未按季度公示（物业管理委员会） 已受理，待指定责任人",
                  "社区居民委员会、物业管理委员会、物业服务企业"],
@@ -75,17 +75,17 @@ EXPECTED = {
                  "公示时间：2026年10月13日至2026年10月21日（7个工作日）"],
     },
     "resolved": {
-        FORM: ["√ 其他：宠物管理", "其他：社区网格员上门走访登记",
+        FORM: ["√其他：宠物管理", "√其他：社区网格员上门走访登记",
                "√已解决 日期：2026年8月12日", "设置文明养犬提示牌6块", "□满意　□一般　□不满意"],
         NOTICE: ["小区内遛狗不牵绳（宠物管理） 已解决（8月12日），责任人郑国强", "；待回访", "已解决1件。"],
     },
     "closed-satisfied": {
-        FORM: ["√满意　□一般　□不满意（回访日期：2026年7月15日）", "提交方式 业委会办公室填写"],
+        FORM: ["√满意　□一般　□不满意（回访日期：2026年7月15日）", "□物业办公室填写　√业委会办公室填写"],
         NOTICE: ["江南花山郡小区2026年第三季度实事公示", "业主回访：满意"],
     },
     "closed-dissatisfied": {
         FORM: ["□满意　□一般　√不满意（回访日期：2026年8月25日）；不满意的原因：约谈后一周内仍有两次晚间施工",
-               "√ 邻里纠纷"],
+               "√邻里纠纷"],
         NOTICE: ["已回访1件，其中不满意1件"],
     },
 }
@@ -121,7 +121,7 @@ def test_form_is_dated_by_registration_and_signed_by_the_registering_office() ->
     doc = build(example(INTERVIEW, "closed-satisfied"), FORM)
     assert (doc.doc_date, doc.issuer, doc.issuer_role) == ("2026-06-22", "江南花山郡小区业主委员会", "owners")
     doc = build(example(INTERVIEW, "registered"), FORM)
-    assert (doc.issuer, doc.issuer_role) == ("江南花山郡小区物业服务中心", "property")
+    assert (doc.issuer, doc.issuer_role) == ("文化佳园小区物业服务中心", "property")
     assert build(example(INTERVIEW, "registered"), NOTICE).doc_date == "2026-10-12"
 
 
@@ -296,20 +296,20 @@ def test_register_keeps_each_step_from_the_form(app: Sanfang) -> None:
     assert [(e.action, e.day.isoformat()) for e in m.events] == [
         ("accept", "2026-08-04"), ("assign", "2026-08-04"), ("resolve", "2026-08-18"), ("rate", "2026-08-25")]
     assert m.on().satisfaction == "不满意" and m.events[-1].reason.startswith("约谈后一周内")
-    assert (m.compound, m.room_full, m.contact, m.category_public) == ("藏龙御景", "4号楼2单元701室", "18971526688", "邻里纠纷")
+    assert (m.compound, m.room_full, m.contact, m.category_public) == ("中建福地星城", "4号楼2单元701室", "18971526688", "邻里纠纷")
 
 
 def test_quarter_scope_and_status_at_quarter_end(app: Sanfang) -> None:
     old = app.matter_add(changed("closed-satisfied", reg_date="2026-05-06", accept_date="2026-05-07",
                                  assign_date="2026-05-08", resolve_date="2026-06-10", rate_date="2026-06-12")).no
     carried = app.matter_add(example(INTERVIEW, "closed-satisfied")).no  # 6月22日登记，7月10日办结
-    late = app.matter_add(example(INTERVIEW, "registered")).no  # 9月28日登记
+    late = app.matter_add(changed("registered", compound_name="江南花山郡")).no  # 9月28日登记
     app.matter_accept(late, "2026-10-08")  # after the quarter: not in its 公示
     q3 = [m.no for m in app.matter_list("江南花山郡", "2026Q3")]
     assert q3 == [carried, late]
     assert [m.no for m in app.matter_list("江南花山郡", "2026Q2")] == [old, carried]
     assert [m.no for m in app.matter_list("江南花山郡", "2026Q4")] == [late]
-    assert app.matter_list("藏龙御景") == []
+    assert app.matter_list("中建福地星城") == []
     rows = app.matter_register.public_rows("江南花山郡", 2026, 3)
     assert [r["status"] for r in rows] == ["已解决", "已登记"]
     q2 = app.matter_register.public_rows("江南花山郡", 2026, 2)
@@ -364,7 +364,7 @@ def test_cli_matter_commands(cli: Any, home: Path) -> None:
     bad = cli("matter", "rate", "SS2026-0001", "--satisfaction", "不满意", "--date", "2026-10-16")
     assert bad.exit_code == 2 and "【不满意的原因】业主回访“不满意”的，须说明原因" in bad.output
     assert cli("matter", "rate", "SS2026-0001", "--satisfaction", "满意", "--date", "2026-10-16").exit_code == 0
-    listed = cli("matter", "list", "--compound", "江南花山郡", "--quarter", "2026Q4", "--json")
+    listed = cli("matter", "list", "--compound", "文化佳园", "--quarter", "2026Q4", "--json")
     (row,) = json.loads(listed.stdout)
     assert row["状态"] == "已回访（满意）" and "13807151234" not in listed.stdout and "501" not in listed.stdout
     shown = cli("matter", "show", "SS2026-0001").output
@@ -376,12 +376,13 @@ def test_cli_matter_commands(cli: Any, home: Path) -> None:
 # -- privacy: nothing from any registered matter identifies a household in the 公示 ---------------
 
 def test_render_notice_from_register_has_no_contact_details(app: Sanfang, tmp_path: Path) -> None:
-    matters = [app.matter_add(example(INTERVIEW, b)) for b in BRANCHES]
-    # One more, with a compound surname (司马**) and a four-digit room.
-    matters.append(app.matter_add(changed("registered", reg_date="2026-08-03", resident_name="司马光明",
-                                          contact="18607150000", room="1606")))
+    sets = [example(INTERVIEW, b) for b in BRANCHES]
+    # One more in 江南花山郡, with a compound surname (司马**) and a four-digit room.
+    sets.append(changed("registered", compound_name="江南花山郡", reg_date="2026-08-03", resident_name="司马光明",
+                        contact="18607150000", room="1606"))
+    matters = [app.matter_add(answers) for answers in sets]
     secret = {m.no: [m.contact, m.room_full, m.room + "室", m.resident, m.details[:12]] for m in matters}
-    answers_for = {m.compound: example(INTERVIEW, b) for m, b in zip(matters, [*BRANCHES, "registered"], strict=True)}
+    answers_for = {m.compound: answers for m, answers in zip(matters, sets, strict=True)}
     for n, (compound, answers) in enumerate(sorted(answers_for.items())):
         archive = n == 0  # one filed record is enough to check what the archive keeps
         made = app.make(NOTICE, answers, out_dir=tmp_path / compound, archive=archive)

@@ -30,7 +30,7 @@ MANUAL = {
         "每月至少召开1次党组织、业委会、物业三方联席会议", "48小时内响应业主诉求，7个工作日内反馈处理进展",
         "每季度参与1次志愿服务", "每年开展2次业委会、物业专题培训", "限期3日内整改", "每年组织4次以上邻里活动"],
     "pledge-owners-body": [
-        "常规问题48小时内答复，复杂问题7日内明确解决方案", "满意度低于60%的委员主动辞职", "上任3个月内推动解决1～2项",
+        "常规问题48小时内答复，复杂问题7日内明确解决方案", "满意度低于60%的委员主动辞职", "上任3个月内推动解决1-2项",
         "每季度组织1次业主恳谈会，每年开展2次社区文化活动", "问题整改率达90%以上", "连续3次无故缺席工作会议",
         "（工作日 9:00-18:00）"],
     "pledge-property-company": [
@@ -41,13 +41,14 @@ MANUAL = {
 
 EXPECTED = {
     ("owners-committee", "pledge-party-org"): [
-        "在中共文化路社区委员会领导下，中共江南花山郡小区支部委员会现向江南花山郡小区全体业主郑重承诺如下：",
+        "在中共文化路社区委员会领导下，中共江南花山郡小区支部现向江南花山郡小区全体业主郑重承诺如下：",
         "督促落实业主大会决议", "不干预业委会合法决策", "建议业主大会启动解聘程序",
         "监督电话：027-87951234", "线上反馈渠道：微信号 jnhsj-dzb"],
     ("owners-committee", "pledge-owners-body"): [
-        "为切实履行业主委员会职责，践行参选承诺", "接受业委会党组织指导", "1.严格执行业主大会决议",
-        "必须经业主大会表决", "参加“红色业委会”评星定级工作", "业委会成员主动辞职", "违反参选承诺",
-        "设立业主服务专线（电话：027-87956688，工作日 9:00-18:00）", "意见箱：小区业委会办公室门口"],
+        "为切实履行业主委员会职责，践行参选承诺", "按照业委会党组织指导，接受全体业主监督", "1.严格执行业主大会决议",
+        "必须经业主大会表决", "参加“红色业委会”评星定级评定工作", "业委会成员主动辞职", "违反参选承诺",
+        "设立24小时业主服务专线（电话：027-87956688）", "监督电话：027-87956688（工作日 9:00-18:00）",
+        "意见箱：小区业委会办公室门口"],
     ("owners-committee", "pledge-property-company"): [
         "我司郑重向江南花山郡小区全体业主承诺如下", "配合业主委员会或社区居民委员会提前15日公示预算",
         "服从社区、小区党组织、业主委员会的领导、指导、监督管理", "服务监督电话：027-81234567（24小时）",
@@ -56,11 +57,12 @@ EXPECTED = {
         "每月至少召开2次党组织、物管会、物业三方联席会议", "督促落实联席会议议定事项", "不干预物管会依法履职",
         "每年开展2次物管会、物业专题培训", "推动及时召开会议、选举产生业主委员会",
         "建议物管会组织业主依法共同决定解聘事宜", "24小时内响应业主诉求，5个工作日内反馈处理进展"],
+    # The manual's sentences; only what a 物管会 cannot do (参选承诺, 业主大会) is said otherwise.
     ("property-management-committee", "pledge-owners-body"): [
-        "为切实代行业主委员会职责，在社区党组织领导和杨桥湖社区居民委员会指导下", "1.依法组织业主共同决定",
-        "满意度低于60%的业主代表委员，由杨桥湖社区居民委员会按程序调整", "必须依法由业主共同决定",
-        "配合街道办事处及时组织召开，业主委员会选举产生后按规定移交工作", "成立3个月内推动解决",
-        "物管会业主代表委员主动辞去委员职务，由杨桥湖社区居民委员会按程序另行推选",
+        "为切实履行物业管理委员会职责，在社区党组织领导下，由小区党组织牵头，按照物业管理委员会党组织指导",
+        "1.严格执行业主共同决定", "满意度低于60%的委员主动辞职，主动接受社区、小区党组织指导",
+        "必须经业主共同决定，杜绝擅自决策。", "上任3个月内推动解决",
+        "出现以下情形，物业管理委员会成员主动辞职：",
         "检查物业保洁、安保、设施维护情况2次，问题整改率达95%以上", "（工作日 8:30-17:30）"],
     ("property-management-committee", "pledge-property-company"): [
         "配合物业管理委员会或社区居民委员会提前15日公示预算",
@@ -88,7 +90,7 @@ def test_pledge_reads_right(branch: str, key: str) -> None:
 
 
 @pytest.mark.parametrize(("branch", "key", "title", "issuer"), [
-    ("owners-committee", "pledge-party-org", "江南花山郡小区党组织服务承诺", "中共江南花山郡小区支部委员会"),
+    ("owners-committee", "pledge-party-org", "江南花山郡小区党组织服务承诺", "中共江南花山郡小区支部"),
     ("owners-committee", "pledge-owners-body", "江南花山郡小区业主委员会服务承诺", "江南花山郡小区第二届业主委员会"),
     ("owners-committee", "pledge-property-company", "江南花山郡小区物业服务企业承诺", "武汉金碧物业服务有限公司"),
     ("property-management-committee", "pledge-owners-body", "光谷来福城小区物业管理委员会服务承诺",
@@ -138,9 +140,10 @@ def test_manual_figures_are_the_defaults(key: str) -> None:
      "公共收益应在每季度首月 31 日前公示：日期最晚为 28 日（每个月都有这一天）"),
     ("pledge-party-org", {"party_response_hours": 200}, "响应业主诉求（小时内）",
      "响应时限（200 小时）不能晚于反馈处理进展的时限（7 个工作日）：先响应，再反馈"),
-    ("pledge-owners-body", {"owners_office_hours": "工作日 18:00-9:00"}, "接听时间",
+    ("pledge-owners-body", {"owners_office_hours": "工作日 18:00-9:00"}, "监督电话的接听时间（不限时的留空）",
      "办公时间“工作日 18:00-9:00”的结束时间应晚于开始时间"),
-    ("pledge-owners-body", {"owners_office_hours": "全天"}, "接听时间", "办公时间“全天”应写成“工作日 9:00-18:00”"),
+    ("pledge-owners-body", {"owners_office_hours": "全天"}, "监督电话的接听时间（不限时的留空）",
+     "办公时间“全天”应写成“工作日 9:00-18:00”"),
     ("pledge-property-company", {"pc_hotline_phone": "八七九五"}, "24 小时服务热线（服务监督电话）",
      "电话“八七九五”无效：只能包含数字和连字符，7～20 位，例如：027-87951234"),
     ("pledge-party-org", {"party_phone": "12"}, "监督电话", "电话“12”无效"),
@@ -165,3 +168,9 @@ def test_cli_refusal_writes_nothing(cli, home: Path, tmp_path: Path, key: str, c
     assert result.exit_code == 2
     assert says in result.output and "Traceback" not in result.output
     assert not home.exists() or not list(home.rglob("record.json"))
+
+
+def test_the_owners_line_is_a_24_hour_line_and_its_hours_are_optional() -> None:
+    """示范文本8: 设立 24 小时业主服务专线; only the 监督电话 at the end may name office hours."""
+    text = build(with_changes("owners-committee", owners_office_hours=""), "pledge-owners-body").plain_text()
+    assert "设立24小时业主服务专线（电话：027-87956688）" in text and "监督电话：027-87956688\n" in text + "\n"

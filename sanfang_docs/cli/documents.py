@@ -89,3 +89,5 @@ def _report(made: Made, as_json: bool) -> None:
         click.echo(f"  归档：{made.record.path}")
     for kind, path in made.paths.items():
         click.echo(f"  {kind.upper()}：{path}")
+    for note in made.notes:
+        click.secho(f"  {note}", fg="yellow")

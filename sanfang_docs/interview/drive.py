@@ -28,6 +28,9 @@ class Outcome:
     session: Session
     documents: list[Document]
     screens: list[list[str]] = field(default_factory=list)  # variables of each screen, in order
+    # What the document's screen tells the clerk and the document does not print (e.g. a date
+    # past the known holiday calendar): the interview's ``screen_notes``.
+    notes: list[str] = field(default_factory=list)
 
 
 def run(interview: Interview, answers: dict[str, Any], preset: dict[str, Any] | None = None,
@@ -42,7 +45,7 @@ def run(interview: Interview, answers: dict[str, Any], preset: dict[str, Any] | 
         if screen.is_final:
             if problems:
                 raise ValidationError(problems)
-            return Outcome(session, screen.documents, screens)
+            return Outcome(session, screen.documents, screens, list(session.ns.get("screen_notes") or []))
         screens.append(screen.variables)
         raw = {name: answers[name] for name in screen.variables
                if name in answers and name not in session.forgotten}

@@ -29,6 +29,8 @@ class DocumentHook:
 
     #: Never started from the previous document of a case (its facts come from elsewhere).
     fresh_start = False
+    #: Filed after every other example in the demo archive (its answers cite their 档号).
+    files_last = False
 
     def preset(self, workspace: Workspace, answers: dict[str, Any]) -> dict[str, Any]:
         """Variables preset before a fresh run of the interview (not one started ``--from``)."""

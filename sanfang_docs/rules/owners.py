@@ -79,6 +79,19 @@ def first_assembly_grounds(total_area: float, delivered_area: float, total_units
     return grounds
 
 
+# The answer each condition of 第二十条 turns on, so the refusal names the field that met it.
+GROUND_FIELDS = {"条件一": "delivered_floor_area", "条件二": "delivered_units", "条件三": "occupied_units"}
+
+
+def first_assembly_field(grounds: list[str]) -> str:
+    """The field of the first condition met (条件一 → 已交付面积, 二 → 已交付套数, 三 → 已入住户数)."""
+    for ground in grounds:
+        for tag, name in GROUND_FIELDS.items():
+            if tag in ground:
+                return name
+    return "delivered_floor_area"
+
+
 def first_assembly_message(grounds: list[str]) -> str:
     return (
         "本小区已符合《湖北省物业管理条例》第二十条召开首次业主大会会议的条件："

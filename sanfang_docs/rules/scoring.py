@@ -195,15 +195,42 @@ def parse_archive_nos(text: str) -> list[str]:
     return out
 
 
-def indicator_problem(no: int, met: str, note: str, evidence: str) -> tuple[str, str] | None:
+def evidence_problem(nos: list[str], index: dict[str, dict[str, str]] | None, compound: str, community: str,
+                     street: str, assessor: str) -> str | None:
+    """Why cited 档号 cannot stand: not in the archive, outside the assessor's scope (its community,
+    or for the 街道 its street), or another compound's record. ``index`` (档号 → street, community,
+    compound, title) is preset from the archive; without it (no archive at hand) only the form is checked."""
+    if index is None:
+        return None
+    for no in nos:
+        rec = index.get(no)
+        if rec is None:
+            return f"档号 {no} 在档案中不存在：请核对档号，或删去它并在“情况说明”中写明核查方式"
+        title = f"{no}（{rec.get('title', '')}）"
+        if assessor == "street" and rec.get("street") != street:
+            return f"档号 {title}属于{rec.get('street') or '其他街道'}，不在{street}的范围内，不能作为佐证"
+        if assessor != "street" and rec.get("community") != community:
+            return f"档号 {title}属于{rec.get('community') or '其他社区'}，不在{community}的范围内，不能作为佐证"
+        if rec.get("compound") and rec.get("compound") != compound:
+            return f"档号 {title}是{rec['compound']}小区的档案，不是{compound}小区的，不能作为佐证"
+    return None
+
+
+def indicator_problem(no: int, met: str, note: str, evidence: str, index: dict[str, dict[str, str]] | None = None,
+                      compound: str = "", community: str = "", street: str = "",
+                      assessor: str = "community") -> tuple[str, str] | None:
     """(message, variable) for the first broken rule of one indicator, or None.
 
     A 未达标 indicator needs a note (what is missing); a 达标 one needs evidence: 档号 of
-    archived records or, for what was checked on site, a note saying how it was checked."""
+    archived records (that exist, in scope, of this compound) or, for what was checked on site,
+    a note saying how it was checked."""
     try:
-        parse_archive_nos(evidence)
+        nos = parse_archive_nos(evidence)
     except ValueError as err:
         return f"第{no}项指标：{err}", f"indicator_evidence_{no}"
+    problem = evidence_problem(nos, index, compound, community, street, assessor)
+    if problem:
+        return f"第{no}项指标：{problem}", f"indicator_evidence_{no}"
     if met == UNMET and not (note or "").strip():
         return f"第{no}项指标未达标，请在“情况说明”中写明存在的问题和整改措施", f"indicator_note_{no}"
     if met == MET and not (note or "").strip() and not (evidence or "").strip():
