@@ -66,6 +66,25 @@ def run(interview: Interview, answers: dict[str, Any], preset: dict[str, Any] | 
     raise InterviewError(f"访谈“{interview.name}”超过 {MAX_SCREENS} 个页面仍未结束")
 
 
+def explore(interview: Interview, answers: dict[str, Any], preset: dict[str, Any] | None = None) -> list[list[str]]:
+    """The variables set on each screen the answers lead to, with neutral stand-ins for the missing ones and no
+    rules checked: where an interview is heading, for a progress line and for finding the
+    answers an edit leaves behind."""
+    session = Session(interview, preset)
+    screens: list[list[str]] = []
+    for _ in range(MAX_SCREENS):
+        screen = session.next_screen()
+        if screen.is_final:
+            return screens
+        raw = {name: answers[name] for name in screen.variables if name in answers}
+        if screen.continue_var:
+            raw.setdefault(screen.continue_var, True)
+        session.submit(screen, raw, fill_missing=True, check_rules=False)
+        # Only what the screen showed: a field hidden by its show if is not reached.
+        screens.append([v for v in screen.variables if v in session.answers])
+    raise InterviewError(f"访谈“{interview.name}”超过 {MAX_SCREENS} 个页面仍未结束")
+
+
 def trace(interview: Interview, answers: dict[str, Any], preset: dict[str, Any] | None = None) -> list[list[str]]:
     """The variables of each screen asked, in order (what the docassemble oracle compares)."""
     return run(interview, answers, preset).screens

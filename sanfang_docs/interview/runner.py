@@ -171,6 +171,9 @@ class Session:
                 self.ns.pop(k, None)
             self.ns.update(previous)
             return problems
+        # Validation code may tidy what was typed (docassemble allows it: “江南花山郡小区” → the
+        # compound “江南花山郡”); the tidied value is the answer.
+        values = {k: self.ns.get(k, v) for k, v in values.items()}
         for k, v in values.items():
             self.set(k, v)
         if screen.continue_var:
@@ -190,8 +193,25 @@ class Session:
                                  "请在 mandatory 大纲中先问后者") from None
         except dashim.ValidationFailure as fail:
             label = next((f.label for f in screen.fields if f.name == fail.field), fail.field or screen.question)
-            return [Problem(field=label, rule="validation", message=fail.message)]
+            return [Problem(field=label, rule="validation", message=fail.message, key=fail.field or "")]
         return []
+
+    def shown_fields(self, screen: Screen, raw: dict[str, Any]) -> list[FieldSpec]:
+        """The fields the screen shows given what was typed on it so far: a ``show if`` on a
+        field of the same screen reads that field's typed value (“2” typed for a choice is
+        its value), so a follow-up field appears as soon as the answer that shows it."""
+        values: dict[str, Any] = {}
+        shown = []
+        for spec in screen.fields:
+            if not self._shown(spec, values):
+                continue
+            shown.append(spec)
+            if spec.name in raw:
+                try:
+                    values[spec.name] = convert(spec, raw[spec.name])
+                except Invalid:
+                    values[spec.name] = raw[spec.name]
+        return shown
 
     def _shown(self, spec: FieldSpec, values: dict[str, Any]) -> bool:
         for cond, want in ((spec.show_if, True), (spec.hide_if, False)):
@@ -268,6 +288,7 @@ class Session:
         specs = []
         for spec in block.fields:
             spec.label = self.mako(spec.label, block)
+            spec.hint = self.mako(spec.hint, block) if spec.hint else ""
             if isinstance(spec.default, str):
                 spec.default = self.mako(spec.default, block)
             specs.append(spec)
