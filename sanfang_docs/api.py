@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,8 +24,11 @@ import yaml
 from . import interview as interviews
 from .archive import Archive, Record, cases
 from .documents import Document
-from .errors import InterviewError, NotFoundError, SanfangError
-from .interview.drive import AskScreen, Outcome, run
+from .errors import InterviewError, NotFoundError, SanfangError, ValidationError
+from .interview.checks import check as check_answers
+from .interview.conversation import Conversation
+from .interview.drafts import Draft, Drafts
+from .interview.drive import Outcome, run
 from .interview.hooks import DocumentHook, hook_for
 from .registers import matters
 from .workspace import Workspace
@@ -67,11 +71,15 @@ class Made:
         return out
 
 
-def terminal_ask() -> AskScreen:
-    """The terminal front end of the interview engine: asks each screen with click prompts."""
-    from .interview.terminal import ask_screen
+# A front end: drives a conversation to its final screen (the terminal's, a test's).
+Converse = Callable[[Conversation], None]
 
-    return ask_screen
+
+def terminal_ask() -> Converse:
+    """The terminal front end of the interview engine (interview/terminal.py)."""
+    from .interview.terminal import converse
+
+    return converse
 
 
 def scope_from(text: str) -> Scope:
@@ -172,11 +180,26 @@ class Sanfang:
     # -- making documents --------------------------------------------------------------------
 
     def run_interview(self, name: str, answers: dict[str, Any], doc_key: str | None = None,
-                      ask: AskScreen | None = None, from_record: str | None = None) -> Outcome:
+                      ask: Converse | None = None, from_record: str | None = None) -> Outcome:
         """Run an interview. ``from_record`` (a 档号) starts from an archived record of the same
         matter: its answers are the base (``answers`` add and override), its title, date and
-        档号 are preset as ``source_*`` and the new record joins its case (see archive/cases.py)."""
+        档号 are preset as ``source_*`` and the new record joins its case (see archive/cases.py).
+        With ``ask`` (a front end), what the answers do not settle is asked."""
+        if ask is not None:
+            convo = self.conversation(name, answers, doc_key, from_record, keep_draft=False)
+            ask(convo)
+            return convo.outcome()
+        iv, answers, preset = self._prepare(name, answers, doc_key, from_record)
+        return run(iv, answers, preset or None)
+
+    def _prepare(self, name: str, answers: dict[str, Any], doc_key: str | None,
+                 from_record: str | None) -> tuple[interviews.Interview, dict[str, Any], dict[str, Any]]:
+        """The interview, the answers to start from and the preset variables; a file's
+        unknown keys and wrong types are refused here, all of them at once."""
         iv = interviews.load(name)
+        problems = check_answers(iv, answers)
+        if problems:
+            raise ValidationError(problems)
         preset: dict[str, Any] = {}
         if from_record:
             start = cases.start_from(self.archive, iv, from_record, doc_key)
@@ -186,10 +209,48 @@ class Sanfang:
             preset.update(hook.preset(self.workspace, answers))  # e.g. rows from a register
         if doc_key:
             preset["doc_key"] = doc_key
-        return run(iv, answers, preset or None, ask)
+        return iv, answers, preset
+
+    # -- conversations and drafts (interview/conversation.py, interview/drafts.py) -------------
+
+    def conversation(self, name: str, answers: dict[str, Any] | None = None, doc_key: str | None = None,
+                     from_record: str | None = None, keep_draft: bool = True) -> Conversation:
+        """A conversation a front end drives screen by screen; with ``keep_draft`` it is saved
+        as a draft after every screen (``sanfang drafts``) until its document is filed."""
+        iv, base, preset = self._prepare(name, dict(answers or {}), doc_key, from_record)
+        convo = Conversation(iv, base, preset)
+        if keep_draft:
+            self._keep_draft(convo, from_record or "")
+        return convo
+
+    def resume(self, draft_id: str) -> Conversation:
+        """The conversation of a draft, where it stopped (the interview replayed with its answers)."""
+        draft = self.drafts.get(draft_id)
+        iv, _, preset = self._prepare(draft.interview, {}, draft.doc_key or None, draft.from_record or None)
+        convo = Conversation(iv, None, preset, state=draft.state)
+        convo.draft_id = draft.id
+        self._keep_draft(convo, draft.from_record)
+        return convo
+
+    @property
+    def drafts(self) -> Drafts:
+        return Drafts(self.workspace)
+
+    def draft_list(self) -> list[Draft]:
+        return self.drafts.list()
+
+    def draft_discard(self, draft_id: str) -> None:
+        self.drafts.discard(draft_id)
+
+    def _keep_draft(self, convo: Conversation, from_record: str) -> None:
+        def save(c: Conversation) -> None:
+            c.draft_id = self.drafts.save(c.draft_id or None, c.interview.name, str(c.preset.get("doc_key", "")),
+                                          from_record, c.summary(), c.steps_done, c.state())
+
+        convo.listeners.append(save)
 
     def make(self, doc_key: str, answers: dict[str, Any], out_dir: str | os.PathLike[str] | None = None,
-             archive: bool = True, ask: AskScreen | None = None, from_record: str | None = None) -> Made:
+             archive: bool = True, ask: Converse | None = None, from_record: str | None = None) -> Made:
         """Generate one document. Invalid answers raise ValidationError before anything is written.
         ``from_record``: the 档号 of an earlier document of the same matter (e.g. the 请示 of a 批复)."""
         outcome = self.run_interview(self.interview_for(doc_key), answers, doc_key, ask, from_record)
@@ -205,7 +266,10 @@ class Sanfang:
         def common(o: Outcome) -> Made:
             return self._produce(o, out_dir, archive)
 
-        return hook.produce(self.workspace, outcome, common, archive) if hook else common(outcome)
+        made = hook.produce(self.workspace, outcome, common, archive) if hook else common(outcome)
+        if outcome.draft and archive:
+            self.drafts.discard(outcome.draft)  # filed: the draft has done its work
+        return made
 
     def _produce(self, outcome: Outcome, out_dir: str | os.PathLike[str] | None, archive: bool) -> Made:
         from .documents import render_docx, render_pdf  # Typst loads lazily: catalog stays fast

@@ -95,6 +95,7 @@ class Conversation:
             self.stash = dict(state.get("stash") or {})
             self.defaulted = set(state.get("defaulted") or [])
         self.listeners: list[Callable[[Conversation], None]] = []  # called after every accepted step
+        self.draft_id = ""  # set by whoever keeps it as a draft
         self._replay()
 
     # -- the state ---------------------------------------------------------------------------
@@ -156,7 +157,19 @@ class Conversation:
     def outcome(self) -> Outcome:
         if self._final is None:
             raise InterviewError("问答尚未结束")
-        return Outcome(self._session, self._final.documents, [p.screen.variables for p in self._passed])
+        return Outcome(self._session, self._final.documents, [p.screen.variables for p in self._passed],
+                       self.draft_id)
+
+    def summary(self) -> str:
+        """A line for a list of drafts: the compound (or community) and the document."""
+        ns = self._session.ns
+        where = ns.get("compound_name") or ns.get("community_name") or ""
+        what = ns.get("doc_title") or ns.get("doc_key") or self.interview.title
+        return "  ".join(str(x) for x in (where, what) if x)
+
+    @property
+    def steps_done(self) -> int:
+        return len(self._passed)
 
     # -- moving ------------------------------------------------------------------------------
 
@@ -224,7 +237,7 @@ class Conversation:
                 n += 1
                 answers.append(Answer(n, spec.label, spec.name, display(spec, self.answers.get(spec.name)), spec))
             if answers:
-                groups.append(Group(_plain(p.screen.question), answers))
+                groups.append(Group(plain(p.screen.question), answers))
         return groups
 
     def edit(self, name: str, value: Any) -> EditResult:
@@ -289,11 +302,12 @@ def display(spec: FieldSpec, value: Any) -> str:
         picked = [label for label, v in spec.choices if value.get(v)]
         return "、".join(picked) or "（未选）"
     if spec.choices:
-        return next((_plain(label) for label, v in spec.choices if v == value), str(value))
+        return next((plain(label) for label, v in spec.choices if v == value), str(value))
     if isinstance(value, date):
         return f"{value.year}年{value.month}月{value.day}日"
     return str(value).replace("\n", "；")
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
+    """Screens are written for docassemble's Markdown; a list or a terminal shows the words."""
     return re.sub(r"\*\*(.+?)\*\*", r"\1", text).strip()

@@ -96,7 +96,6 @@ class Session:
         self.base_names = set(self.ns)
         self.answers: dict[str, Any] = {}  # what screens set, in order: the record's answers.json
         self.done: set[int] = set()
-        self.forgotten: set[str] = set()  # answers undone on review: asked again, not re-read
         for name, value in (preset or {}).items():
             self.set(name, value)
 
@@ -105,18 +104,6 @@ class Session:
             raise InterviewError(f"变量名“{name}”不受支持（只支持简单变量名）")
         self.ns[name] = value
         self.answers[name] = value
-        self.forgotten.discard(name)
-
-    def forget(self, name: str) -> None:
-        """Undo an answer so it is asked again (a review screen's 修改), with everything that
-        code derived from answers: it is recomputed from the new answer when next needed."""
-        derived = {v for v, blocks in self.interview.definers.items() if any(b.is_code for b in blocks)}
-        self.forgotten.add(name)
-        for var in derived | {name}:
-            if var not in self.base_names:
-                self.ns.pop(var, None)
-                self.answers.pop(var, None)
-        self.done = {i for i in self.done if not self.interview.blocks[i].is_code}
 
     # -- stepping ---------------------------------------------------------------------------
 
