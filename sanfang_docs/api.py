@@ -27,7 +27,7 @@ from .documents import Document
 from .errors import InterviewError, NotFoundError, SanfangError, ValidationError
 from .interview.checks import check as check_answers
 from .interview.conversation import Conversation
-from .interview.drafts import Draft, Drafts
+from .interview.drafts import Drafts
 from .interview.drive import Outcome, run
 from .interview.hooks import DocumentHook, hook_for
 from .registers import matters
@@ -234,13 +234,8 @@ class Sanfang:
 
     @property
     def drafts(self) -> Drafts:
+        """The workspace's drafts: ``list()``, ``get(id)``, ``discard(id)``."""
         return Drafts(self.workspace)
-
-    def draft_list(self) -> list[Draft]:
-        return self.drafts.list()
-
-    def draft_discard(self, draft_id: str) -> None:
-        self.drafts.discard(draft_id)
 
     def _keep_draft(self, convo: Conversation, from_record: str) -> None:
         def save(c: Conversation) -> None:

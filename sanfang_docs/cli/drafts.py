@@ -20,7 +20,7 @@ def drafts() -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 def list_cmd(home: str | None, as_json: bool) -> None:
     """列出全部草稿（最近修改的在前）。"""
-    found = Sanfang(home).draft_list()
+    found = Sanfang(home).drafts.list()
     if as_json:
         click.echo(json.dumps([d.as_dict() for d in found], ensure_ascii=False, indent=2))
         return
@@ -47,5 +47,5 @@ def resume(home: str | None, draft_id: str, out_dir: str | None, as_json: bool) 
 @click.argument("draft_id")
 def discard(home: str | None, draft_id: str) -> None:
     """删除一份草稿。"""
-    Sanfang(home).draft_discard(draft_id)
+    Sanfang(home).drafts.discard(draft_id)
     click.echo(f"已删除草稿 {draft_id}。")

@@ -258,7 +258,8 @@ class Conversation:
             self._replay()
             return EditResult(False, problems)
         # Answers the new value no longer leads to are dropped and named.
-        gone = [v for v in needed_before - self._reached() if v in self.answers and v not in self.preset]
+        lost = needed_before - self._reached()
+        gone = [v for v in dict.fromkeys([*labels, *self.answers]) if v in lost and v in self.answers and v not in self.preset]
         dropped = []
         for v in gone:
             del self.answers[v]
