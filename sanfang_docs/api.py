@@ -1,5 +1,6 @@
 """The library API: the one module that knows every box. The CLI and the web app import only
 this module and ``errors``, and translate to and from these calls.
+Longer than 400 lines: it is the one face of every box, one thin section per box.
 
     >>> app = Sanfang(home="/tmp/ws")
     >>> made = app.make("branch-founding-request", answers)
@@ -10,6 +11,7 @@ this module and ``errors``, and translate to and from these calls.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import uuid
@@ -30,7 +32,7 @@ from .interview.conversation import Conversation
 from .interview.drafts import Drafts
 from .interview.drive import Outcome, run
 from .interview.hooks import DocumentHook, hook_for
-from .registers import matters
+from .registers import matters, organisations
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -122,8 +124,10 @@ class Sanfang:
     def __init__(self, home: str | os.PathLike[str] | None = None):
         self.workspace = Workspace.open(home)
         self.archive = Archive(self.workspace)
-        # Every archive change reaches the search index (search/: Whoosh, loaded on first use).
+        # Every archive change reaches the search index (search/: Whoosh, loaded on first use),
+        # and every filed document's organisations reach the registry.
         self.archive.listeners.append(self._index_change)
+        self.archive.listeners.append(self._learn_organisations)
 
     # -- catalogue ---------------------------------------------------------------------------
 
@@ -197,7 +201,7 @@ class Sanfang:
         """The interview, the answers to start from and the preset variables; a file's
         unknown keys and wrong types are refused here, all of them at once."""
         iv = interviews.load(name)
-        problems = check_answers(iv, answers)
+        problems = check_answers(iv, answers) + self.organisations.check_answers(answers)
         if problems:
             raise ValidationError(problems)
         preset: dict[str, Any] = {}
@@ -218,7 +222,7 @@ class Sanfang:
         """A conversation a front end drives screen by screen; with ``keep_draft`` it is saved
         as a draft after every screen (``sanfang drafts``) until its document is filed."""
         iv, base, preset = self._prepare(name, dict(answers or {}), doc_key, from_record)
-        convo = Conversation(iv, base, preset)
+        convo = Conversation(iv, base, preset, registry=self.organisations)
         if keep_draft:
             self._keep_draft(convo, from_record or "")
         return convo
@@ -227,7 +231,7 @@ class Sanfang:
         """The conversation of a draft, where it stopped (the interview replayed with its answers)."""
         draft = self.drafts.get(draft_id)
         iv, _, preset = self._prepare(draft.interview, {}, draft.doc_key or None, draft.from_record or None)
-        convo = Conversation(iv, None, preset, state=draft.state)
+        convo = Conversation(iv, None, preset, state=draft.state, registry=self.organisations)
         convo.draft_id = draft.id
         self._keep_draft(convo, draft.from_record)
         return convo
@@ -376,6 +380,21 @@ class Sanfang:
 
         store = KeyStore(self.workspace)
         return list(store.entries()), store.dir / "ca.crt.pem"
+
+    # -- organisations (registers/organisations.py) --------------------------------------------
+
+    @property
+    def organisations(self) -> organisations.Registry:
+        """Streets, communities, compounds and people: ``add``, ``import_csv``, ``list``."""
+        return organisations.Registry(self.workspace)
+
+    def _learn_organisations(self, event: str, record: Record) -> None:
+        if event != "created":
+            return
+        try:
+            self.organisations.learn(json.loads(record.file("answers.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, SanfangError) as exc:  # filing must not fail because of it
+            logging.getLogger(__name__).warning("组织登记未能更新（%s）：%s", exc, record.archive_no)
 
     # -- 实事登记簿 (示范文本9): the lifecycle of resident matters, see registers/matters.py -------
 

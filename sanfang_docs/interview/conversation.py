@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import InterviewError, Problem
 from .drive import MAX_SCREENS, Outcome, explore
@@ -30,6 +30,23 @@ from .loader import FieldSpec, Interview
 from .runner import Screen, Session, _jsonable
 
 BACK_WORDS = {"上一步", "b", "<", "back"}
+
+
+@dataclass
+class Offer:
+    """A registered entry a field can take (organisations registry): what to show and the
+    answers choosing it sets (a street sets its 党工委 too)."""
+
+    label: str
+    values: dict[str, Any]
+
+
+class Registry(Protocol):
+    """Where offers come from (registers/organisations.py); the engine only asks."""
+
+    def offers(self, name: str, ns: dict[str, Any]) -> list[Offer]: ...
+
+    def is_new(self, name: str, value: Any, ns: dict[str, Any]) -> str | None: ...
 
 
 @dataclass
@@ -42,6 +59,7 @@ class Step:
     problems: list[Problem]
     number: int  # 第 n 步
     total: int  # 共约 m 步 (what the answers so far lead to)
+    offers: dict[str, list[Offer]] = field(default_factory=dict)  # by field: registered entries
 
     @property
     def is_review(self) -> bool:
@@ -81,8 +99,11 @@ class _Passed:
 
 class Conversation:
     def __init__(self, interview: Interview, answers: dict[str, Any] | None = None,
-                 preset: dict[str, Any] | None = None, state: dict[str, Any] | None = None):
+                 preset: dict[str, Any] | None = None, state: dict[str, Any] | None = None,
+                 registry: Registry | None = None):
         self.interview = interview
+        self.registry = registry
+        self.confirmed: set[str] = set()  # “name=value” of organisations confirmed as new
         self.preset = dict(preset or {})
         self.answers: dict[str, Any] = dict(answers or {})
         # Answers taken back by 上一步 (or typed on a refused screen): offered, never assumed.
@@ -94,6 +115,7 @@ class Conversation:
             self.answers = dict(state.get("answers") or {})
             self.stash = dict(state.get("stash") or {})
             self.defaulted = set(state.get("defaulted") or [])
+            self.confirmed = set(state.get("confirmed") or [])
         self.listeners: list[Callable[[Conversation], None]] = []  # called after every accepted step
         self.draft_id = ""  # set by whoever keeps it as a draft
         self._replay()
@@ -103,7 +125,7 @@ class Conversation:
     def state(self) -> dict[str, Any]:
         """Everything a draft keeps: the answers (JSON-safe), nothing derived."""
         return {"answers": _jsonable(self.answers), "stash": _jsonable(self.stash),
-                "defaulted": sorted(self.defaulted)}
+                "defaulted": sorted(self.defaulted), "confirmed": sorted(self.confirmed)}
 
     def _replay(self) -> None:
         """Run from the top with the answers; stop at the first screen they do not settle."""
@@ -148,7 +170,22 @@ class Conversation:
         known = {v: self.answers[v] if v in self.answers else self.stash[v]
                  for v in screen.variables if (v in self.answers or v in self.stash) and v not in refused}
         fields = self._session.shown_fields(screen, known)
-        return Step(screen, fields, known, list(self._problems), len(self._passed) + 1, self._estimate())
+        offers = {f.name: found for f in screen.fields
+                  if self.registry and (found := self.registry.offers(f.name, self._session.ns))}
+        return Step(screen, fields, known, list(self._problems), len(self._passed) + 1, self._estimate(), offers)
+
+    # -- organisations not in the registry ---------------------------------------------------
+
+    def is_new(self, name: str, value: Any) -> str | None:
+        """What to tell the person when ``value`` names an organisation the registry does not
+        hold and that was not confirmed as new; None otherwise."""
+        if self.registry is None or f"{name}={value}".strip() in self.confirmed:
+            return None
+        return self.registry.is_new(name, value, self._session.ns)
+
+    def confirm_new(self, name: str, value: Any) -> None:
+        """The person confirmed ``value`` is a new organisation (it is registered once filed)."""
+        self.confirmed.add(f"{name}={value}".strip())
 
     def shown_fields(self, raw: dict[str, Any]) -> list[FieldSpec]:
         """The current screen's fields given what was typed on it so far."""
@@ -189,6 +226,11 @@ class Conversation:
             given.setdefault(spec.name, None)  # a field left out is a field left empty
         if screen.continue_var:
             given.setdefault(screen.continue_var, True)
+        unconfirmed = [_new_org(spec.label, spec.name, message) for spec in screen.fields if spec.name in raw
+                       and (message := self.is_new(spec.name, raw[spec.name]))]
+        if unconfirmed:
+            self._problems = unconfirmed
+            return list(unconfirmed)
         before, passed = dict(self.answers), len(self._passed)
         self.answers.update(given)
         self._replay()
@@ -246,6 +288,8 @@ class Conversation:
         labels = {a.name: a.label for g in self.review() for a in g.answers}
         if name not in labels:
             raise InterviewError(f"“{name}”不是可以修改的答案")
+        if message := self.is_new(name, value):
+            return EditResult(False, [_new_org(labels[name], name, message)])
         before_answers, before_stash = dict(self.answers), dict(self.stash)
         needed_before = self._reached()
         before_defaulted = set(self.defaulted)
@@ -291,6 +335,10 @@ class Conversation:
     def _notify(self) -> None:
         for listener in self.listeners:
             listener(self)
+
+
+def _new_org(label: str, key: str, message: str) -> Problem:
+    return Problem(field=label, rule="new-org", key=key, message=f"{message}如确是新的组织，请确认后再用")
 
 
 def display(spec: FieldSpec, value: Any) -> str:

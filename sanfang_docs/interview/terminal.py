@@ -75,14 +75,39 @@ def _ask_fields(convo: Conversation, step: Step) -> dict[str, Any]:
     screen_wide = any(p.key not in {f.name for f in step.screen.fields} for p in step.problems)
     typed: dict[str, Any] = {}
     for spec in step.screen.fields:
-        if spec.name not in {f.name for f in convo.shown_fields({**step.known, **typed})}:
-            continue
+        if spec.name in typed or spec.name not in {f.name for f in convo.shown_fields({**step.known, **typed})}:
+            continue  # hidden by its show if, or filled by a registered entry just picked
         settled = spec.name in convo.answers and spec.name not in refused and not screen_wide
         if settled:  # given by the answers file: not asked again
             typed[spec.name] = step.known[spec.name]
             continue
-        typed[spec.name] = ask_value(spec, step.known.get(spec.name))
+        offers = step.offers.get(spec.name, [])
+        if offers:
+            click.echo(f"  登记中的选项（输入编号选用，或直接输入{spec.label}）：")
+            for n, offer in enumerate(offers, 1):
+                click.echo(f"    {n}. {offer.label}")
+        while True:
+            value = ask_value(spec, step.known.get(spec.name))
+            if str(value).strip().isdigit() and 1 <= int(value) <= len(offers):
+                typed.update(offers[int(value) - 1].values)
+                break
+            if _confirmed(convo, spec, value):
+                typed[spec.name] = value
+                break
     return typed
+
+
+def _confirmed(convo: Conversation, spec: FieldSpec, value: Any) -> bool:
+    """A name the organisations registry does not hold is used only once confirmed as new."""
+    message = convo.is_new(spec.name, value)
+    if message is None:
+        return True
+    click.secho(f"  ！{message}", fg="yellow")
+    text = _read(f"  确认“{str(value).strip()}”是新的{spec.label.removesuffix('名称')}吗？（是/否） [否]: ")
+    if text.strip().lower() in {"是", "y", "yes", "对"}:
+        convo.confirm_new(spec.name, value)
+        return True
+    return False
 
 
 def ask_value(spec: FieldSpec, previous: Any) -> Any:
@@ -177,6 +202,8 @@ def _review(convo: Conversation, at_review: bool) -> None:
         try:
             value = ask_value(answer.spec, convo.answers.get(answer.name))
         except (_Back, _Review):
+            continue
+        if not _confirmed(convo, answer.spec, value):
             continue
         result = convo.edit(answer.name, value)
         if not result.accepted:
