@@ -381,6 +381,19 @@ class Sanfang:
         store = KeyStore(self.workspace)
         return list(store.entries()), store.dir / "ca.crt.pem"
 
+    # -- cases (archive/cases.py) ---------------------------------------------------------------
+
+    def case(self, ref: str) -> cases.Case:
+        """A case's records in order and what can come next; ``ref``: a case id or any 档号 in it."""
+        return cases.show(self.archive, ref)
+
+    def following(self, ref: str) -> dict[str, str]:
+        """The documents that can start from record ``ref`` (a 档号 in any spelling, or a case id)."""
+        record = cases.source_record(self.archive, ref)
+        iv = interviews.load(str(record.meta.get("interview", "")))
+        docs = cases.documents(iv)
+        return {k: docs[k] for k in cases.followers(iv, str(record.meta.get("doc_key", "")))}
+
     # -- organisations (registers/organisations.py) --------------------------------------------
 
     @property
