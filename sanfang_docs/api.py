@@ -432,6 +432,10 @@ class Sanfang:
                     reason: str = "") -> matters.Matter:
         return self.matter_register.rate(no, satisfaction, day, reason)
 
+    def matter_correct(self, no: str, reason: str) -> matters.Matter:
+        """Withdraw the last step of a matter as entered by mistake (kept in its history)."""
+        return self.matter_register.correct(no, reason)
+
     def matter_list(self, compound: str | None = None, quarter: str | None = None) -> list[matters.Matter]:
         return self.matter_register.matters(compound, quarter)
 
