@@ -26,7 +26,7 @@ import yaml
 from . import interview as interviews
 from .archive import Archive, Record, cases
 from .documents import Document
-from .errors import InterviewError, NotFoundError, SanfangError, ValidationError
+from .errors import InterviewError, NotFoundError, Problem, SanfangError, ValidationError
 from .interview.checks import check as check_answers
 from .interview.conversation import Conversation
 from .interview.drafts import Drafts
@@ -193,16 +193,25 @@ class Sanfang:
             convo = self.conversation(name, answers, doc_key, from_record, keep_draft=False)
             ask(convo)
             return convo.outcome()
-        iv, answers, preset = self._prepare(name, answers, doc_key, from_record)
-        return run(iv, answers, preset or None)
+        iv, answers, preset, found = self._prepare(name, answers, doc_key, from_record, strict=False)
+        try:
+            outcome = run(iv, answers, preset or None)
+        except ValidationError as exc:
+            # One list: the file's own problems, then what the run found that they do not say.
+            said = {(p.key, p.rule) for p in found}
+            raise ValidationError(found + [p for p in exc.problems if (p.key, p.rule) not in said]) from None
+        if found:
+            raise ValidationError(found)
+        return outcome
 
-    def _prepare(self, name: str, answers: dict[str, Any], doc_key: str | None,
-                 from_record: str | None) -> tuple[interviews.Interview, dict[str, Any], dict[str, Any]]:
-        """The interview, the answers to start from and the preset variables; a file's
-        unknown keys and wrong types are refused here, all of them at once."""
+    def _prepare(self, name: str, answers: dict[str, Any], doc_key: str | None, from_record: str | None,
+                 strict: bool = True) -> tuple[interviews.Interview, dict[str, Any], dict[str, Any], list[Problem]]:
+        """The interview, the answers to start from, the preset variables and the file's own
+        problems (unknown keys, wrong types, near-misses of registered names); ``strict``
+        raises them at once instead."""
         iv = interviews.load(name)
         problems = check_answers(iv, answers) + self.organisations.check_answers(answers)
-        if problems:
+        if problems and strict:
             raise ValidationError(problems)
         preset: dict[str, Any] = {}
         if from_record:
@@ -213,7 +222,7 @@ class Sanfang:
             preset.update(hook.preset(self.workspace, answers))  # e.g. rows from a register
         if doc_key:
             preset["doc_key"] = doc_key
-        return iv, answers, preset
+        return iv, answers, preset, problems
 
     # -- conversations and drafts (interview/conversation.py, interview/drafts.py) -------------
 
@@ -221,7 +230,7 @@ class Sanfang:
                      from_record: str | None = None, keep_draft: bool = True) -> Conversation:
         """A conversation a front end drives screen by screen; with ``keep_draft`` it is saved
         as a draft after every screen (``sanfang drafts``) until its document is filed."""
-        iv, base, preset = self._prepare(name, dict(answers or {}), doc_key, from_record)
+        iv, base, preset, _ = self._prepare(name, dict(answers or {}), doc_key, from_record)
         convo = Conversation(iv, base, preset, registry=self.organisations)
         if keep_draft:
             self._keep_draft(convo, from_record or "")
@@ -230,7 +239,7 @@ class Sanfang:
     def resume(self, draft_id: str) -> Conversation:
         """The conversation of a draft, where it stopped (the interview replayed with its answers)."""
         draft = self.drafts.get(draft_id)
-        iv, _, preset = self._prepare(draft.interview, {}, draft.doc_key or None, draft.from_record or None)
+        iv, _, preset, _ = self._prepare(draft.interview, {}, draft.doc_key or None, draft.from_record or None)
         convo = Conversation(iv, None, preset, state=draft.state, registry=self.organisations)
         convo.draft_id = draft.id
         self._keep_draft(convo, draft.from_record)
