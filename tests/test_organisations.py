@@ -77,3 +77,16 @@ def test_cli_org_commands(cli, tmp_path: Path) -> None:  # noqa: ANN001
     assert listed[0].startswith("街道") and listed[-1].startswith("人员")
     bad = cli("org", "add", "楼栋", "3栋")
     assert bad.exit_code == 1 and "组织类型“楼栋”无效" in bad.output
+
+
+def test_people_named_before_are_offered_with_their_role(app: Sanfang) -> None:
+    answers = example("branch-founding", "secretary-only")
+    app.make("branch-founding-reply", answers)  # files 李建国 (convener) and 陈静 (street contact)
+    partial = {k: v for k, v in answers.items() if k not in ("convener_name", "convener_title")}
+    convo = app.conversation("branch-founding", partial, "branch-founding-request", keep_draft=False)
+    step = convo.current()
+    assert step.screen.question == "筹备工作"
+    (offer,) = step.offers["convener_name"]
+    assert offer.label == "李建国，社区党委委员"
+    assert offer.values == {"convener_name": "李建国", "convener_title": "社区党委委员"}
+    assert not convo.submit(offer.values)
