@@ -57,8 +57,10 @@ PEOPLE = [
     ("street_contact_name", "街道党工委联系人", "street_name"),
     ("secretary_candidate", "小区党支部书记候选人", "compound_name"),
 ]
-# On a screen the offer fills these too (the street's 党工委 with the street).
-FILLS = {"street_name": {"street_party_org": "party_org"}, "community_name": {"community_party_org": "party_org"}}
+# Picking an entry answers these too (the street's 党工委 with the street; a compound's owners'
+# body and property company, asked on later screens, which then pass as answered).
+FILLS = {"street_name": {"street_party_org": "party_org"}, "community_name": {"community_party_org": "party_org"},
+         "compound_name": {"owners_body": "owners_body", "property_company_name": "property_company"}}
 
 
 @dataclass
