@@ -1,5 +1,6 @@
 """The library API: the one module that knows every box. The CLI and the web app import only
 this module and ``errors``, and translate to and from these calls.
+Longer than 400 lines: it is the one face of every box, one thin section per box.
 
     >>> app = Sanfang(home="/tmp/ws")
     >>> made = app.make("branch-founding-request", answers)
@@ -10,9 +11,11 @@ this module and ``errors``, and translate to and from these calls.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,10 +26,13 @@ import yaml
 from . import interview as interviews
 from .archive import Archive, Record, cases
 from .documents import Document
-from .errors import InterviewError, NotFoundError, SanfangError
-from .interview.drive import AskScreen, Outcome, run
+from .errors import InterviewError, NotFoundError, Problem, SanfangError, ValidationError
+from .interview.checks import check as check_answers
+from .interview.conversation import Conversation
+from .interview.drafts import Drafts
+from .interview.drive import Outcome, run
 from .interview.hooks import DocumentHook, hook_for
-from .registers import matters
+from .registers import matters, organisations
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -71,11 +77,15 @@ class Made:
         return out
 
 
-def terminal_ask() -> AskScreen:
-    """The terminal front end of the interview engine: asks each screen with click prompts."""
-    from .interview.terminal import ask_screen
+# A front end: drives a conversation to its final screen (the terminal's, a test's).
+Converse = Callable[[Conversation], None]
 
-    return ask_screen
+
+def terminal_ask() -> Converse:
+    """The terminal front end of the interview engine (interview/terminal.py)."""
+    from .interview.terminal import converse
+
+    return converse
 
 
 def scope_from(text: str) -> Scope:
@@ -118,8 +128,10 @@ class Sanfang:
     def __init__(self, home: str | os.PathLike[str] | None = None):
         self.workspace = Workspace.open(home)
         self.archive = Archive(self.workspace)
-        # Every archive change reaches the search index (search/: Whoosh, loaded on first use).
+        # Every archive change reaches the search index (search/: Whoosh, loaded on first use),
+        # and every filed document's organisations reach the registry.
         self.archive.listeners.append(self._index_change)
+        self.archive.listeners.append(self._learn_organisations)
 
     # -- catalogue ---------------------------------------------------------------------------
 
@@ -179,11 +191,35 @@ class Sanfang:
     # -- making documents --------------------------------------------------------------------
 
     def run_interview(self, name: str, answers: dict[str, Any], doc_key: str | None = None,
-                      ask: AskScreen | None = None, from_record: str | None = None) -> Outcome:
+                      ask: Converse | None = None, from_record: str | None = None) -> Outcome:
         """Run an interview. ``from_record`` (a 档号) starts from an archived record of the same
         matter: its answers are the base (``answers`` add and override), its title, date and
-        档号 are preset as ``source_*`` and the new record joins its case (see archive/cases.py)."""
+        档号 are preset as ``source_*`` and the new record joins its case (see archive/cases.py).
+        With ``ask`` (a front end), what the answers do not settle is asked."""
+        if ask is not None:
+            convo = self.conversation(name, answers, doc_key, from_record, keep_draft=False)
+            ask(convo)
+            return convo.outcome()
+        iv, answers, preset, found = self._prepare(name, answers, doc_key, from_record, strict=False)
+        try:
+            outcome = run(iv, answers, preset or None)
+        except ValidationError as exc:
+            # One list: the file's own problems, then what the run found that they do not say.
+            said = {(p.key, p.rule) for p in found}
+            raise ValidationError(found + [p for p in exc.problems if (p.key, p.rule) not in said]) from None
+        if found:
+            raise ValidationError(found)
+        return outcome
+
+    def _prepare(self, name: str, answers: dict[str, Any], doc_key: str | None, from_record: str | None,
+                 strict: bool = True) -> tuple[interviews.Interview, dict[str, Any], dict[str, Any], list[Problem]]:
+        """The interview, the answers to start from, the preset variables and the file's own
+        problems (unknown keys, wrong types, near-misses of registered names); ``strict``
+        raises them at once instead."""
         iv = interviews.load(name)
+        problems = check_answers(iv, answers) + self.organisations.check_answers(answers)
+        if problems and strict:
+            raise ValidationError(problems)
         # The office's thresholds and holiday calendar reach the rules as data (rules/general.py).
         preset: dict[str, Any] = {"rule_settings": self.workspace.rule_settings()}
         if from_record:
@@ -194,10 +230,43 @@ class Sanfang:
             preset.update(hook.preset(self.workspace, answers))  # e.g. rows from a register
         if doc_key:
             preset["doc_key"] = doc_key
-        return run(iv, answers, preset, ask)
+        return iv, answers, preset, problems
+
+    # -- conversations and drafts (interview/conversation.py, interview/drafts.py) -------------
+
+    def conversation(self, name: str, answers: dict[str, Any] | None = None, doc_key: str | None = None,
+                     from_record: str | None = None, keep_draft: bool = True) -> Conversation:
+        """A conversation a front end drives screen by screen; with ``keep_draft`` it is saved
+        as a draft after every screen (``sanfang drafts``) until its document is filed."""
+        iv, base, preset, _ = self._prepare(name, dict(answers or {}), doc_key, from_record)
+        convo = Conversation(iv, base, preset, registry=self.organisations)
+        if keep_draft:
+            self._keep_draft(convo, from_record or "")
+        return convo
+
+    def resume(self, draft_id: str) -> Conversation:
+        """The conversation of a draft, where it stopped (the interview replayed with its answers)."""
+        draft = self.drafts.get(draft_id)
+        iv, _, preset, _ = self._prepare(draft.interview, {}, draft.doc_key or None, draft.from_record or None)
+        convo = Conversation(iv, None, preset, state=draft.state, registry=self.organisations)
+        convo.draft_id = draft.id
+        self._keep_draft(convo, draft.from_record)
+        return convo
+
+    @property
+    def drafts(self) -> Drafts:
+        """The workspace's drafts: ``list()``, ``get(id)``, ``discard(id)``."""
+        return Drafts(self.workspace)
+
+    def _keep_draft(self, convo: Conversation, from_record: str) -> None:
+        def save(c: Conversation) -> None:
+            c.draft_id = self.drafts.save(c.draft_id or None, c.interview.name, str(c.preset.get("doc_key", "")),
+                                          from_record, c.summary(), c.steps_done, c.state())
+
+        convo.listeners.append(save)
 
     def make(self, doc_key: str, answers: dict[str, Any], out_dir: str | os.PathLike[str] | None = None,
-             archive: bool = True, ask: AskScreen | None = None, from_record: str | None = None) -> Made:
+             archive: bool = True, ask: Converse | None = None, from_record: str | None = None) -> Made:
         """Generate one document. Invalid answers raise ValidationError before anything is written.
         ``from_record``: the 档号 of an earlier document of the same matter (e.g. the 请示 of a 批复)."""
         outcome = self.run_interview(self.interview_for(doc_key), answers, doc_key, ask, from_record)
@@ -213,7 +282,10 @@ class Sanfang:
         def common(o: Outcome) -> Made:
             return self._produce(o, out_dir, archive)
 
-        return hook.produce(self.workspace, outcome, common, archive) if hook else common(outcome)
+        made = hook.produce(self.workspace, outcome, common, archive) if hook else common(outcome)
+        if outcome.draft and archive:
+            self.drafts.discard(outcome.draft)  # filed: the draft has done its work
+        return made
 
     def _produce(self, outcome: Outcome, out_dir: str | os.PathLike[str] | None, archive: bool) -> Made:
         from .documents import render_docx, render_pdf  # Typst loads lazily: catalog stays fast
@@ -383,6 +455,34 @@ class Sanfang:
         store = KeyStore(self.workspace)
         return list(store.entries()), store.dir / "ca.crt.pem"
 
+    # -- cases (archive/cases.py) ---------------------------------------------------------------
+
+    def case(self, ref: str) -> cases.Case:
+        """A case's records in order and what can come next; ``ref``: a case id or any 档号 in it."""
+        return cases.show(self.archive, ref)
+
+    def following(self, ref: str) -> dict[str, str]:
+        """The documents that can start from record ``ref`` (a 档号 in any spelling, or a case id)."""
+        record = cases.source_record(self.archive, ref)
+        iv = interviews.load(str(record.meta.get("interview", "")))
+        docs = cases.documents(iv)
+        return {k: docs[k] for k in cases.followers(iv, str(record.meta.get("doc_key", "")))}
+
+    # -- organisations (registers/organisations.py) --------------------------------------------
+
+    @property
+    def organisations(self) -> organisations.Registry:
+        """Streets, communities, compounds and people: ``add``, ``import_csv``, ``list``."""
+        return organisations.Registry(self.workspace)
+
+    def _learn_organisations(self, event: str, record: Record) -> None:
+        if event != "created":
+            return
+        try:
+            self.organisations.learn(json.loads(record.file("answers.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, SanfangError) as exc:  # filing must not fail because of it
+            logging.getLogger(__name__).warning("组织登记未能更新（%s）：%s", exc, record.archive_no)
+
     # -- 实事登记簿 (示范文本9): the lifecycle of resident matters, see registers/matters.py -------
 
     @property
@@ -405,6 +505,10 @@ class Sanfang:
     def matter_rate(self, no: str, satisfaction: str, day: date | str | None = None,
                     reason: str = "") -> matters.Matter:
         return self.matter_register.rate(no, satisfaction, day, reason)
+
+    def matter_correct(self, no: str, reason: str) -> matters.Matter:
+        """Withdraw the last step of a matter as entered by mistake (kept in its history)."""
+        return self.matter_register.correct(no, reason)
 
     def matter_list(self, compound: str | None = None, quarter: str | None = None) -> list[matters.Matter]:
         return self.matter_register.matters(compound, quarter)

@@ -20,10 +20,11 @@ def build(interview: str, answers: dict[str, Any], key: str | None = None) -> Do
 
 
 def problems(interview: str, answers: dict[str, Any], key: str | None = None) -> list[str]:
-    """The clerk's messages (【字段】说明) for an answer set that must be refused."""
+    """The clerk's messages (【字段】说明) for an answer set that must be refused. (The CLI also
+    names each field's answers-file key: test_cli.py and test_conversation.py check that.)"""
     with pytest.raises(ValidationError) as info:
         build(interview, answers, key)
-    return [p.as_text() for p in info.value.problems]
+    return [f"【{p.field}】{p.message}" for p in info.value.problems]
 
 
 def changed(interview: str, branch: str, **changes: Any) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def test_make_with_bad_answers_exits_nonzero_and_writes_nothing(cli, home: Path,
     bad.write_text(yaml.safe_dump(answers, allow_unicode=True), encoding="utf-8")
     result = cli("make", "branch-election-report", "--answers", bad, "--out", tmp_path / "out")
     assert result.exit_code == 2
-    assert "【实到（名）】实到人数（9）不能多于应到会有选举权党员（5 = 正式党员 5 − 无选举权 0 − 不计入 0）" in result.output
+    assert "【实到（名）】（present_count）实到人数（9）不能多于应到会有选举权党员（5 = 正式党员 5 − 无选举权 0 − 不计入 0）" in result.output
     assert "Traceback" not in result.output
     assert all_files(home) == [] and not (tmp_path / "out").exists()
 
@@ -86,8 +86,10 @@ def test_interview_no_input_lists_every_missing_answer(cli, tmp_path: Path) -> N
     result = cli("interview", "branch-founding", "--doc", "branch-founding-request", "--answers", partial,
                  "--no-input")
     assert result.exit_code == 2
-    for label in ("社区名称", "社区党组织名称", "小区名称", "正式党员人数", "临时召集人姓名", "成文日期"):
-        assert f"【{label}】必须填写" in result.output
+    for label, key in (("社区名称", "community_name"), ("社区党组织名称", "community_party_org"),
+                       ("小区名称", "compound_name"), ("正式党员人数", "party_member_count"),
+                       ("临时召集人姓名", "convener_name"), ("成文日期", "founding_request_date")):
+        assert f"【{label}】（{key}）必须填写" in result.output
 
 
 def test_interview_asks_in_chinese_and_reasks_invalid_input(cli, home: Path, tmp_path: Path) -> None:  # noqa: ANN001
@@ -132,8 +134,21 @@ def test_home_option_beats_environment(cli, home: Path, tmp_path: Path) -> None:
     assert any(other.rglob("record.json")) and not home.exists()
 
 
-def test_interview_cancelled_by_end_of_input_writes_nothing(cli, home: Path) -> None:  # noqa: ANN001
+def test_interview_cancelled_by_end_of_input_files_nothing_but_keeps_the_draft(cli, home: Path) -> None:  # noqa: ANN001
     result = cli("interview", "branch-founding", input="1\n纸坊街道\n")
     assert result.exit_code == 1
     assert "已取消，未生成任何文件。" in result.output and "Traceback" not in result.output
+    assert "草稿 1，可用 sanfang drafts resume 1 继续" in result.output
+    assert all_files(home) == [home / "drafts.sqlite"]  # no record, no key: only the answers so far
+    listed = cli("drafts", "list")
+    assert "branch-founding  已答 1 步  branch-founding-request" in listed.output
+    assert cli("drafts", "discard", "1").exit_code == 0
+    assert cli("drafts", "list").output.strip() == "没有草稿。"
+    gone = cli("drafts", "resume", "1")
+    assert gone.exit_code == 4 and "没有编号为“1”的草稿" in gone.output
+
+
+def test_interview_without_archive_leaves_no_draft(cli, home: Path) -> None:  # noqa: ANN001
+    result = cli("interview", "branch-founding", "--no-archive", input="1\n纸坊街道\n")
+    assert result.exit_code == 1 and "已取消，未生成任何文件。" in result.output
     assert all_files(home) == []

@@ -340,9 +340,9 @@ def test_no_archive_writes_nothing(app: Sanfang, home: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(("key", "change", "message"), [
-    (FORM, {"contact": "12345"}, "【联系方式】手机号应为 11 位数字"),
-    (FORM, {"matter_stage": "accepted", "accept_date": "2026-10-12"}, "【受理日期】应在登记后 3 个工作日内受理"),
-    (NOTICE, {"notice_days": 3}, "【公示工作日数】公示时间不少于 5 个工作日，现为 3 个"),
+    (FORM, {"contact": "12345"}, "【联系方式】（contact）手机号应为 11 位数字"),
+    (FORM, {"matter_stage": "accepted", "accept_date": "2026-10-12"}, "【受理日期】（accept_date）应在登记后 3 个工作日内受理"),
+    (NOTICE, {"notice_days": 3}, "【公示工作日数】（notice_days）公示时间不少于 5 个工作日，现为 3 个"),
 ])
 def test_cli_make_refuses_and_writes_nothing(cli: Any, home: Path, tmp_path: Path, key: str,
                                              change: dict[str, Any], message: str) -> None:
@@ -371,6 +371,27 @@ def test_cli_matter_commands(cli: Any, home: Path) -> None:
     assert "联系方式：13807151234（手机/电话）" in shown and "2026-10-15 办结（处理结果：已修复）" in shown
     assert cli("matter", "list", "--quarter", "2026第三季度").exit_code == 1
     assert cli("matter", "accept", "SS2026-0404").exit_code == 4
+
+
+def test_a_step_entered_by_mistake_is_withdrawn_with_its_reason_and_entered_again(cli: Any, home: Path) -> None:
+    answers = EXAMPLES / INTERVIEW / "registered.yaml"
+    added = cli("matter", "add", "--answers", answers, "--date", "2026-09-29")
+    assert added.exit_code == 0, added.output
+    assert cli("matter", "accept", "SS2026-0001", "--date", "2026-09-30").exit_code == 0
+    assert cli("matter", "assign", "SS2026-0001", "--person", "张三", "--date", "2026-10-09").exit_code == 0
+    wrong = cli("matter", "correct", "SS2026-0001", "--reason", "")
+    assert wrong.exit_code == 2 and "撤销一个步骤须写明原因" in wrong.output
+    fixed = cli("matter", "correct", "SS2026-0001", "--reason", "负责人录错，应为李建国")
+    assert fixed.exit_code == 0 and "已撤销最近一步：SS2026-0001" in fixed.output and "（已受理）" in fixed.output
+    assert cli("matter", "assign", "SS2026-0001", "--person", "李建国", "--date", "2026-10-09").exit_code == 0
+    shown = cli("matter", "show", "SS2026-0001").output
+    assert "登记日期：2026-09-29" in shown
+    assert "2026-10-09 指定负责人（负责人：张三）  〔已撤销：负责人录错，应为李建国〕" in shown
+    assert "2026-10-09 指定负责人（负责人：李建国）\n" in shown
+    assert cli("matter", "correct", "SS2026-0001", "--reason", "x").exit_code == 0
+    assert cli("matter", "correct", "SS2026-0001", "--reason", "x").exit_code == 0
+    none_left = cli("matter", "correct", "SS2026-0001", "--reason", "x")
+    assert none_left.exit_code == 2 and "还没有可撤销的步骤" in none_left.output
 
 
 # -- privacy: nothing from any registered matter identifies a household in the 公示 ---------------

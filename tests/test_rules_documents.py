@@ -34,7 +34,13 @@ def build(interview: str, answers: dict[str, Any]) -> Document:
 def problems_of(interview: str, answers: dict[str, Any]) -> list[str]:
     with pytest.raises(ValidationError) as info:
         build(interview, answers)
-    return [p.as_text() for p in info.value.problems]
+    return [f"【{p.field}】{p.message}" for p in info.value.problems]
+
+
+def keys_of(interview: str, answers: dict[str, Any]) -> list[str]:
+    with pytest.raises(ValidationError) as info:
+        build(interview, answers)
+    return [p.key for p in info.value.problems]
 
 
 # Key sentences each variant must print (the 物管会 text is written for a 物管会, not swapped).
@@ -190,7 +196,7 @@ def all_files(root: Path) -> list[Path]:
 
 
 WRONG = [
-    ("compound_name", "联投龙湾小区", "【小区名称】小区名称不要以“小区”结尾，文件中会自动加上“小区”二字"),
+    ("compound_name", " 小区", "【小区名称】请写小区的名称，例如：江南花山郡"),
     ("street_name", "纸坊", "【街道（开发区）名称】街道名称应以“街道”或“开发区”结尾，例如：纸坊街道"),
     ("street_party_org", "纸坊街道", "【街道党工委名称】党工委名称应写全称，例如：中共纸坊街道工作委员会"),
     ("community_name", "杨桥湖", "【社区名称】社区名称应以“社区”结尾，例如：文化路社区"),
@@ -204,14 +210,22 @@ WRONG = [
 def test_wrong_shared_answer_gets_its_message(interview: str, field: str, value: str, message: str) -> None:
     answers = {**example(interview, PMC), field: value}
     assert problems_of(interview, answers) == [message.format(compound=answers["compound_name"])]
+    assert keys_of(interview, answers) == [field]
+
+
+@pytest.mark.parametrize("interview", INTERVIEWS)
+def test_compound_written_with_xiaoqu_is_taken_as_the_compound(interview: str) -> None:
+    doc = build(interview, {**example(interview, PMC), "compound_name": "联投龙湾小区"})
+    text = "".join(b.text for b in doc.blocks)
+    assert "联投龙湾小区" in text and "小区小区" not in text
 
 
 @pytest.mark.parametrize("interview", INTERVIEWS)
 def test_make_with_a_wrong_answer_writes_nothing(interview: str, cli, home: Path, tmp_path: Path) -> None:  # noqa: ANN001
-    bad = write_answers(tmp_path, {**example(interview, OWNERS), "compound_name": "江南花山郡小区"})
+    bad = write_answers(tmp_path, {**example(interview, OWNERS), "street_name": "纸坊"})
     result = cli("make", interview, "--answers", bad, "--out", tmp_path / "out")
     assert result.exit_code == 2, result.output
-    assert "【小区名称】小区名称不要以“小区”结尾" in result.output
+    assert "【街道（开发区）名称】（street_name）街道名称应以“街道”或“开发区”结尾" in result.output
     assert all_files(home) == [] and not (tmp_path / "out").exists()
 
 

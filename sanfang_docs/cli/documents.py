@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ..api import Made, Sanfang, read_answers, terminal_ask
+from ..api import Conversation, Made, Sanfang, read_answers, terminal_ask
 from ..errors import SanfangError
 from .base import command, from_option, main, out_option
 
@@ -41,13 +41,50 @@ def catalog(home: str | None, as_json: bool) -> None:
 def interview_cmd(home: str | None, interview: str, answers_file: str | None, doc_key: str | None,
                   no_input: bool, from_record: str | None, out_dir: str | None, no_archive: bool,
                   as_json: bool) -> None:
-    """进行一次引导问答（只问答案文件中没有的内容），生成并归档文件。"""
+    """进行一次引导问答（只问答案文件中没有的内容），生成并归档文件。
+
+    问答中随时可输入“上一步”返回、“复核”查看并修改全部答案；每答完一页都会保存草稿，
+    中途退出后用 `sanfang drafts resume 编号` 继续。"""
     app = Sanfang(home)
     answers = read_answers(answers_file) if answers_file else {}
-    if not no_input and not sys.stdin.isatty() and not answers_file:
+    if no_input:
+        outcome = app.run_interview(interview, answers, doc_key, None, from_record)
+        _report(app.produce(outcome, out_dir, archive=not no_archive), as_json)
+        return
+    if not sys.stdin.isatty() and not answers_file:
         click.echo("（标准输入不是终端：按行读取回答）", err=True)
-    outcome = app.run_interview(interview, answers, doc_key, None if no_input else terminal_ask(), from_record)
-    _report(app.produce(outcome, out_dir, archive=not no_archive), as_json)
+    if from_record and not doc_key:
+        doc_key = _pick_follower(app, from_record)
+    convo = app.conversation(interview, answers, doc_key, from_record, keep_draft=not no_archive)
+    converse(app, convo, out_dir, not no_archive, as_json)
+
+
+def _pick_follower(app: Sanfang, from_record: str) -> str | None:
+    """Without --doc: offer the documents that can follow the record."""
+    options = list(app.following(from_record).items())
+    if len(options) <= 1:
+        return options[0][0] if options else None  # none: start_from says why
+    click.echo("据此可以起草以下文件：")
+    for n, (key, title) in enumerate(options, 1):
+        click.echo(f"  {n}. {title}（{key}）")
+    while True:
+        text = click.prompt(f"  要起草哪一份？（填编号 1～{len(options)}）", default="", show_default=False).strip()
+        if text.isdigit() and 1 <= int(text) <= len(options):
+            return options[int(text) - 1][0]
+        click.secho(f"  ✗ 请输入 1～{len(options)} 之间的编号", fg="red")
+
+
+def converse(app: Sanfang, convo: Conversation, out_dir: str | None, archive: bool, as_json: bool) -> None:
+    """Ask through the terminal until the document can be made; an interruption keeps the draft."""
+    try:
+        terminal_ask()(convo)
+    except (click.exceptions.Abort, KeyboardInterrupt, EOFError):
+        if convo.draft_id:
+            click.secho(f"\n已取消，未生成任何文件。已答的内容保存为草稿 {convo.draft_id}，"
+                        f"可用 sanfang drafts resume {convo.draft_id} 继续。", fg="yellow", err=True)
+            sys.exit(1)
+        raise
+    _report(app.produce(convo.outcome(), out_dir, archive=archive), as_json)
 
 
 @command(main, name="make")

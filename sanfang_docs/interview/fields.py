@@ -6,6 +6,7 @@ docassemble.base leaves this to the web app; the messages here are the clerk's.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +17,10 @@ from .loader import FieldSpec
 YES = {"是", "y", "yes", "true", "1", "对", "有"}
 NO = {"否", "n", "no", "false", "0", "不", "无", "没有"}
 BOOL_TYPES = ("yesno", "yesnoradio", "noyes", "noyesradio")
+
+# A 文号's year is written in 六角括号 (GB/T 9704—2012 7.2.4): [2026], (2026), （2026）, 【2026】
+# as typed become 〔2026〕 in any field whose label says it is a 文号.
+_YEAR_BRACKETS = re.compile(r"[\[［(（【〔]\s*(\d{4})\s*[\]］)）】〕]")
 
 
 class Invalid(Exception):
@@ -43,8 +48,15 @@ def convert(spec: FieldSpec, raw: Any) -> Any:
     return value
 
 
+def liberal(text: str) -> str:
+    """Full-width digits, letters and signs as their half-width forms (１２ → 12, －  → -)."""
+    return unicodedata.normalize("NFKC", text)
+
+
 def _typed(spec: FieldSpec, raw: Any) -> Any:
     t = spec.datatype
+    if t in ("integer", "number", "date") and isinstance(raw, str):
+        raw = liberal(raw)
     if t == "integer":
         if isinstance(raw, bool) or not re.fullmatch(r"\s*[+-]?\d+\s*", str(raw)):
             raise Invalid("type", f"应填写整数，收到“{raw}”")
@@ -78,7 +90,12 @@ def _typed(spec: FieldSpec, raw: Any) -> Any:
     if isinstance(raw, (dict, list)):
         raise Invalid("type", "应填写文字")
     text = str(raw).replace("\r\n", "\n")
-    return text if t == "area" else text.strip()
+    if t == "area":
+        return text
+    text = text.strip()
+    if "文号" in spec.label:
+        text = _YEAR_BRACKETS.sub(lambda m: f"〔{m.group(1)}〕", liberal(text))
+    return text
 
 
 def choice_value(spec: FieldSpec, raw: Any) -> Any:
@@ -124,7 +141,7 @@ def _check_bounds(spec: FieldSpec, value: Any) -> None:
 
 
 def problem(spec: FieldSpec, exc: Invalid) -> Problem:
-    return Problem(field=spec.label, rule=exc.rule, message=exc.message)
+    return Problem(field=spec.label, rule=exc.rule, message=exc.message, key=spec.name)
 
 
 def neutral_value(spec: FieldSpec) -> Any:

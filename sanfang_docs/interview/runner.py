@@ -96,7 +96,6 @@ class Session:
         self.base_names = set(self.ns)
         self.answers: dict[str, Any] = {}  # what screens set, in order: the record's answers.json
         self.done: set[int] = set()
-        self.forgotten: set[str] = set()  # answers undone on review: asked again, not re-read
         for name, value in (preset or {}).items():
             self.set(name, value)
 
@@ -105,18 +104,6 @@ class Session:
             raise InterviewError(f"变量名“{name}”不受支持（只支持简单变量名）")
         self.ns[name] = value
         self.answers[name] = value
-        self.forgotten.discard(name)
-
-    def forget(self, name: str) -> None:
-        """Undo an answer so it is asked again (a review screen's 修改), with everything that
-        code derived from answers: it is recomputed from the new answer when next needed."""
-        derived = {v for v, blocks in self.interview.definers.items() if any(b.is_code for b in blocks)}
-        self.forgotten.add(name)
-        for var in derived | {name}:
-            if var not in self.base_names:
-                self.ns.pop(var, None)
-                self.answers.pop(var, None)
-        self.done = {i for i in self.done if not self.interview.blocks[i].is_code}
 
     # -- stepping ---------------------------------------------------------------------------
 
@@ -171,6 +158,9 @@ class Session:
                 self.ns.pop(k, None)
             self.ns.update(previous)
             return problems
+        # Validation code may tidy what was typed (docassemble allows it: “江南花山郡小区” → the
+        # compound “江南花山郡”); the tidied value is the answer.
+        values = {k: self.ns.get(k, v) for k, v in values.items()}
         for k, v in values.items():
             self.set(k, v)
         if screen.continue_var:
@@ -190,8 +180,25 @@ class Session:
                                  "请在 mandatory 大纲中先问后者") from None
         except dashim.ValidationFailure as fail:
             label = next((f.label for f in screen.fields if f.name == fail.field), fail.field or screen.question)
-            return [Problem(field=label, rule="validation", message=fail.message)]
+            return [Problem(field=label, rule="validation", message=fail.message, key=fail.field or "")]
         return []
+
+    def shown_fields(self, screen: Screen, raw: dict[str, Any]) -> list[FieldSpec]:
+        """The fields the screen shows given what was typed on it so far: a ``show if`` on a
+        field of the same screen reads that field's typed value (“2” typed for a choice is
+        its value), so a follow-up field appears as soon as the answer that shows it."""
+        values: dict[str, Any] = {}
+        shown = []
+        for spec in screen.fields:
+            if not self._shown(spec, values):
+                continue
+            shown.append(spec)
+            if spec.name in raw:
+                try:
+                    values[spec.name] = convert(spec, raw[spec.name])
+                except Invalid:
+                    values[spec.name] = raw[spec.name]
+        return shown
 
     def _shown(self, spec: FieldSpec, values: dict[str, Any]) -> bool:
         for cond, want in ((spec.show_if, True), (spec.hide_if, False)):
@@ -268,6 +275,7 @@ class Session:
         specs = []
         for spec in block.fields:
             spec.label = self.mako(spec.label, block)
+            spec.hint = self.mako(spec.hint, block) if spec.hint else ""
             if isinstance(spec.default, str):
                 spec.default = self.mako(spec.default, block)
             specs.append(spec)
