@@ -82,6 +82,7 @@ def export(ws: Workspace, archive: Archive, index: SearchIndex, target: Path, *,
         work = Path(tmp)
         steps.label = "清点页数"
         entries = reading.plan(sel.records)
+        sel.notes += [note for e in entries for note in e.skipped]
         steps(n_parts)
         steps.label = "合成阅读本"
         pages_total = reading.build(entries, when, _subtitle(sel), work / "reading-copy.pdf", work, steps)

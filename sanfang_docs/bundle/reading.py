@@ -47,6 +47,7 @@ class Entry:
     record: Record
     parts: list[Part] = field(default_factory=list)
     start: int = 0  # label of its first page (1-based, after the 目录)
+    skipped: list[str] = field(default_factory=list)  # files that do not open (the report says why)
 
     @property
     def pages(self) -> int:
@@ -58,12 +59,20 @@ def plan(records: list[Record]) -> list[Entry]:
     entries, page = [], 1
     for record in records:
         entry = Entry(record, start=page)
-        for rel in sorted(n for n in record.meta.get("files", {}) if n.startswith("scans/")):
+        # Scans in the order they were filed (record.json keeps it): page order, as scanned.
+        for rel in (n for n in record.meta.get("files", {}) if n.startswith("scans/")):
             if Path(rel).suffix.lower() in PDF_SUFFIXES + IMAGE_SUFFIXES:
                 entry.parts.append(Part(SCAN_LABEL, record.path / rel))
         entry.parts.append(Part(DOC_LABEL, record.file("document.pdf")))
-        for part in entry.parts:
-            part.pages = _count(part.path)
+        for part in list(entry.parts):
+            try:
+                part.pages = _count(part.path)
+            except SanfangError as exc:
+                # The original is still in the bag, and the transfer report names the file
+                # as unusable; one damaged scan must not keep the inspector from the rest.
+                entry.parts.remove(part)
+                entry.skipped.append(f"{record.archive_no} 的 {part.path.relative_to(record.path)} "
+                                     f"无法打开，未编入阅读本：{exc.message}")
         page += entry.pages
         entries.append(entry)
     return entries
@@ -155,7 +164,7 @@ def _outline(pdf: pikepdf.Pdf, entries: list[Entry], offset: int) -> None:
 
         for e in entries:
             m = e.record.meta
-            index = offset + e.start - 1
+            index = min(offset + e.start - 1, len(pdf.pages) - 1)  # a record with no page left
             community = node(("c", str(m.get("street", "")), str(m.get("community", ""))), str(m.get("community") or "（未注明社区）"),
                              index, outline.root)
             compound = node(("p", str(m.get("street", "")), str(m.get("community", "")), str(m.get("compound", ""))),
@@ -177,7 +186,7 @@ def _open(path: Path) -> pikepdf.Pdf:
             return pikepdf.open(io.BytesIO(image_pdf(path)))
         return pikepdf.open(path)
     except (pikepdf.PdfError, OSError, ValueError) as exc:
-        raise SanfangError(f"无法读取 {path.parent.name}/{path.name}，阅读本无法生成：{exc}") from None
+        raise SanfangError(f"无法读取 {path.name}：{exc}") from None
 
 
 def _count(path: Path) -> int:
@@ -188,7 +197,10 @@ def _count(path: Path) -> int:
         except OSError as exc:
             raise SanfangError(f"无法读取扫描件 {path.parent.parent.name}/{path.name}：{exc}") from None
     with _open(path) as pdf:
-        return len(pdf.pages)
+        count = len(pdf.pages)
+    if not count:
+        raise SanfangError(f"{path.name} 没有页面")
+    return count
 
 
 def image_pdf(path: Path) -> bytes:
