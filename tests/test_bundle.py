@@ -142,6 +142,8 @@ def test_reading_copy_is_pdfa_with_toc_bookmarks_and_labels_that_agree(bundle: d
     info = run("pdfinfo", pdf_path).stdout
     pages = bundle["manifest"]["reading_copy"]["pages"]
     assert f"Pages:           {pages}" in info
+    fonts = run("pdffonts", pdf_path).stdout.splitlines()[2:]
+    assert fonts and all(" yes " in line for line in fonts), "every font embedded"
     with pikepdf.open(pdf_path) as pdf:
         assert pdf.open_metadata()["pdfaid:part"] == "2"
         assert "/OutputIntents" in pdf.Root
@@ -223,7 +225,10 @@ def test_a_citation_outside_scope_is_not_shown(ws: dict[str, Any]) -> None:
 def test_same_archive_and_filters_give_the_same_bytes_and_the_export_is_logged(
         ws: dict[str, Any], bundle: dict[str, Any], tmp_path: Path) -> None:
     again = tmp_path / "jiangnan.zip"
-    result = ws["app"].export(again, compound=COMPOUND)
+    seen: list[tuple[int, int, str]] = []
+    result = ws["app"].export(again, compound=COMPOUND, progress=lambda *a: seen.append(a))
+    assert seen[-1][0] == seen[-1][1] and [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
+    assert {label for _, _, label in seen} >= {"合成阅读本", "四性检测", "写入检查包"}
     assert again.read_bytes() == bundle["zip"].read_bytes()
     log = (ws["home"] / "archive" / "audit.log").read_text(encoding="utf-8").splitlines()
     entry = json.loads(log[-1])

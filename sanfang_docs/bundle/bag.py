@@ -166,7 +166,13 @@ class Bag:
             raise BagError("不是完整的 ZIP 文件：检查包被截断或损坏，或根本不是检查包") from None
         except OSError as exc:
             raise BagError(f"无法读取检查包：{exc.strerror or exc}") from None
-        files = [i.filename for i in zf.infolist() if not i.is_dir()]
+        infos = zf.infolist()
+        # A bag's first entry starts the file. Bytes before it mean the directory found at the
+        # end belongs to a ZIP stored inside (a DOCX of a truncated bag), not to the bag.
+        if not infos or min(i.header_offset for i in infos) != 0:
+            zf.close()
+            raise BagError("不是完整的 ZIP 文件：检查包被截断或损坏，或根本不是检查包")
+        files = [i.filename for i in infos if not i.is_dir()]
         tops = {PurePosixPath(n).parts[0] for n in files if PurePosixPath(n).parts}
         if len(tops) != 1 or any(len(PurePosixPath(n).parts) < 2 for n in files):
             zf.close()

@@ -75,14 +75,17 @@ def export(ws: Workspace, archive: Archive, index: SearchIndex, target: Path, *,
     who = who or _user()
     when = as_of(archive, sel.records).astimezone(CHINA)
     files = {r.archive_no: _originals(r) for r in sel.records}
-    n_parts = sum(1 + sum(1 for n in r.meta.get("files", {}) if n.startswith("scans/")) for r in sel.records)
-    n_files = sum(len(f) for f in files.values()) + 6
-    steps = Steps(progress, 2 * n_parts + len(sel.records) + 2 * n_files)
+    n_files = sum(len(f) for f in files.values())
+    # Count pages and merge (each part of the reading copy twice), check (each record), hash
+    # (each original), and write every original, the 6 generated files and the 4 tag files.
+    steps = Steps(progress, 3 * len(sel.records) + 2 * n_files + 10)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".sanfang-export-") as tmp:
         work = Path(tmp)
         steps.label = "清点页数"
         entries = reading.plan(sel.records)
         sel.notes += [note for e in entries for note in e.skipped]
+        n_parts = sum(len(e.parts) for e in entries)
+        steps.total += 2 * n_parts - 2 * len(sel.records)
         steps(n_parts)
         steps.label = "合成阅读本"
         pages_total = reading.build(entries, when, _subtitle(sel), work / "reading-copy.pdf", work, steps)
