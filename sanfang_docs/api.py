@@ -313,22 +313,26 @@ class Sanfang:
                community: str | None = None, compound: str | None = None, street: str | None = None,
                kind: str | None = None, status: str | None = None, case_id: str | None = None,
                date_from: str | None = None, date_to: str | None = None, who: str | None = None,
-               as_dir: bool = False, progress: Any = None, jobs: int = 1) -> ExportResult:
+               as_dir: bool = False, progress: Any = None, jobs: int | None = None) -> ExportResult:
         """A BagIt bundle of what ``search`` with these words and filters finds (all of it, never
-        outside ``scope``); ``progress(done, total, label)`` is told as it goes."""
+        outside ``scope``); ``progress(done, total, label)`` is told as it goes; ``jobs``: the
+        processes of its DA/T 70 checks (default: the CPUs, at most 2)."""
         from .bundle import export
         from .search import Filters
+        from .verify.records import default_jobs
 
         self._fresh_index()
         filters = Filters(community, compound, street, kind, status, case_id, date_from, date_to)
         return export(self.workspace, self.archive, self.index, Path(target), query=query, filters=filters,
-                      scope=scope, who=who, as_dir=as_dir, progress=progress, jobs=jobs)
+                      scope=scope, who=who, as_dir=as_dir, progress=progress, jobs=jobs or default_jobs())
 
-    def verify_bundle(self, path: str | os.PathLike[str]) -> BundleReport:
-        """Every checksum, signature and tag file of a bundle; needs no workspace of its own."""
+    def verify_bundle(self, path: str | os.PathLike[str], jobs: int | None = None) -> BundleReport:
+        """Every checksum, signature and tag file of a bundle; needs no workspace of its own.
+        ``jobs``: processes checking signatures (default: the CPUs, at most 2)."""
         from .bundle import verify_bundle
+        from .verify.records import default_jobs
 
-        return verify_bundle(path)
+        return verify_bundle(path, jobs or default_jobs())
 
     # -- signing keys (signing/keys.py) -------------------------------------------------------
 

@@ -28,12 +28,12 @@ from .base import command, main
 @click.option("--scope", default="all", show_default=True,
               help="导出范围：all（全部）、街道:名称 或 社区:名称；范围外的记录不会导出。")
 @click.option("--dir", "as_dir", is_flag=True, help="导出为目录（BagIt 目录），而不是 ZIP。")
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="四性检测的进程数。")
+@click.option("--jobs", type=click.IntRange(1, 64), help="四性检测的进程数（默认为 CPU 数，最多 2）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
 def export_cmd(home: str | None, target: str, words: tuple[str, ...], community: str | None,
                compound: str | None, street: str | None, kind: str | None, date_from: str | None,
                date_to: str | None, year: str | None, status: str | None, case_id: str | None, scope: str,
-               as_dir: bool, jobs: int, as_json: bool) -> None:
+               as_dir: bool, jobs: int | None, as_json: bool) -> None:
     """把档案中的一批记录导出为检查包（BagIt）：原件、阅读本、检查清单、四性检测报告、清单。
 
     选取条件与 sanfang search 相同（检索词和各筛选条件），但导出全部符合的记录。
@@ -75,13 +75,14 @@ def export_cmd(home: str | None, target: str, words: tuple[str, ...], community:
 
 @command(main, name="verify-bundle")
 @click.argument("bundle", metavar="检查包")
+@click.option("--jobs", type=click.IntRange(1, 64), help="核验签名的进程数（默认为 CPU 数，最多 2）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出检测结果。")
-def verify_bundle_cmd(home: str | None, bundle: str, as_json: bool) -> None:
+def verify_bundle_cmd(home: str | None, bundle: str, jobs: int | None, as_json: bool) -> None:
     """核验检查包：每个校验值、每个签名、清单与内容、BagIt 标签文件。
 
     退出码：0 未发现问题；8 发现问题；其他为运行错误。
     """
-    report = Sanfang(home).verify_bundle(bundle)
+    report = Sanfang(home).verify_bundle(bundle, jobs)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
