@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import getpass
 import json
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 from importlib.metadata import PackageNotFoundError, version
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ from ..archive import Archive, Record
 from ..errors import SanfangError
 from ..search import Filters, Scope, SearchIndex
 from ..signing.keys import KeyStore
-from ..verify import Verifier
+from ..verify import Report, Verifier
 from ..verify.files import pem
 from ..workspace import Workspace
 from . import checklist, reading
@@ -87,14 +89,21 @@ def export(ws: Workspace, archive: Archive, index: SearchIndex, target: Path, *,
         n_parts = sum(len(e.parts) for e in entries)
         steps.total += 2 * n_parts - 2 * len(sel.records)
         steps(n_parts)
+        # The DA/T 70 checks (signatures, renders: the slow part) run in a child process while
+        # this one merges the reading copy; forked before any thread or open PDF exists here.
+        checks = FourChecks(ws, archive, sel.archive_nos, scope_text(scope), jobs)
         steps.label = "合成阅读本"
-        pages_total = reading.build(entries, when, _subtitle(sel), work / "reading-copy.pdf", work, steps)
+        try:
+            pages_total = reading.build(entries, when, _subtitle(sel), work / "reading-copy.pdf", work, steps)
+        except BaseException:
+            checks.cancel()
+            raise
         pages = {e.record.archive_no: e.start for e in entries}
         steps.label = "检查清单"
         compounds = checklist.assess(archive, scope, sel.records, pages)
         (work / "checklist.pdf").write_bytes(checklist_pdf(compounds, when, sel))
         steps.label = "四性检测"
-        report = Verifier(ws, archive, jobs=jobs).run_records(sel.archive_nos, scope_text(scope))
+        report = checks.result()
         steps(len(sel.records))
         problems = sorted((p.archive_no, p.file, p.check, p.message) for p in report.problems)
         payload: dict[str, Source] = {
@@ -133,6 +142,46 @@ def export(ws: Workspace, archive: Archive, index: SearchIndex, target: Path, *,
     size = sum(d[1] for d in digests.values()) + sum(d[1] for d in generated.values())
     return ExportResult(target, len(sel.records), pages_total, len(payload), size, sha, report.ok, sel.notes,
                         manifest["checklist"])
+
+
+class FourChecks:
+    """``Verifier.run_records`` in a forked child; ``result()`` waits for its report."""
+
+    def __init__(self, ws: Workspace, archive: Archive, archive_nos: list[str], scope: str, jobs: int):
+        ctx = multiprocessing.get_context("fork")
+        self._recv, send = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_four_checks, args=(ws, archive, archive_nos, scope, jobs, send))
+        self._proc.start()
+        send.close()
+
+    def result(self) -> Report:
+        try:
+            kind, value = self._recv.recv()
+        except EOFError:
+            kind, value = "error", "四性检测进程意外退出"
+        finally:
+            self._recv.close()
+            self._proc.join()
+        if kind == "error":
+            raise SanfangError(f"四性检测未能完成，检查包未生成：{value}")
+        return value
+
+    def cancel(self) -> None:
+        self._proc.terminate()
+        self._proc.join()
+        self._recv.close()
+
+
+def _four_checks(ws: Workspace, archive: Archive, archive_nos: list[str], scope: str, jobs: int,
+                 send: Connection) -> None:
+    try:
+        send.send(("ok", Verifier(ws, archive, jobs=jobs).run_records(archive_nos, scope)))
+    except SanfangError as exc:
+        send.send(("error", exc.message))
+    except Exception as exc:  # noqa: BLE001 - reported by the parent, which has the terminal
+        send.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        send.close()
 
 
 class Steps:
