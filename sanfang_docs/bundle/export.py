@@ -72,6 +72,7 @@ def export(ws: Workspace, archive: Archive, index: SearchIndex, target: Path, *,
     if not target.parent.is_dir():
         raise SanfangError(f"目录 {target.parent} 不存在")
     sel = select(archive, index, query, filters, scope)
+    index.close()  # its searcher and decoded postings are not needed again here
     if not sel.records:
         raise SanfangError("没有符合条件的记录，未生成检查包。" + "".join(sel.notes))
     who = who or _user()
