@@ -354,3 +354,5 @@ def test_cli_export_and_verify_bundle(ws: dict[str, Any], tmp_path: Path, monkey
     assert done.exit_code == 1 and "应以 .zip 结尾" in done.output
     done = runner.invoke(main, ["export", str(out)], catch_exceptions=False)
     assert done.exit_code == 1 and "已存在，拒绝覆盖" in done.output
+    done = runner.invoke(main, ["export", str(tmp_path), "--dir"], catch_exceptions=False)
+    assert done.exit_code == 1 and "不是空目录，拒绝覆盖" in done.output

@@ -69,6 +69,8 @@ def export(ws: Workspace, archive: Archive, index: SearchIndex, target: Path, *,
         raise SanfangError(f"检查包文件名应以 .zip 结尾（{target.name}）；要导出为目录请加 --dir")
     if not as_dir and target.exists():
         raise SanfangError(f"{target} 已存在，拒绝覆盖")
+    if as_dir and target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise SanfangError(f"{target} 已存在且不是空目录，拒绝覆盖")
     if not target.parent.is_dir():
         raise SanfangError(f"目录 {target.parent} 不存在")
     sel = select(archive, index, query, filters, scope)
