@@ -50,8 +50,13 @@ def build(home: Path, count: int) -> int:
     return have
 
 
+CPU: dict[str, list[float]] = {}
+
+
 def child(code: str, *args: str) -> tuple[float, float, str]:
-    """Run ``code`` in a fresh interpreter: (seconds, peak MB of that process, its stdout)."""
+    """Run ``code`` in a fresh interpreter: (seconds, peak MB of that process, its stdout).
+    Its CPU seconds (with its own children) go to CPU[code]: on a shared machine, wall time
+    depends on the others' load, CPU time much less."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, env=env, text=True)
@@ -60,6 +65,7 @@ def child(code: str, *args: str) -> tuple[float, float, str]:
     _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not every child's
     proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
+    CPU.setdefault(code, []).append(usage.ru_utime + usage.ru_stime)
     if proc.returncode:
         raise SystemExit(f"child failed ({proc.returncode}): {code[:60]}")
     return seconds, usage.ru_maxrss / 1024, out
@@ -138,6 +144,9 @@ def main() -> None:
     for name, runs in results.items():
         report[name] = {"median_s": round(statistics.median(s for s, _ in runs), 2),
                         "peak_mb": round(statistics.median(m for _, m in runs), 1)}
+    report["export"]["cpu_s"] = round(statistics.median(CPU[EXPORT]), 1)
+    report["verify"]["cpu_s"] = round(statistics.median(CPU[VERIFY]), 1)
+    report["load_average"] = round(os.getloadavg()[0], 1)
     chunked, naive = report["merge-chunked"], report["merge-naive"]
     report["naive/chunked"] = {"time": round(naive["median_s"] / chunked["median_s"], 2),
                                "memory": round(naive["peak_mb"] / chunked["peak_mb"], 2)}
