@@ -121,6 +121,8 @@ def test_originals_are_byte_for_byte_and_signed_pdfs_still_verify(ws: dict[str, 
     records = {r["档号"]: r for r in bundle["manifest"]["records"]}
     expected = {ws[k].archive_no for k in ("request", "reply", "rules", "rating", "assessment")}
     assert set(records) == expected
+    found = ws["app"].search(compound=COMPOUND, limit=50)
+    assert {h.archive_no for h in found.hits} == expected, "the same selection as search"
     request = ws["app"].archive.get(ws["request"].archive_no)
     folder = bundle["bag"] / "data" / "records" / request.archive_no.replace("·", ".")
     assert request.meta["status"] == "已盖章"
