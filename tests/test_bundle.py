@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -358,3 +359,18 @@ def test_cli_export_and_verify_bundle(ws: dict[str, Any], tmp_path: Path, monkey
     assert done.exit_code == 1 and "已存在，拒绝覆盖" in done.output
     done = runner.invoke(main, ["export", str(tmp_path), "--dir"], catch_exceptions=False)
     assert done.exit_code == 1 and "不是空目录，拒绝覆盖" in done.output
+
+
+def test_export_in_its_own_process(ws: dict[str, Any], tmp_path: Path) -> None:
+    """As a clerk runs it: a fresh process, which typesets in a forked child (no compiler yet)."""
+    out = tmp_path / "制度.zip"
+    sanfang = Path(sys.executable).with_name("sanfang")
+    done = subprocess.run([str(sanfang), "export", str(out), "--kind", "制度", "--compound", COMPOUND],
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "SANFANG_HOME": str(ws["home"])})
+    assert done.returncode == 0, done.stderr
+    assert "已导出检查包" in done.stdout and "1 条记录" in done.stdout
+    with zipfile.ZipFile(out) as zf:
+        assert zf.namelist()[0].startswith("制度/")
+        assert zf.getinfo("制度/bagit.txt").flag_bits & 0x800
+    assert ws["app"].verify_bundle(out).ok
