@@ -374,3 +374,23 @@ def test_export_in_its_own_process(ws: dict[str, Any], tmp_path: Path) -> None:
         assert zf.namelist()[0].startswith("制度/")
         assert zf.getinfo("制度/bagit.txt").flag_bits & 0x800
     assert ws["app"].verify_bundle(out).ok
+
+
+def test_a_damaged_record_is_exported_as_it_is_and_reported(tmp_path: Path) -> None:
+    app = Sanfang(tmp_path / "ws")
+    record = app.make("joint-meeting-rules", example("joint-meeting-rules", "owners-committee")).record
+    app.archive.attach_scan(record.archive_no, "scan.pdf", scan_pdf())
+    app.archive.attach_scan(record.archive_no, "bad.pdf", b"%PDF-1.7 not really\n", status=None)
+    (record.path / "document.docx").unlink()
+    result = app.export(tmp_path / "b.zip")
+    assert any("document.docx 在档案中缺失" in n for n in result.notes)
+    assert any("scans/bad.pdf 无法打开，未编入阅读本" in n for n in result.notes)
+    assert not result.transfer_ok
+    with zipfile.ZipFile(tmp_path / "b.zip") as zf:
+        report = zf.read("b/data/transfer-report.txt").decode()
+        manifest = json.loads(zf.read("b/data/manifest.json"))
+    assert "document.docx" in report and "【完整性】" in report
+    assert manifest["reading_copy"]["pages"] == manifest["records"][0]["reading_copy"]["pages"] + 1  # + 目录
+    # The bag is consistent, and still says what the archive had registered and it lacks.
+    folder = manifest["records"][0]["folder"]
+    assert app.verify_bundle(tmp_path / "b.zip").lines() == [f"【{folder}/document.docx】归档时登记的文件不在检查包中"]

@@ -120,11 +120,18 @@ def export(ws: Workspace, archive: Archive, index: SearchIndex, target: Path, *,
         }
         steps.label = "计算摘要"
         digests: dict[str, tuple[str, int]] = {}
-        for originals in files.values():
-            for bag_name, path in originals.items():
-                payload[bag_name] = path
-                digests[bag_name] = sha256_of(path)
+        for archive_no, originals in files.items():
+            for bag_name, path in list(originals.items()):
                 steps(1)
+                try:
+                    digests[bag_name] = sha256_of(path)
+                except OSError:
+                    # A registered file gone from the archive: the transfer report names it
+                    # (完整性); the bag holds what there is, and says what it lacks.
+                    del originals[bag_name]
+                    sel.notes.append(f"{archive_no} 的 {path.name} 在档案中缺失，未能导出")
+                    continue
+                payload[bag_name] = path
         records = [_manifest_record(r, files[r.archive_no], digests, e) for r, e in zip(sel.records, entries,
                                                                                           strict=True)]
         generated = {n: sha256_of(s) for n, s in payload.items() if n not in digests}
