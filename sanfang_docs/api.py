@@ -36,6 +36,7 @@ from .registers import matters, organisations
 from .workspace import Workspace
 
 if TYPE_CHECKING:
+    from .bundle import BundleReport, ExportResult
     from .intake import Intake, Item, Result
     from .search import Hit, Scope, SearchIndex, SearchResult
     from .signing.keys import SigningKey
@@ -351,13 +352,16 @@ class Sanfang:
         """Ranked records with snippets, never outside ``scope`` (default: the whole archive)."""
         from .search import Filters, search
 
+        self._fresh_index()
+        filters = Filters(community, compound, street, kind, status, case_id, date_from, date_to)
+        return search(self.index, query, filters, scope, limit)
+
+    def _fresh_index(self) -> None:
         if not self.index.exists():
             self.reindex()
         elif self.index.pending():
             with contextlib.suppress(SanfangError):  # queued changes first, unless someone writes
                 self.index.update([], timeout=0.5)
-        filters = Filters(community, compound, street, kind, status, case_id, date_from, date_to)
-        return search(self.index, query, filters, scope, limit)
 
     def reindex(self) -> int:
         """Rebuild the search index from the archive alone; returns the number of records."""
@@ -383,6 +387,32 @@ class Sanfang:
             "case_id": answers.get("case_id") or f"{iv.name}-{uuid.uuid4().hex[:10]}",
         }
 
+    # -- inspection bundles (bundle/) -----------------------------------------------------------
+
+    def export(self, target: str | os.PathLike[str], query: str = "", *, scope: Scope | None = None,
+               community: str | None = None, compound: str | None = None, street: str | None = None,
+               kind: str | None = None, status: str | None = None, case_id: str | None = None,
+               date_from: str | None = None, date_to: str | None = None, who: str | None = None,
+               as_dir: bool = False, progress: Any = None, jobs: int | None = None) -> ExportResult:
+        """A BagIt bundle of what ``search`` with these words and filters finds (all of it, never
+        outside ``scope``); ``progress(done, total, label)`` is told as it goes; ``jobs``: the
+        processes of its DA/T 70 checks (default: the CPUs, at most 2)."""
+        from .bundle import export
+        from .search import Filters
+        from .verify.records import default_jobs
+
+        self._fresh_index()
+        filters = Filters(community, compound, street, kind, status, case_id, date_from, date_to)
+        return export(self.workspace, self.archive, self.index, Path(target), query=query, filters=filters,
+                      scope=scope, who=who, as_dir=as_dir, progress=progress, jobs=jobs or default_jobs())
+
+    def verify_bundle(self, path: str | os.PathLike[str], jobs: int | None = None) -> BundleReport:
+        """Every checksum, signature and tag file of a bundle; needs no workspace of its own.
+        ``jobs``: processes checking signatures (default: the CPUs, at most 2)."""
+        from .bundle import verify_bundle
+        from .verify.records import default_jobs
+
+        return verify_bundle(path, jobs or default_jobs())
     # -- the watched inbox (intake/) ------------------------------------------------------------
 
     @property

@@ -4,7 +4,9 @@ base.py holds the group and the error wrapper; each other module is one command 
 registers itself on import. May import: ``api`` and ``errors`` only.
 """
 
-from . import cases, documents, drafts, intake, keys, matter, organisations, search, verify  # noqa: F401 - each registers its commands
+from . import (  # noqa: F401 - each registers its commands
+    cases, documents, drafts, export, intake, keys, matter, organisations, search, verify,
+)
 from .base import main
 
 __all__ = ["main"]

@@ -9,5 +9,6 @@ May import: ``archive``, ``errors``, ``workspace``.
 
 from .index import SearchIndex
 from .searching import Filters, Hit, Scope, SearchResult, search
+from .selecting import Matches, matching
 
-__all__ = ["Filters", "Hit", "Scope", "SearchIndex", "SearchResult", "search"]
+__all__ = ["Filters", "Hit", "Matches", "Scope", "SearchIndex", "SearchResult", "matching", "search"]

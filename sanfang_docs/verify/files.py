@@ -113,10 +113,12 @@ def _render(data: bytes) -> None:
         pdf.close()
 
 
-def check_pdf(name: str, fname: str, data: bytes, signer: str | None) -> list[dict[str, str]]:
-    """Opens and renders; every signature intact, trusted, the last one covering the file."""
+def check_pdf(name: str, fname: str, data: bytes, signer: str | None, render: bool = True) -> list[dict[str, str]]:
+    """Opens and renders; every signature intact, trusted, the last one covering the file.
+    ``render`` False: signatures only (verify-bundle, whose checksums already pin the bytes)."""
     try:
-        _render(data)
+        if render:
+            _render(data)
     except Exception as exc:  # noqa: BLE001
         return [_problem(name, fname, USABILITY, f"无法打开或渲染：{_short(exc)}"),
                 _problem(name, fname, AUTHENTICITY, "文件损坏，签名无法验证")]

@@ -21,6 +21,7 @@ import re
 import stat
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -97,15 +98,22 @@ class Verifier:
             if path.exists() and not _inside(path, self.root):
                 report = self._outside_pdf(path)
             elif path.exists():
-                report = self._verify(_record_dir_of(path.resolve(), self.root.resolve()).name, target)
+                report = self._verify({_record_dir_of(path.resolve(), self.root.resolve()).name}, target)
             else:
-                report = self._verify(target, target)
+                report = self._verify({target}, target)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def run_records(self, archive_nos: Iterable[str], scope: str) -> Report:
+        """The checks for several records at once (an export's selection), in one snapshot."""
+        started = time.perf_counter()
+        report = self._verify(set(archive_nos), scope)
         report.seconds = time.perf_counter() - started
         return report
 
     # -- one snapshot, then the checks -------------------------------------------------------
 
-    def _verify(self, only: str | None, scope: str) -> Report:
+    def _verify(self, only: set[str] | None, scope: str) -> Report:
         # Under the archive lock: finish whatever a crashed writer left, then take the audit
         # log and the list of records as one consistent picture. The slow checks run after.
         with self.archive._locked():
@@ -116,8 +124,9 @@ class Verifier:
         chain = self.archive.audit.check(log_bytes, head)
         trails = _trails(chain.intact_entries)
         on_disk = {d.name: d for d in dirs}
-        if only is not None and only not in on_disk and only not in trails:
-            raise NotFoundError(f"档案中没有档号为 {only} 的记录，审计日志中也没有")
+        unknown = sorted(n for n in only or () if n not in on_disk and n not in trails)
+        if unknown:
+            raise NotFoundError(f"档案中没有档号为 {'、'.join(unknown)} 的记录，审计日志中也没有")
         roots = [verify_files.pem(c) for c in self.keys.trust_roots()]
         by_id = {str(e.get("id")): e for e in chain.intact_entries}
         tasks, lost = [], set()
@@ -125,7 +134,7 @@ class Verifier:
         # one is checked, so that a break in the chain is blamed on the right record.
         for name, folder in sorted(on_disk.items()):
             task, audit_fault = self._task(name, folder, trails.get(name), by_id, bool(chain.breaks))
-            if only is None or name == only:
+            if only is None or name in only:
                 tasks.append(task)
             if audit_fault:
                 lost.add(name)
@@ -136,7 +145,7 @@ class Verifier:
         problems += _item_gaps(on_disk, trails)
         problems += self._key_permissions()
         if only is not None:
-            problems = [p for p in problems if p.archive_no == only]
+            problems = [p for p in problems if p.archive_no in only]
         return Report(scope, len(tasks), _unique(problems))
 
     def _task(self, name: str, folder: Path, trail: Trail | None, by_id: dict[str, dict[str, Any]],
