@@ -5,7 +5,16 @@ registers itself on import. May import: ``api`` and ``errors`` only.
 """
 
 from . import (  # noqa: F401 - each registers its commands
-    cases, documents, drafts, export, intake, keys, matter, organisations, search, verify,
+    cases,
+    documents,
+    drafts,
+    export,
+    intake,
+    keys,
+    matter,
+    organisations,
+    search,
+    verify,
 )
 from .base import main
 
