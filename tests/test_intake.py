@@ -308,3 +308,15 @@ def test_inbox_on_another_share_copied_and_synced_first(ws, tmp_path: Path, monk
     results = app.intake([src], ocr=False)
     assert [r.status for r in results] == ["已归档"] and not src.exists()
     assert seen[0] == (".b.pdf.part", True)  # the copy was complete while the source was still there
+
+
+def test_page_furniture_between_pages_is_not_wording() -> None:
+    """OCR reads a page number or QR code as stray characters at a page's foot: not an edit."""
+    from sanfang_docs.intake.compare import compare
+
+    filed = "积极参与基层治理，加强党员教育管理，发挥先锋模范作用。做好联系服务群众工作。"
+    pages = ["积极参与基层治理，加强党员教育管理，国革下国一呈", "发挥先锋模范作用。做好联系服务群众工作。"]
+    assert compare(pages, filed)["differs"] == []
+    edited = ["积极参与基层治理，加强党员教育管理，", "发挥先锋模范作用。另行收取每户二百元费用。"]
+    found = compare(edited, filed)["differs"]
+    assert found and found[0]["scan"] == "另行收取每户二百元费用"

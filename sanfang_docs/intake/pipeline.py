@@ -190,12 +190,13 @@ class Intake:
     def _ocr_one(self, job: ocr.Job, read: ocr.Engine) -> None:
         record = self.archive.get(job.archive_no)
         data = record.file(job.scan).read_bytes()
-        text = "\n".join(read(decode.deskew(image)) for image in decode.images(data, dpi=300, drop_red=True))
+        pages = [read(decode.deskew(image)) for image in decode.images(data, dpi=300, drop_red=True)]
+        text = "\n".join(pages)
         name = Path(job.scan).stem + ".txt"
         if f"scans/{name}" not in record.meta.get("files", {}):
             self.archive.attach_scan(job.archive_no, name, (text + "\n").encode("utf-8"), status=None,
                                      info={"ocr": str(self.settings["ocr_engine"]), "of": job.scan})
-        check = compare.compare(text, str(record.meta.get("text", "")), int(self.settings["min_run"]))
+        check = compare.compare(pages, str(record.meta.get("text", "")), int(self.settings["min_run"]))
         check["engine"] = str(self.settings["ocr_engine"])
         self.archive.annotate(job.archive_no, "scan_checks", job.scan, check, "scan checked",
                               file=job.scan, verdict=check["verdict"], differs=len(check["differs"]))
