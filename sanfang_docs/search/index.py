@@ -4,6 +4,8 @@ On disk (``indexer/`` of the workspace)::
 
     CURRENT            name of the live generation, replaced atomically by a rebuild
     gen-<id>/          a Whoosh index + words.txt (the names jieba must know, one a line)
+                       + query-dict.marshal (jieba's dictionary cut down to the index's
+                       words: a command-line search starts without the whole one)
     pending.txt        档号 of changes the index could not take when they happened
     .lock              one writer at a time, across processes (flock)
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import marshal
 import os
 import shutil
 import threading
@@ -40,6 +43,7 @@ from .scoring import FastBM25F
 log = logging.getLogger(__name__)
 
 LOCK_TIMEOUT_S = 120.0
+QUERY_DICT = "query-dict.marshal"
 
 
 
@@ -90,9 +94,8 @@ class SearchIndex:
         words.txt (another process may have added names)."""
         vocab = registered(gen)
         if vocab is None:
-            vocab = Vocabulary()
+            vocab, self._words_read[gen] = self._load_vocabulary(gen)
             register(gen, vocab)
-            self._words_read[gen] = 0
         words_file = self._gen_dir(gen) / "words.txt"
         done = self._words_read.get(gen, 0)
         try:
@@ -107,6 +110,41 @@ class SearchIndex:
             vocab.add(complete.decode("utf-8").split())
             self._words_read[gen] = done + len(complete)
         return vocab
+
+    def _load_vocabulary(self, gen: str) -> tuple[Vocabulary, int]:
+        """The query dictionary saved with the generation if there is one (fast), else the
+        whole jieba dictionary; and how much of words.txt it already knows."""
+        try:
+            data = marshal.loads((self._gen_dir(gen) / QUERY_DICT).read_bytes())
+            return Vocabulary(cached=data), int(data["offset"])
+        except (OSError, ValueError, EOFError, TypeError, KeyError):  # none yet, or damaged
+            return Vocabulary(), 0
+
+    def _save_query_dict(self, gen: str) -> None:
+        """Write the generation's query dictionary (caller holds the write lock or owns the
+        generation): the index's words now, and words.txt as far as it was read."""
+        vocab = self.vocabulary(gen)
+        ix = windex.open_dir(str(self._gen_dir(gen)))
+        with ix.reader() as reader:
+            terms = [t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in reader.lexicon("content")]
+            docs = reader.doc_count_all()
+        data = vocab.query_dict(terms)
+        data["offset"], data["docs"] = self._words_read.get(gen, 0), docs
+        path = self._gen_dir(gen) / QUERY_DICT
+        tmp = path.with_suffix(f".{os.getpid()}")
+        tmp.write_bytes(marshal.dumps(data))
+        os.replace(tmp, path)
+        (self._gen_dir(gen) / "query-dict.docs").write_text(str(docs))
+
+    def _query_dict_stale(self, gen: str) -> bool:
+        """Documents filed since the query dictionary was saved may bring words it lacks: it
+        is saved again once they are a tenth of the index (and at every rebuild)."""
+        try:
+            saved = int((self._gen_dir(gen) / "query-dict.docs").read_text())
+        except (OSError, ValueError):
+            return True
+        ix = windex.open_dir(str(self._gen_dir(gen)))
+        return ix.doc_count_all() - saved > max(50, saved // 10)
 
     def _learn(self, gen: str, names: Iterable[str]) -> None:
         """Add names to the vocabulary and to words.txt (caller holds the write lock)."""
@@ -165,6 +203,7 @@ class SearchIndex:
                 gen = self._create_generation()
                 everything = list(self.archive.records())
                 self._write(gen, everything)
+                self._save_query_dict(gen)
                 self._switch(gen, self._named())
                 return len(everything)
             queued = self.pending()
@@ -172,6 +211,8 @@ class SearchIndex:
             n = self._write(gen, records + late)
             if queued:
                 self._unqueue(len(queued))
+            if n and self._query_dict_stale(gen):
+                self._save_query_dict(gen)
         return n
 
     def _write(self, gen: str, records: list[Record]) -> int:
@@ -213,6 +254,7 @@ class SearchIndex:
                 late = [r for r in self.archive.records()
                         if r.archive_no not in seen or _changed_since(r, started)]
                 self._write(gen, late)
+                self._save_query_dict(gen)
                 self._switch(gen, self._named())
         except BaseException:
             shutil.rmtree(self._gen_dir(gen), ignore_errors=True)
@@ -268,7 +310,8 @@ class SearchIndex:
             if s is not None:
                 s.close()
             fresh = windex.open_dir(str(self._gen_dir(gen))).searcher(weighting=FastBM25F())
-            self.vocabulary(gen)  # names another process added since
+            vocab = self.vocabulary(gen)  # names another process added since
+            vocab.parts = frozenset(t.decode("utf-8") for t in fresh.lexicon("nameparts"))
             self._searcher, self._searcher_gen = fresh, gen
             self.cache = {}
             return fresh
