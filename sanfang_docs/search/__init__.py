@@ -4,7 +4,8 @@
     >>> result = search(index, "物管会 成立", Filters(kind="请示"), Scope.street("纸坊街道"))
 
 The index follows the archive (``Archive.listeners``) and can always be rebuilt from it.
-May import: ``archive``, ``errors``, ``workspace``.
+Content beside the code: synonyms.txt (short forms), families.txt (the manual's names for a
+family of documents). May import: ``archive``, ``errors``, ``workspace``.
 """
 
 from .index import SearchIndex

@@ -36,6 +36,7 @@ from ..archive.locks import exclusive
 from ..archive.store import Archive, Record
 from ..errors import NotFoundError, SearchIndexError
 from .analyzer import Vocabulary, register, registered
+from .damage import damaged_index, readable_records, skip, usable
 from .documents import SCHEMA_VERSION, make_schema, record_document, record_names
 from .engine import Engine, PostingCache
 from .scoring import FastBM25F
@@ -61,6 +62,7 @@ class SearchIndex:
         self._words_read: dict[str, int] = {}
         self.cache: dict[Any, Any] = {}  # per-searcher caches (the engine, name lists)
         self.postings = PostingCache()  # decoded posting lists, per segment: survive refreshes
+        self.skipped: dict[str, str] = {}  # damaged records the last writes left out, and why
 
     # -- generations -------------------------------------------------------------------------
 
@@ -201,7 +203,7 @@ class SearchIndex:
                 # once must not both create one). The archive may hold records filed before
                 # search existed: all of them go in.
                 gen = self._create_generation()
-                everything = list(self.archive.records())
+                everything = list(self.records())
                 self._write(gen, everything)
                 self._save_query_dict(gen)
                 self._switch(gen, self._named())
@@ -232,26 +234,35 @@ class SearchIndex:
         return len(records)
 
     def rebuild(self, batch_mb: int = 128) -> int:
-        """A new generation from the archive alone, switched in when complete."""
+        """A new generation from the archive alone, switched in when complete. Damaged records
+        are left out (:attr:`skipped`); a directory that cannot be written is a clean error."""
+        self.skipped = {}
+        try:
+            return self._rebuild(batch_mb)
+        except OSError as exc:
+            raise SearchIndexError(f"无法写入检索索引目录 {self.root}（{exc.strerror or exc}）；"
+                                   "请检查该目录的权限和磁盘空间后重新运行 `sanfang reindex`") from exc
+
+    def _rebuild(self, batch_mb: int) -> int:
         started = time.time()
         self.root.mkdir(parents=True, exist_ok=True)
         gen = self._create_generation()
         try:
             # Every name first (a pass over the archive), so the first record is cut with
             # the same words as the last. The new generation is private: no lock needed yet.
-            self._learn(gen, (n for r in self.archive.records() for n in record_names(r)))
+            self._learn(gen, (n for r in self.records() for n in record_names(r)))
             vocab = self.vocabulary(gen)
             ix = windex.open_dir(str(self._gen_dir(gen)))
             writer = ix.writer(limitmb=batch_mb)
             seen: set[str] = set()
-            for record in self.archive.records():
+            for record in self.records():
                 writer.add_document(**record_document(record, self.archive_root, vocab))
                 seen.add(record.archive_no)
             writer.commit(optimize=True)
             with self.write_lock():
                 # Catch up on records filed or changed while the rebuild ran. Queued
                 # (pending) changes stay queued: replaying them later is harmless.
-                late = [r for r in self.archive.records()
+                late = [r for r in self.records()
                         if r.archive_no not in seen or _changed_since(r, started)]
                 self._write(gen, late)
                 self._save_query_dict(gen)
@@ -263,9 +274,21 @@ class SearchIndex:
 
     def _load(self, archive_no: str) -> Record | None:
         try:
-            return self.archive.get(archive_no)
+            record = self.archive.get(archive_no)
         except NotFoundError:
             return None
+        except (OSError, ValueError) as exc:  # damaged since it was queued
+            skip(self.skipped, archive_no, exc)
+            return None
+        if not usable(record.meta):
+            skip(self.skipped, archive_no, "record.json 不是一条记录")
+            return None
+        return record
+
+    def records(self) -> Iterator[Record]:
+        """The archive's records as the index takes them: damaged ones are skipped with a
+        warning and listed in :attr:`skipped` (damage.py)."""
+        return readable_records(self.archive.root, self.skipped)
 
     # -- failures: a change the index could not take is queued, never lost -------------------
 
@@ -309,9 +332,10 @@ class SearchIndex:
             # change) would still be found. Decoded postings are kept per segment anyway.
             if s is not None:
                 s.close()
-            fresh = windex.open_dir(str(self._gen_dir(gen))).searcher(weighting=FastBM25F())
-            vocab = self.vocabulary(gen)  # names another process added since
-            vocab.parts = frozenset(t.decode("utf-8") for t in fresh.lexicon("nameparts"))
+            with damaged_index(opening=True):
+                fresh = windex.open_dir(str(self._gen_dir(gen))).searcher(weighting=FastBM25F())
+                vocab = self.vocabulary(gen)  # names another process added since
+                vocab.parts = frozenset(t.decode("utf-8") for t in fresh.lexicon("nameparts"))
             self._searcher, self._searcher_gen = fresh, gen
             self.cache = {}
             return fresh

@@ -20,7 +20,7 @@ from whoosh import query as wq
 
 from ..errors import SanfangError
 from .engine import Engine
-from .index import SearchIndex
+from .index import SearchIndex, damaged_index
 from .query import (
     STAGES,
     STRICT,
@@ -124,7 +124,15 @@ class SearchResult:
 
 
 def search(index: SearchIndex, text: str = "", filters: Filters | None = None,
-           scope: Scope | None = None, limit: int = 10, snippets: bool = True) -> SearchResult:
+           scope: Scope | None = None, limit: int | str = 10, snippets: bool = True) -> SearchResult:
+    """Ranked hits within ``scope`` (see the module docstring). A damaged index is a
+    SearchIndexError (exit 9: run ``sanfang reindex``), a bad query or limit a QueryError."""
+    with damaged_index():
+        return _search(index, text, filters, scope, limit, snippets)
+
+
+def _search(index: SearchIndex, text: str, filters: Filters | None, scope: Scope | None,
+            limit: int | str, snippets: bool) -> SearchResult:
     started = time.perf_counter()
     filters = filters or Filters()
     scope = scope or Scope.everything()
@@ -250,9 +258,10 @@ def _hit(archive_root: Path, meta: dict[str, Any], score: float, terms: list[str
 def _record_text(path: Path, meta: dict[str, Any]) -> str:
     """The words to cut a snippet from, read from the archive (the index stores no text)."""
     try:
-        text = json.loads((path / "record.json").read_text(encoding="utf-8")).get("text", "")
+        data = json.loads((path / "record.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ""
+    text = str(data.get("text") or "") if isinstance(data, dict) else ""  # damaged since indexed
     title = meta.get("题名", "")
     if title and text.startswith(title):
         text = text[len(title):].lstrip("\n")  # the title is shown above the snippet
