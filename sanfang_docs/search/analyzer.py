@@ -173,6 +173,9 @@ class Vocabulary:
             f = freq.get(t)
             if f:
                 keep[t] = f
+        # Single characters too (a few thousand): without them a query's unknown pieces weigh
+        # nothing, and jieba would cut the words around them differently.
+        keep.update((w, f) for w, f in freq.items() if len(w) == 1 and f)
         for w in list(keep):
             for i in range(1, len(w)):
                 keep.setdefault(w[:i], 0)  # jieba's DAG walks prefixes

@@ -12,7 +12,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from ..archive.store import Record
 from .analyzer import Vocabulary, analyzer, families
 
-SCHEMA_VERSION = 3  # another value on disk: the index is rebuilt from the archive
+SCHEMA_VERSION = 4  # another value on disk: the index is rebuilt from the archive
 # Fields a filter compares exactly (ID fields): the record.json key of each.
 EXACT_FIELDS = {"kind": "文种", "community": "community", "compound": "compound", "street": "street",
                 "status": "status", "case_id": "case_id"}
@@ -29,6 +29,9 @@ def make_schema(vocab_id: str) -> Schema:
         # The 档号 as letters and digits only, with and without the 全宗号 (J001WS2025YSQDW0032,
         # WS2025YSQDW0032): what any spelling a clerk types comes down to (query.archive_key).
         archive_key=KEYWORD(lowercase=False, scorable=False),
+        # The record's place names, whole (and the stems): a query word that is one of them
+        # ranks the place's own records above those that only mention it or contain it.
+        names=KEYWORD(lowercase=True, scorable=True),
         # Every part of the record's place names (天玺湾 and 融侨 of 融侨天玺湾): a part that
         # is no word of its own still finds the place, below the whole name (a lower boost).
         nameparts=KEYWORD(lowercase=True, scorable=True),
@@ -153,6 +156,7 @@ def record_document(record: Record, archive_root: Path, vocab: Vocabulary) -> di
     extra = " ".join(dict.fromkeys(w for w in vocab.cut(ocr) if w not in known)) if ocr else ""
     doc: dict[str, Any] = {
         "archive_no": str(m["档号"]), "archive_key": " ".join(archive_keys(str(m["档号"]))),
+        "names": " ".join(dict.fromkeys(place_names(m))),
         # Parts of the compound and of the stems: 社区 and 街道 are in every record.
         "nameparts": " ".join(name_parts([str(m.get("compound") or ""), *_stems(m)])), "family": " ".join(family_of(m)),
         "content": "\n".join([title, title, text, place, extra]),

@@ -55,7 +55,7 @@ ARCHIVE_NO = re.compile(rf"(?<![0-9A-Za-z])(?:([A-Za-z0-9]{{1,12}}){_SEP})?WS{_S
                         rf"{_SEP}([A-Za-z]{{2,10}}){_SEP}(\d{{1,4}})(?![0-9])", re.I)
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 MAX_QUERY_CHARS = 200  # a title or a sentence fits; a pasted page is refused (issue 11)
-MAX_QUERY_WORDS = 40  # words after cutting: each costs a posting list, a suggestion lookup
+MAX_QUERY_WORDS = 64  # words after cutting: each costs a posting list, a suggestion lookup
 _DATE_TERM = re.compile(r"(?:日期|成文日期|date):(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?(?=\s|$)")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "＂": '"', "\u3000": " ",
                          "（": "(", "）": ")"})
@@ -219,6 +219,7 @@ def _date_parts(value: str) -> tuple[str, str | None, str | None]:
 
 STRICT, SUGGEST, RELAXED, LOOSE = "strict", "suggest", "relaxed", "loose"
 STAGES = (STRICT, SUGGEST, RELAXED, LOOSE)
+NAME_BOOST = 1.0  # the record's own place, named whole
 PART_BOOST = 0.5  # a part of a name (天玺湾 of 融侨天玺湾) counts below the whole name
 FAMILY_BOOST = 3.0  # the manual's name for a family (交叉任职) puts that family first
 SUGGEST_BOOST = 3.0  # the name a typo stands for, against what the typo itself matched
@@ -339,9 +340,11 @@ def _families() -> frozenset[str]:
 
 
 def extras(word: str, ctx: Context, boost: float = 1.0) -> list[wq.Query]:
-    """What else a word finds: the places it is a part of, the family it names."""
+    """What else a word finds: the place it names, the places it is a part of, the family."""
     word = word.lower()
     out: list[wq.Query] = []
+    if ctx.df("names", word):
+        out.append(wq.Term("names", word, boost=boost * NAME_BOOST))
     if len(word) >= 2 and ctx.df("nameparts", word):
         out.append(wq.Term("nameparts", word, boost=boost * PART_BOOST))
     if word in _families() and ctx.df("family", word):
