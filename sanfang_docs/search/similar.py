@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 SAME_SOUND = 0.25  # cost of replacing a character by one with the same reading (tones ignored)
+MAX_PART_CHARS = 6  # longer typed text is compared with whole names only
 _CHAR_TABLE: dict[int, str] | None = None
 
 
@@ -101,7 +102,9 @@ def closest(text: str, names: Iterable[str], limit: int = 3,
         if picked:
             return picked
     whole_max = max(1.0, len(text) // 3)
-    part_max = 0.5 if len(text) <= 3 else whole_max  # a short part: a same-sound slip only
+    # A short part: a same-sound slip only. Longer text is a part of a name only up to six
+    # characters: beyond that it is a phrase (不设支部委员会 is no slip of …小区支部委员会).
+    part_max = 0.5 if len(text) <= 3 else whole_max if len(text) <= MAX_PART_CHARS else -1.0
     ranked: list[tuple[float, int, int, str]] = []
     for n in names:
         d = distance(text, n)
