@@ -57,7 +57,7 @@ _WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
 # unit that can be cut once and cached: the same runs recur across template documents.
 _BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")
 
-MAX_NAME_CHARS = 16  # longer typed text is no name: not looked up among the names
+MAX_NAME_CHARS = 12  # longer typed text is no name: not looked up among the names
 MAX_CANDIDATES = 2000  # names compared with what was typed (those sharing most characters)
 
 _BASE_LOCK = threading.Lock()

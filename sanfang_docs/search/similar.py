@@ -107,7 +107,9 @@ def closest(text: str, names: Iterable[str], limit: int = 3,
     part_max = 0.5 if len(text) <= 3 else whole_max if len(text) <= MAX_PART_CHARS else -1.0
     ranked: list[tuple[float, int, int, str]] = []
     for n in names:
-        d = distance(text, n)
+        if abs(len(n) - len(text)) > whole_max and (part_max < 0 or len(n) < len(text)):
+            continue  # too long or short for either kind of match: not worth a distance
+        d = distance(text, n) if abs(len(n) - len(text)) <= whole_max else whole_max + 1
         if d <= whole_max:
             ranked.append((d, 0, abs(len(n) - len(text)), n))
             continue
