@@ -83,6 +83,8 @@ def test_an_unknown_field_is_read_as_words_and_said(filed: Sanfang) -> None:
     assert result.hits and "选举结果" in result.hits[0].title  # the value is still looked for
     out = search(filed.workspace.home, "颜色：红", "--json")
     assert out.exit_code == 0 and "没有“颜色”这个检索字段" in json.loads(out.stdout)["notes"][0]
+    bad_date = filed.search("日期:2025-13-45 选举结果")
+    assert bad_date.hits and any("日期“2025-13-45”无法识别" in n for n in bad_date.notes)
     known = filed.search("题名:选举结果")  # a real field still works, and is not reported
     assert known.hits and not known.notes
 

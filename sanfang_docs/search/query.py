@@ -156,7 +156,11 @@ def parse(text: str, schema: Any) -> Parsed:
     date_range = None
     m = _DATE_TERM.search(text)
     if m:
-        date_range = _range_of(*m.groups())
+        _, month, day = m.groups()
+        if (month and not 1 <= int(month) <= 12) or (day and not 1 <= int(day) <= 31):
+            notes.append(f"日期“{m.group(0).split(':', 1)[1]}”无法识别，未按日期筛选；请写成 2026、2026-03 或 2026-03-05")
+        else:
+            date_range = _range_of(*m.groups())
         text = _DATE_TERM.sub(" ", text)
     text = re.sub(r"\s+", " ", text).strip()
     words = text.split(" ") if text else []
