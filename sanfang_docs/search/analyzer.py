@@ -137,18 +137,20 @@ class Vocabulary:
         else:
             self.full = False
             self.jieba.FREQ, self.jieba.total = cached["freq"], cached["total"]
+            self.jieba.initialized = True
             self.base = frozenset(cached["base"])
             self.words = set(cached["base"]) | set(cached["words"])
             self.order = list(cached["words"])
             self._base_order = list(cached["base"])
-        self.jieba.initialized = True
         self._base_re = re.compile("|".join(map(re.escape, sorted(self.base, key=len, reverse=True))))
         self.add(words)
 
     def _load_full(self) -> None:
         base = _base_tokenizer()
-        # Copying the loaded dictionary (~20 ms) instead of loading it again (~600 ms).
+        # Copying the loaded dictionary (~20 ms) instead of loading it again (~600 ms): marked
+        # initialised first, or jieba's add_word would load its own.
         self.jieba.FREQ, self.jieba.total = dict(base.FREQ), base.total
+        self.jieba.initialized = True
         self.full = True
 
     def upgrade(self) -> None:
