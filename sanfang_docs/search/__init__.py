@@ -9,6 +9,7 @@ family of documents). May import: ``archive``, ``errors``, ``workspace``.
 """
 
 from .index import SearchIndex
+from .numbers import normalise_archive_no
 from .searching import Filters, Hit, Scope, SearchResult, search
 
-__all__ = ["Filters", "Hit", "Scope", "SearchIndex", "SearchResult", "search"]
+__all__ = ["Filters", "Hit", "Scope", "SearchIndex", "SearchResult", "normalise_archive_no", "search"]

@@ -32,6 +32,7 @@ from whoosh.searching import Searcher
 
 from ..errors import SanfangError
 from .analyzer import Vocabulary, family_names, synonyms
+from .numbers import ARCHIVE_NO, archive_key, normalise_archive_no  # noqa: F401 - public here too
 from .similar import closest
 
 # Fields whose terms a snippet marks.
@@ -48,11 +49,6 @@ _ALIAS_WORDS = sorted({a for names in FIELD_ALIASES.values() for a in names} | s
 _FIELD_COLON = re.compile("(" + "|".join(map(re.escape, _ALIAS_WORDS)) + r")\s*[：:]\s*")
 # Any other "名称:" a clerk may type (颜色:红): not a field; read as words, and said so.
 _OTHER_COLON = re.compile(r"(?<![0-9A-Za-z\u3400-\u9fff])([A-Za-z\u3400-\u9fff]{1,8})\s*:\s*")
-# A 档号 in any spelling: ·, ., -, _, /, spaces or nothing between its parts; any case; with or
-# without the 全宗号; 件号 with or without its leading zeros.
-_SEP = r"[\s\-·•.．‧・_/—–]*"
-ARCHIVE_NO = re.compile(rf"(?<![0-9A-Za-z])(?:([A-Za-z0-9]{{1,12}}){_SEP})?WS{_SEP}(\d{{4}}){_SEP}(Y|D30|D10)"
-                        rf"{_SEP}([A-Za-z]{{2,10}}){_SEP}(\d{{1,4}})(?![0-9])", re.I)
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 MAX_QUERY_CHARS = 200  # a title or a sentence fits; a pasted page is refused (issue 11)
 MAX_QUERY_WORDS = 64  # words after cutting: each costs a posting list, a suggestion lookup
@@ -115,28 +111,6 @@ class Context:
             self.cache[key] = [v.decode("utf-8") if isinstance(v, bytes) else str(v)
                                for v in self.searcher.lexicon(fieldname)]
         return self.cache[key]
-
-
-def archive_key(m: re.Match[str]) -> str:
-    """A matched 档号 as the index keys it (documents.archive_keys): letters and digits."""
-    fonds, year, retention, org, item = m.groups()
-    return f"{(fonds or '').upper()}WS{year}{retention.upper()}{org.upper()}{int(item):04d}"
-
-
-def normalise_archive_no(text: str, fonds: str | None = None) -> str | None:
-    """The 档号 a clerk typed, in its one written form (J001-WS·2025-Y-SQDW-0032), whatever
-    the spelling: ·, ., - or spaces between the parts, lower case, full-width characters, 件号
-    without its zeros, a leading “档号：”. Without the 全宗号, ``fonds`` supplies it (None if not
-    given). None when the text is not one 档号. Never a pattern: ``*`` is no 档号."""
-    text = unicodedata.normalize("NFKC", text or "").strip()
-    text = re.sub(r"^档号\s*[:：]?\s*", "", text)
-    m = ARCHIVE_NO.fullmatch(text)
-    if not m:
-        return None
-    given, year, retention, org, item = m.groups()
-    if not (given or fonds):
-        return None
-    return f"{(given or fonds or '').upper()}-WS·{year}-{retention.upper()}-{org.upper()}-{int(item):04d}"
 
 
 def parse(text: str, schema: Any) -> Parsed:
