@@ -293,16 +293,17 @@ def _clone_document(doc: Document, swap: dict[str, str], delta: int) -> Document
     return new
 
 
-def corpus(total_docs: int, seed: int = 7, real_docs: int | None = None) -> Iterator[Case]:
-    """Cases until ``total_docs`` documents: anchors, then real cases (up to ``real_docs``
-    documents, default all), then clones of the real cases."""
+def corpus(total_docs: int, seed: int = 7, real_docs: int | None = None, names: Names | None = None) -> Iterator[Case]:
+    """Cases until ``total_docs`` documents: anchors (unless ``names`` is another district),
+    then real cases (up to ``real_docs`` documents, default all), then clones of the real cases."""
     speed_up_interviews()
-    names = Names(seed)
     made = 0
     real: list[Case] = []
-    for case in anchor_cases(names):
-        made += len(case.documents)
-        yield case
+    if names is None:
+        names = Names(seed)
+        for case in anchor_cases(names):
+            made += len(case.documents)
+            yield case
     limit = total_docs if real_docs is None else min(real_docs, total_docs)
     n = 0
     while made < limit:

@@ -34,6 +34,26 @@ GIVEN = ("建国 秀兰 卫东 玉梅 丽 刚 红霞 明 志强 静 洋 芳 敏 
 PROPERTY_COMPANIES = ("武汉联投物业 保利物业 万科物业 碧桂园服务 中建物业 武汉城投物业 金地物业 美的物业 "
                       "江夏城建物业 卓尔物业 福星惠誉物业 楚天物业 长江物业 荆楚物业").split()
 
+# A second district the search was never tuned on (tests/test_search.py's "unseen" archive):
+# developers' brands and estate names of the kind sold around Wuhan since 2015, other
+# community names. Labelled queries reach it only through templates ({小区}, {小区后半} …).
+UNSEEN_STREETS = ["金口街道", "安山街道", "湖泗街道"]
+UNSEEN_COMMUNITY_WORDS = "白云 青松 红枫 金桂 银杏 芙蓉 海棠 紫荆 翠竹 松涛 鹤鸣 云溪".split()
+UNSEEN_PREFIXES = ("恒大 碧桂园 华润置地 融侨 阳光城 中梁 金辉 正荣 蓝光 荣盛 奥园 雅居乐 富力 "
+                   "合景 滨江 绿城 建业 佳兆业 禹洲 德信").split()
+UNSEEN_SUFFIXES = ("名都 天玺湾 润府 紫都 御璟湾 锦樾 云溪台 翰林府 瑞府 溪岸 星河湾 书香门第 翡丽 "
+                   "悦澜府 澜庭 君悦 铂樾 山语 棠樾 江山樾 华庭 金港湾 玖珑 时代城").split()
+BRANDS = sorted(set(COMPOUND_PREFIXES) | set(UNSEEN_PREFIXES), key=len, reverse=True)
+
+
+def name_parts(compound: str) -> tuple[str, str] | None:
+    """(brand, estate) of a generated compound name (碧桂园天玺湾 → 碧桂园, 天玺湾), or None."""
+    for brand in BRANDS:
+        if compound.startswith(brand) and len(compound) - len(brand) >= 2:
+            return brand, compound[len(brand):]
+    return None
+
+
 # Names the labelled queries rely on (examples/): never drawn at random, so each stays one place.
 ANCHORS = {"江南花山郡", "藏龙御景", "文化路社区", "锦绣社区"}
 
@@ -56,15 +76,29 @@ class Place:
 class Names:
     """A district: streets → communities → compounds, and a supply of people."""
 
-    def __init__(self, seed: int, communities_per_street: int = 6, compounds_per_community: int = 8):
+    def __init__(self, seed: int, communities_per_street: int = 6, compounds_per_community: int = 8,
+                 unseen: bool = False):
         self.rng = random.Random(seed)
-        words = [w for w in COMMUNITY_WORDS if f"{w}社区" not in ANCHORS]
-        compounds = sorted({p + s for p in COMPOUND_PREFIXES for s in COMPOUND_SUFFIXES
+        streets = UNSEEN_STREETS if unseen else STREETS
+        words = [w for w in (UNSEEN_COMMUNITY_WORDS if unseen else COMMUNITY_WORDS) if f"{w}社区" not in ANCHORS]
+        prefixes, suffixes = (UNSEEN_PREFIXES, UNSEEN_SUFFIXES) if unseen else (COMPOUND_PREFIXES, COMPOUND_SUFFIXES)
+        compounds = sorted({p + s for p in prefixes for s in suffixes
                             if p + s not in ANCHORS and not (p + s).endswith("小区")})
         self.rng.shuffle(words)
         self.rng.shuffle(compounds)
+        if unseen:  # one estate name per brand and per district: 天玺湾 means one compound
+            brands: set[str] = set()
+            estates: set[str] = set()
+            kept = []
+            for c in compounds:
+                brand, estate = name_parts(c) or ("", c)
+                if brand not in brands and estate not in estates:
+                    brands.add(brand)
+                    estates.add(estate)
+                    kept.append(c)
+            compounds = kept
         self.places: list[Place] = []
-        for i, street in enumerate(STREETS):
+        for i, street in enumerate(streets):
             for j in range(communities_per_street):
                 community = words[(i * communities_per_street + j) % len(words)] + "社区"
                 for _ in range(compounds_per_community):

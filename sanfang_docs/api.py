@@ -348,8 +348,9 @@ class Sanfang:
     def search(self, query: str = "", *, scope: Scope | None = None, community: str | None = None,
                compound: str | None = None, street: str | None = None, kind: str | None = None,
                status: str | None = None, case_id: str | None = None, date_from: str | None = None,
-               date_to: str | None = None, limit: int = 10) -> SearchResult:
-        """Ranked records with snippets, never outside ``scope`` (default: the whole archive)."""
+               date_to: str | None = None, limit: int | str = 10) -> SearchResult:
+        """Ranked records with snippets, never outside ``scope`` (default: the whole archive).
+        ``limit`` may be text from a command line; below 1 or not a number is refused (exit 2)."""
         from .search import Filters, search
 
         self._fresh_index()

@@ -32,10 +32,11 @@ from sanfang_docs.search.analyzer import analyzer as make_analyzer  # noqa: E402
 from sanfang_docs.workspace import Workspace  # noqa: E402
 
 DISTRICT_DOCS = 300
-# Measured on this corpus: P@5 0.995, R@20 0.989 (55 queries). The floors leave room for the
-# other interviews still being written, which change the corpus; not for regressions.
-P5_FLOOR = 0.92
-R20_FLOOR = 0.92
+# Measured on this corpus: P@5 0.995, R@20 0.992 (82 queries, with the templated name and 档号
+# queries of issue 12). test_search_meaning.py holds a district the search was not tuned on
+# to the same floors (issue 12: 0.95).
+P5_FLOOR = 0.95
+R20_FLOOR = 0.95
 
 
 @pytest.fixture(scope="module")
@@ -252,7 +253,10 @@ def test_engine_matches_whoosh(district: Sanfang) -> None:
         for part in ([q.a, q.b] if isinstance(q, wq.AndMaybe) else [q]):
             if any(isinstance(n, (wq.Phrase, wq.Not)) for n in _nodes(part)):
                 continue  # Whoosh scores a NOT as +1 and a phrase by its own rule
-            whoosh = [(h.docnum, round(h.score, 6)) for h in searcher.search(part, limit=10, optimize=False)]
+            # Every match, then the top 10 (Whoosh's own top-10 collector can drop a document
+            # whose score ties the leaders: seen with 党工委 选举结果 批复).
+            every = [(h.docnum, round(h.score, 6)) for h in searcher.search(part, limit=None, optimize=False)]
+            whoosh = sorted(every, key=lambda x: (-x[1], x[0]))[:10]
             mine = [(d, round(score, 6)) for d, score in engine.top(part, 10)[0]]
             assert mine == whoosh, item.query
             compared += 1

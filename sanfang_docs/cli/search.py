@@ -17,7 +17,9 @@ SEARCH_SYNTAX = """\b
   请示 OR 申请       任一出现；NOT 批复：排除
   题名:选举  小区:江南花山郡  社区:文化路社区  街道:纸坊街道  文种:批复
   责任者:纸坊街道  主送:…  状态:已盖章  日期:2026-03  扫描件:…（盖章扫描件的识别文字）
-  J001-WS·2026-Y-SQDW-0001   档号：直接找到该记录
+  天玺湾  恒大明都   小区名的一部分、同音或写错的字也能找到（会提示“您要找的是不是”）
+  交叉任职  公示承诺  制度   手册对一类文书的叫法：找到这一类的全部文书
+  J001-WS·2026-Y-SQDW-0001   档号（· . - 或空格分隔、大小写、省略全宗号均可）：直接找到该记录
 只用筛选条件、不写查询词：按成文日期从新到旧列出。"""
 
 
@@ -32,11 +34,11 @@ SEARCH_SYNTAX = """\b
 @click.option("--status", help="状态：生成、已签名、已盖章。")
 @click.option("--scope", default="all", show_default=True,
               help="检索范围：all（全部）、街道:名称 或 社区:名称；范围外的记录不会出现。")
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 500), help="最多显示几条。")
+@click.option("--limit", default="10", show_default=True, help="最多显示几条（1–500）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 def search_cmd(home: str | None, words: tuple[str, ...], community: str | None, compound: str | None,
                street: str | None, kind: str | None, date_from: str | None, date_to: str | None,
-               status: str | None, scope: str, limit: int, as_json: bool) -> None:
+               status: str | None, scope: str, limit: str, as_json: bool) -> None:
     """检索档案：按相关度列出记录（档号、题名、日期、摘要）。"""
     result = Sanfang(home).search(
         " ".join(words), scope=scope_from(scope), community=community, compound=compound,
@@ -68,6 +70,8 @@ def reindex_cmd(home: str | None) -> None:
     app = Sanfang(home)
     started = time.monotonic()
     count = app.reindex()
+    for name, reason in app.index.skipped.items():
+        click.secho(f"警告：已跳过损坏的记录 {name}（{reason}）；请运行 `sanfang verify` 检查", fg="yellow", err=True)
     size = app.index.size_bytes() / 1e6
     click.secho(f"已重建检索索引：{count} 条记录，用时 {time.monotonic() - started:.1f} 秒，"
                 f"索引 {size:.1f} MB", fg="green")

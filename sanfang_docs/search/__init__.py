@@ -4,11 +4,14 @@
     >>> result = search(index, "物管会 成立", Filters(kind="请示"), Scope.street("纸坊街道"))
 
 The index follows the archive (``Archive.listeners``) and can always be rebuilt from it.
-May import: ``archive``, ``errors``, ``workspace``.
+Content beside the code: synonyms.txt (short forms), families.txt (the manual's names for a
+family of documents). May import: ``archive``, ``errors``, ``workspace``.
 """
 
 from .index import SearchIndex
+from .numbers import normalise_archive_no
 from .searching import Filters, Hit, Scope, SearchResult, search
 from .selecting import Matches, matching
 
-__all__ = ["Filters", "Hit", "Matches", "Scope", "SearchIndex", "SearchResult", "matching", "search"]
+__all__ = ["Filters", "Hit", "Matches", "Scope", "SearchIndex", "SearchResult", "matching", "normalise_archive_no",
+           "search"]

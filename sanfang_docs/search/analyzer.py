@@ -18,13 +18,35 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from typing import Any
 
-import jieba
 from whoosh.analysis import Composable, Token
+
+from .similar import closest
+
+
+def _import_jieba() -> Any:
+    """jieba, without the pkg_resources it imports only to find its own data files (80 ms of
+    every command-line search); it falls back to a path beside its module, which is where
+    they are."""
+    if "jieba" in sys.modules:
+        return sys.modules["jieba"]
+    had = "pkg_resources" in sys.modules
+    if not had:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # import fails: fallback
+    try:
+        import jieba as module
+    finally:
+        if not had:
+            del sys.modules["pkg_resources"]
+    return module
+
+
+jieba = _import_jieba()
 
 # Function words: in nearly every document, they would only cost time in posting lists.
 STOPWORDS = frozenset("的 了 和 与 及 或 在 为 是 于 对 等 之 将 把 被 并 其 以 而 且 就 都 也 又 这 那 个 着 有 由 向 从".split())
@@ -35,14 +57,17 @@ _WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
 # unit that can be cut once and cached: the same runs recur across template documents.
 _BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")
 
+MAX_NAME_CHARS = 12  # longer typed text is no name: not looked up among the names
+MAX_CANDIDATES = 2000  # names compared with what was typed (those sharing most characters)
+
 _BASE_LOCK = threading.Lock()
-_BASE: jieba.Tokenizer | None = None
+_BASE: Any = None  # jieba.Tokenizer
 _REGISTRY: dict[str, Vocabulary] = {}
 
 logging.getLogger("jieba").setLevel(logging.WARNING)  # its start-up chatter is not for clerks
 
 
-def _base_tokenizer() -> jieba.Tokenizer:
+def _base_tokenizer() -> Any:
     """jieba's dictionary, loaded once per process (0.6 s) and copied for each vocabulary."""
     global _BASE
     with _BASE_LOCK:
@@ -65,29 +90,98 @@ def synonyms() -> dict[str, list[str]]:
     return table
 
 
+def families() -> dict[str, list[str]]:
+    """Interview or doc_key → the manual's names for that family of documents (families.txt)."""
+    table: dict[str, list[str]] = {}
+    text = resources.files(__package__).joinpath("families.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        key, _, names = line.split("#", 1)[0].partition(":")
+        if key.strip() and names.split():
+            table.setdefault(key.strip(), []).extend(names.split())
+    return table
+
+
+def family_names() -> frozenset[str]:
+    return frozenset(n.lower() for names in families().values() for n in names)
+
+
 def base_words() -> list[str]:
-    """Words every vocabulary knows: the governance terms of synonyms.txt."""
-    return sorted(synonyms())
+    """Words every vocabulary knows: the governance terms of synonyms.txt and the family
+    names of families.txt (one word each, however jieba would cut them)."""
+    return sorted(set(synonyms()) | {n for names in families().values() for n in names})
 
 
 class Vocabulary:
-    """A jieba segmenter that knows the archive's names; one per index."""
+    """A jieba segmenter that knows the archive's names; one per index.
 
-    def __init__(self, words: Iterable[str] = ()):
-        base = _base_tokenizer()
+    Full, it holds jieba's whole dictionary (0.5 s to load, the cost of a command-line search
+    before any query ran). For queries alone it can start from :meth:`query_dict`, saved
+    with the index: the dictionary cut down to the words the index holds (a query word the
+    index lacks finds nothing, whichever way it is cut), their prefixes, and the names. It
+    becomes full the first time it must cut a document (:meth:`upgrade`)."""
+
+    def __init__(self, words: Iterable[str] = (), cached: dict[str, Any] | None = None):
         self.jieba = jieba.Tokenizer()
-        # Copying the loaded dictionary (~20 ms) instead of loading it again (~600 ms).
-        self.jieba.FREQ, self.jieba.total = dict(base.FREQ), base.total
-        self.jieba.initialized = True
         self.words: set[str] = set()
-        self._cache: dict[str, list[str]] = {}
-        self._lock = threading.Lock()
-        self._bigrams: dict[str, set[str]] | None = None
-        self._bigrams_for = -1
+        self.order: list[str] = []  # words added after the base ones, in order (upgrade replays)
+        self.parts: frozenset[str] = frozenset()  # the index's name parts (set by index.py)
+        self._cache: dict[tuple[str, bool], list[tuple[str, int]]] = {}
+        self._lock = threading.RLock()
+        self._chars: dict[str, set[str]] | None = None
+        self._chars_for = -1
         self._base_re: re.Pattern[str] | None = None
-        self.base = frozenset(self.add(base_words()))
+        if cached is None:
+            self._load_full()
+            self.base = frozenset(self.add(base_words()))
+            self.order = []
+        else:
+            self.full = False
+            self.jieba.FREQ, self.jieba.total = cached["freq"], cached["total"]
+            self.jieba.initialized = True
+            self.base = frozenset(cached["base"])
+            self.words = set(cached["base"]) | set(cached["words"])
+            self.order = list(cached["words"])
+            self._base_order = list(cached["base"])
         self._base_re = re.compile("|".join(map(re.escape, sorted(self.base, key=len, reverse=True))))
         self.add(words)
+
+    def _load_full(self) -> None:
+        base = _base_tokenizer()
+        # Copying the loaded dictionary (~20 ms) instead of loading it again (~600 ms): marked
+        # initialised first, or jieba's add_word would load its own.
+        self.jieba.FREQ, self.jieba.total = dict(base.FREQ), base.total
+        self.jieba.initialized = True
+        self.full = True
+
+    def upgrade(self) -> None:
+        """From the query dictionary to jieba's whole one, with the same words added in the
+        same order: cuts exactly as a vocabulary built full (documents need that)."""
+        with self._lock:
+            if self.full:
+                return
+            self._load_full()
+            for w in [*self._base_order, *self.order]:
+                self.jieba.add_word(w)
+            self._cache = {}
+
+    def query_dict(self, terms: Iterable[str]) -> dict[str, Any]:
+        """What a query-only vocabulary needs (see the class docstring); ``terms`` are the
+        index's words. jieba's ``total`` stays the whole dictionary's, so every kept word
+        weighs what it weighs in a full cut."""
+        self.upgrade()
+        freq = self.jieba.FREQ
+        keep: dict[str, int] = {}
+        for t in (*terms, *self.words):
+            f = freq.get(t)
+            if f:
+                keep[t] = f
+        # Single characters too (a few thousand): without them a query's unknown pieces weigh
+        # nothing, and jieba would cut the words around them differently.
+        keep.update((w, f) for w, f in freq.items() if len(w) == 1 and f)
+        for w in list(keep):
+            for i in range(1, len(w)):
+                keep.setdefault(w[:i], 0)  # jieba's DAG walks prefixes
+        return {"freq": keep, "total": self.jieba.total, "base": sorted(self.base), "words": list(self.order)}
 
     def add(self, words: Iterable[str]) -> list[str]:
         """Teach jieba new words; returns those that were new."""
@@ -98,13 +192,15 @@ class Vocabulary:
                 for w in new:
                     self.jieba.add_word(w)
                     self.words.add(w)
+                    self.order.append(w)
                 # Cached cuts may now split a new word: forget them.
                 self._cache = {}
         return new
 
     def cut(self, text: str) -> list[str]:
         """The precise cut (jieba's HMM on: unknown words such as people's names), lowercased,
-        without punctuation and stopwords."""
+        without punctuation and stopwords, with the whole dictionary (a document's words)."""
+        self.upgrade()
         out: list[str] = []
         for m in _BLOCK.finditer(text):
             out.extend(w for w, _ in self.tokens(m.group(0), expand=False))
@@ -117,6 +213,12 @@ class Vocabulary:
         found = self._cache.get(key)
         if found is not None:
             return found
+        if expand and not self.full:
+            self.upgrade()
+        if not expand and block.lower() in self.parts:
+            # A part of a place name typed alone (紫都 of 蓝光紫都): one term, not 紫 and a
+            # stopword 都 — the index has it as a part (documents.name_parts).
+            return [(block.lower(), 0)]
         out: list[tuple[str, int]] = []
         pos = 0
         starts: list[tuple[int, int]] = []  # (char offset, position) of each kept word
@@ -145,37 +247,27 @@ class Vocabulary:
         self._cache[key] = out
         return out
 
-    def similar(self, text: str, limit: int = 3, max_dist: int | None = None) -> list[str]:
-        """Known words that contain ``text`` or are one or two edits from it: what a clerk
-        meant by a partial or misspelt name (花山郡, 江南花山群 → 江南花山郡)."""
-        if len(text) < 2:
+    def similar(self, text: str, limit: int = 3, keep: Callable[[str], bool] | None = None) -> list[str]:
+        """Known names (not the governance terms) that ``text`` may stand for: a part of a
+        name, a same-sound slip, a near miss (similar.py). 花山郡, 江南花山群 → 江南花山郡."""
+        if len(text) < 2 or len(text) > MAX_NAME_CHARS:
             return []
-        if self._bigrams is None or self._bigrams_for != len(self.words):
+        if self._chars is None or self._chars_for != len(self.words):
             index: dict[str, set[str]] = {}
             for w in self.words - self.base:  # names only: 党员大会 is not a typo of 党员大会议程
-                for i in range(len(w) - 1):
-                    index.setdefault(w[i:i + 2], set()).add(w)
-            self._bigrams, self._bigrams_for = index, len(self.words)
-        grams = {text[i:i + 2] for i in range(len(text) - 1)}
+                for c in set(w):
+                    index.setdefault(c, set()).add(w)
+            self._chars, self._chars_for = index, len(self.words)
+        chars = set(text)
         shared: dict[str, int] = {}
-        for g in grams:
-            for name in self._bigrams.get(g, ()):
+        for c in chars:
+            for name in self._chars.get(c, ()):
                 shared[name] = shared.get(name, 0) + 1
-        max_dist = max(1, len(text) // 3) if max_dist is None else max_dist
-        # q-gram bound: each edit spoils at most two bigrams, so a name within max_dist
-        # shares at least this many (a name containing the text shares them all).
-        need = max(1, len(grams) - 2 * max_dist)
-        ranked = []
-        for name, count in shared.items():
-            if count < need or name == text:
-                continue
-            if text in name:
-                ranked.append((0, len(name) - len(text), name))
-                continue
-            dist = edit_distance(text, name)
-            if dist <= max_dist:
-                ranked.append((dist, abs(len(name) - len(text)), name))
-        return [name for *_, name in sorted(ranked)[:limit]]
+        # A name worth comparing shares at least half the typed characters (a same-sound
+        # slip costs a quarter edit, so several may differ: 恒大玉景湾 → 恒大御璟湾).
+        need = max(1, (len(chars) + 1) // 2)
+        candidates = sorted((n for n, k in shared.items() if k >= need), key=lambda n: (-shared[n], len(n), n))
+        return closest(text, candidates[:MAX_CANDIDATES], limit, keep)
 
     def inner_words(self, word: str) -> list[str]:
         """Dictionary words inside a longer word (any length, unlike jieba's 2- and 3-grams)."""
@@ -188,17 +280,6 @@ class Vocabulary:
                 if freq.get(piece):
                     found.append(piece)
         return found
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (short strings: names)."""
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def register(vocab_id: str, vocab: Vocabulary) -> None:

@@ -4,6 +4,8 @@ On disk (``indexer/`` of the workspace)::
 
     CURRENT            name of the live generation, replaced atomically by a rebuild
     gen-<id>/          a Whoosh index + words.txt (the names jieba must know, one a line)
+                       + query-dict.marshal (jieba's dictionary cut down to the index's
+                       words: a command-line search starts without the whole one)
     pending.txt        档号 of changes the index could not take when they happened
     .lock              one writer at a time, across processes (flock)
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import marshal
 import os
 import shutil
 import threading
@@ -33,6 +36,7 @@ from ..archive.locks import exclusive
 from ..archive.store import Archive, Record
 from ..errors import NotFoundError, SearchIndexError
 from .analyzer import Vocabulary, register, registered
+from .damage import damaged_index, readable_records, skip, usable
 from .documents import SCHEMA_VERSION, make_schema, record_document, record_names
 from .engine import Engine, PostingCache
 from .scoring import FastBM25F
@@ -40,6 +44,7 @@ from .scoring import FastBM25F
 log = logging.getLogger(__name__)
 
 LOCK_TIMEOUT_S = 120.0
+QUERY_DICT = "query-dict.marshal"
 
 
 
@@ -57,6 +62,7 @@ class SearchIndex:
         self._words_read: dict[str, int] = {}
         self.cache: dict[Any, Any] = {}  # per-searcher caches (the engine, name lists)
         self.postings = PostingCache()  # decoded posting lists, per segment: survive refreshes
+        self.skipped: dict[str, str] = {}  # damaged records the last writes left out, and why
 
     # -- generations -------------------------------------------------------------------------
 
@@ -90,9 +96,8 @@ class SearchIndex:
         words.txt (another process may have added names)."""
         vocab = registered(gen)
         if vocab is None:
-            vocab = Vocabulary()
+            vocab, self._words_read[gen] = self._load_vocabulary(gen)
             register(gen, vocab)
-            self._words_read[gen] = 0
         words_file = self._gen_dir(gen) / "words.txt"
         done = self._words_read.get(gen, 0)
         try:
@@ -107,6 +112,41 @@ class SearchIndex:
             vocab.add(complete.decode("utf-8").split())
             self._words_read[gen] = done + len(complete)
         return vocab
+
+    def _load_vocabulary(self, gen: str) -> tuple[Vocabulary, int]:
+        """The query dictionary saved with the generation if there is one (fast), else the
+        whole jieba dictionary; and how much of words.txt it already knows."""
+        try:
+            data = marshal.loads((self._gen_dir(gen) / QUERY_DICT).read_bytes())
+            return Vocabulary(cached=data), int(data["offset"])
+        except (OSError, ValueError, EOFError, TypeError, KeyError):  # none yet, or damaged
+            return Vocabulary(), 0
+
+    def _save_query_dict(self, gen: str) -> None:
+        """Write the generation's query dictionary (caller holds the write lock or owns the
+        generation): the index's words now, and words.txt as far as it was read."""
+        vocab = self.vocabulary(gen)
+        ix = windex.open_dir(str(self._gen_dir(gen)))
+        with ix.reader() as reader:
+            terms = [t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in reader.lexicon("content")]
+            docs = reader.doc_count_all()
+        data = vocab.query_dict(terms)
+        data["offset"], data["docs"] = self._words_read.get(gen, 0), docs
+        path = self._gen_dir(gen) / QUERY_DICT
+        tmp = path.with_suffix(f".{os.getpid()}")
+        tmp.write_bytes(marshal.dumps(data))
+        os.replace(tmp, path)
+        (self._gen_dir(gen) / "query-dict.docs").write_text(str(docs))
+
+    def _query_dict_stale(self, gen: str) -> bool:
+        """Documents filed since the query dictionary was saved may bring words it lacks: it
+        is saved again once they are a tenth of the index (and at every rebuild)."""
+        try:
+            saved = int((self._gen_dir(gen) / "query-dict.docs").read_text())
+        except (OSError, ValueError):
+            return True
+        ix = windex.open_dir(str(self._gen_dir(gen)))
+        return ix.doc_count_all() - saved > max(50, saved // 10)
 
     def _learn(self, gen: str, names: Iterable[str]) -> None:
         """Add names to the vocabulary and to words.txt (caller holds the write lock)."""
@@ -163,8 +203,9 @@ class SearchIndex:
                 # once must not both create one). The archive may hold records filed before
                 # search existed: all of them go in.
                 gen = self._create_generation()
-                everything = list(self.archive.records())
+                everything = list(self.records())
                 self._write(gen, everything)
+                self._save_query_dict(gen)
                 self._switch(gen, self._named())
                 return len(everything)
             queued = self.pending()
@@ -172,6 +213,8 @@ class SearchIndex:
             n = self._write(gen, records + late)
             if queued:
                 self._unqueue(len(queued))
+            if n and self._query_dict_stale(gen):
+                self._save_query_dict(gen)
         return n
 
     def _write(self, gen: str, records: list[Record]) -> int:
@@ -191,28 +234,38 @@ class SearchIndex:
         return len(records)
 
     def rebuild(self, batch_mb: int = 128) -> int:
-        """A new generation from the archive alone, switched in when complete."""
+        """A new generation from the archive alone, switched in when complete. Damaged records
+        are left out (:attr:`skipped`); a directory that cannot be written is a clean error."""
+        self.skipped = {}
+        try:
+            return self._rebuild(batch_mb)
+        except OSError as exc:
+            raise SearchIndexError(f"无法写入检索索引目录 {self.root}（{exc.strerror or exc}）；"
+                                   "请检查该目录的权限和磁盘空间后重新运行 `sanfang reindex`") from exc
+
+    def _rebuild(self, batch_mb: int) -> int:
         started = time.time()
         self.root.mkdir(parents=True, exist_ok=True)
         gen = self._create_generation()
         try:
             # Every name first (a pass over the archive), so the first record is cut with
             # the same words as the last. The new generation is private: no lock needed yet.
-            self._learn(gen, (n for r in self.archive.records() for n in record_names(r)))
+            self._learn(gen, (n for r in self.records() for n in record_names(r)))
             vocab = self.vocabulary(gen)
             ix = windex.open_dir(str(self._gen_dir(gen)))
             writer = ix.writer(limitmb=batch_mb)
             seen: set[str] = set()
-            for record in self.archive.records():
+            for record in self.records():
                 writer.add_document(**record_document(record, self.archive_root, vocab))
                 seen.add(record.archive_no)
             writer.commit(optimize=True)
             with self.write_lock():
                 # Catch up on records filed or changed while the rebuild ran. Queued
                 # (pending) changes stay queued: replaying them later is harmless.
-                late = [r for r in self.archive.records()
+                late = [r for r in self.records()
                         if r.archive_no not in seen or _changed_since(r, started)]
                 self._write(gen, late)
+                self._save_query_dict(gen)
                 self._switch(gen, self._named())
         except BaseException:
             shutil.rmtree(self._gen_dir(gen), ignore_errors=True)
@@ -221,9 +274,21 @@ class SearchIndex:
 
     def _load(self, archive_no: str) -> Record | None:
         try:
-            return self.archive.get(archive_no)
+            record = self.archive.get(archive_no)
         except NotFoundError:
             return None
+        except (OSError, ValueError) as exc:  # damaged since it was queued
+            skip(self.skipped, archive_no, exc)
+            return None
+        if not usable(record.meta):
+            skip(self.skipped, archive_no, "record.json 不是一条记录")
+            return None
+        return record
+
+    def records(self) -> Iterator[Record]:
+        """The archive's records as the index takes them: damaged ones are skipped with a
+        warning and listed in :attr:`skipped` (damage.py)."""
+        return readable_records(self.archive.root, self.skipped)
 
     # -- failures: a change the index could not take is queued, never lost -------------------
 
@@ -267,8 +332,10 @@ class SearchIndex:
             # change) would still be found. Decoded postings are kept per segment anyway.
             if s is not None:
                 s.close()
-            fresh = windex.open_dir(str(self._gen_dir(gen))).searcher(weighting=FastBM25F())
-            self.vocabulary(gen)  # names another process added since
+            with damaged_index(opening=True):
+                fresh = windex.open_dir(str(self._gen_dir(gen))).searcher(weighting=FastBM25F())
+                vocab = self.vocabulary(gen)  # names another process added since
+                vocab.parts = frozenset(t.decode("utf-8") for t in fresh.lexicon("nameparts"))
             self._searcher, self._searcher_gen = fresh, gen
             self.cache = {}
             return fresh

@@ -20,8 +20,19 @@ from whoosh import query as wq
 
 from ..errors import SanfangError
 from .engine import Engine
-from .index import SearchIndex
-from .query import LOOSE, RELAXED, STRICT, Context, build, date_bounds, highlight_terms, parse, resolve_name
+from .index import SearchIndex, damaged_index
+from .query import (
+    STAGES,
+    STRICT,
+    SUGGEST,
+    Context,
+    QueryError,
+    build,
+    date_bounds,
+    highlight_terms,
+    parse,
+    resolve_name,
+)
 from .snippets import make_snippet
 
 MAX_LIMIT = 500
@@ -113,28 +124,42 @@ class SearchResult:
 
 
 def search(index: SearchIndex, text: str = "", filters: Filters | None = None,
-           scope: Scope | None = None, limit: int = 10, snippets: bool = True) -> SearchResult:
+           scope: Scope | None = None, limit: int | str = 10, snippets: bool = True) -> SearchResult:
+    """Ranked hits within ``scope`` (see the module docstring). A damaged index is a
+    SearchIndexError (exit 9: run ``sanfang reindex``), a bad query or limit a QueryError."""
+    with damaged_index():
+        return _search(index, text, filters, scope, limit, snippets)
+
+
+def _search(index: SearchIndex, text: str, filters: Filters | None, scope: Scope | None,
+            limit: int | str, snippets: bool) -> SearchResult:
     started = time.perf_counter()
     filters = filters or Filters()
     scope = scope or Scope.everything()
-    limit = max(1, min(int(limit), MAX_LIMIT))
+    limit, limit_note = checked_limit(limit)
     searcher = index.searcher()
     engine = index.engine()
-    ctx = Context(searcher, index.vocabulary(index.current() or ""), index.cache)
     parsed = parse(text, searcher.schema)
+    ctx = Context(searcher, index.vocabulary(index.current() or ""), index.cache,
+                  matches=lambda q: engine.evaluate(q)[0])
+    ctx.notes += parsed.notes + limit_note
     if parsed.text and parsed.query is None and not parsed.archive_nos:
-        ctx.notes.append(f"“{text.strip()}”中没有可检索的词（标点和“的”“和”等常用字不参与检索）")
+        if not parsed.notes:
+            ctx.notes.append(f"“{text.strip()}”中没有可检索的词（标点和“的”“和”等常用字不参与检索）")
         return SearchResult(text, [], False, STRICT, _notes(index, ctx), _ms(started))
+    clause = scope.clause()
+    ctx.visible = engine.mask(("scope", scope), clause) if clause is not None else None
     allow = _restrictions(filters, scope, parsed.date_range, ctx, engine)
     if allow is not None and not allow.any():  # a filter names nothing, or nothing passes
         return SearchResult(text, [], False, STRICT, _notes(index, ctx), _ms(started))
+    ctx.visible = allow  # names are suggested only from records this search may return
 
     final: wq.Query | None = None
     stage = "list"
     found: list[tuple[int, float, bool]] = []  # docnum, score, partial (from a relaxed stage)
     total = 0
     tried: set[str] = set()
-    for stage in (STRICT, RELAXED, LOOSE):
+    for stage in STAGES:
         q = build(parsed, ctx, stage)
         if q is None:
             stage = "list"
@@ -147,8 +172,8 @@ def search(index: SearchIndex, text: str = "", filters: Filters | None = None,
         final = q
         best, matched = engine.top(q, limit - len(found), allow, [d for d, _, _ in found])
         total = len(found) + matched
-        # After the first stage, hits are partial: a relaxed reading of the query.
-        found += [(d, score, stage != STRICT) for d, score in best]
+        # After the suggest stage, hits are partial: a relaxed reading of the query.
+        found += [(d, score, stage not in (STRICT, SUGGEST)) for d, score in best]
         if len(found) >= limit:
             break
 
@@ -162,6 +187,19 @@ def search(index: SearchIndex, text: str = "", filters: Filters | None = None,
         hit.partial = partial
         hits.append(hit)
     return SearchResult(text, hits, total > len(hits), stage, _notes(index, ctx), _ms(started), total)
+
+
+def checked_limit(limit: object) -> tuple[int, list[str]]:
+    """--limit as a number of hits: 1 to MAX_LIMIT; more is shown as MAX_LIMIT, and said."""
+    try:
+        value = int(str(limit).strip()) if not isinstance(limit, int) else limit
+    except ValueError:
+        raise QueryError(f"显示条数（--limit）须为 1 到 {MAX_LIMIT} 之间的整数，收到“{limit}”") from None
+    if value < 1:
+        raise QueryError(f"显示条数（--limit）须为 1 到 {MAX_LIMIT} 之间的整数，收到 {value}")
+    if value > MAX_LIMIT:
+        return MAX_LIMIT, [f"一次最多显示 {MAX_LIMIT} 条，已按 {MAX_LIMIT} 条显示；可增加筛选条件缩小范围"]
+    return value, []
 
 
 def _notes(index: SearchIndex, ctx: Context) -> list[str]:
@@ -220,9 +258,10 @@ def _hit(archive_root: Path, meta: dict[str, Any], score: float, terms: list[str
 def _record_text(path: Path, meta: dict[str, Any]) -> str:
     """The words to cut a snippet from, read from the archive (the index stores no text)."""
     try:
-        text = json.loads((path / "record.json").read_text(encoding="utf-8")).get("text", "")
+        data = json.loads((path / "record.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ""
+    text = str(data.get("text") or "") if isinstance(data, dict) else ""  # damaged since indexed
     title = meta.get("题名", "")
     if title and text.startswith(title):
         text = text[len(title):].lstrip("\n")  # the title is shown above the snippet

@@ -30,11 +30,16 @@ def matching(index: SearchIndex, text: str = "", filters: Filters | None = None,
     scope = scope or Scope.everything()
     searcher = index.searcher()
     engine = index.engine()
-    ctx = Context(searcher, index.vocabulary(index.current() or ""), index.cache)
+    ctx = Context(searcher, index.vocabulary(index.current() or ""), index.cache,
+                  matches=lambda q: engine.evaluate(q)[0])
     parsed = parse(text, searcher.schema)
+    ctx.notes += parsed.notes
     if parsed.text and parsed.query is None and not parsed.archive_nos:
         ctx.notes.append(f"“{text.strip()}”中没有可检索的词（标点和“的”“和”等常用字不参与检索）")
         return Matches([], ctx.notes)
+    clause = scope.clause()
+    # Names a filter is read as come only from records the caller may see, as in search().
+    ctx.visible = engine.mask(("scope", scope), clause) if clause is not None else None
     allow = _restrictions(filters, scope, parsed.date_range, ctx, engine)
     mask = engine.live.copy() if allow is None else (allow & engine.live)
     q = build(parsed, ctx, STRICT)
