@@ -30,6 +30,8 @@ from pypdf import PdfReader
 from sanfang_docs.api import Sanfang, scope_from
 from sanfang_docs.bundle import checklist
 from sanfang_docs.cli import main
+from sanfang_docs.interview import load
+from sanfang_docs.interview.drive import run as run_interview
 from tests.conftest import example
 
 pytestmark = pytest.mark.xdist_group("bundle")  # one fixture archive for the whole module
@@ -75,7 +77,10 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     answers["indicator_evidence_5"] = request.archive_no
     answers["indicator_evidence_6"] = other_compound.archive_no
     answers["indicator_evidence_7"] = other_community.archive_no
-    assessment = app.make("demo-site-assessment", answers).record
+    # Filed without the archive check of its citations (as on a docassemble server, or before
+    # the rule existed), so the bundle's own check of cited 档号 has something to find.
+    outcome = run_interview(load("demo-site-assessment"), answers, {"doc_key": "demo-site-assessment"})
+    assessment = app.produce(outcome).record
     return {"home": home, "app": app, "request": request, "reply": reply, "rules": rules, "rating": rating,
             "assessment": assessment, "other_compound": other_compound, "other_community": other_community}
 
