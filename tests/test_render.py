@@ -266,7 +266,7 @@ def test_docx_page_setup_and_east_asian_fonts(rendered: dict[str, dict[str, Path
     grid = s._sectPr.find(qn("w:docGrid"))
     assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:linePitch")) == "579"
     assert d.settings.odd_and_even_pages_header_footer
-    body_face = fonts.faces()["body"].family
+    body_face = "仿宋_GB2312"  # the official name, whatever face this machine prints with
     style_fonts = d.styles["公文正文"].element.rPr.find(qn("w:rFonts"))
     assert style_fonts.get(qn("w:eastAsia")) == body_face
     run_fonts = d.paragraphs[2].runs[0]._r.rPr.find(qn("w:rFonts"))
@@ -335,6 +335,23 @@ def test_resolve_reports_every_candidate() -> None:
     }
     with pytest.raises(RenderError, match="无此字体A、无此字体B.*pkg-b"):
         fonts.resolve("body", table)
+
+
+def test_body_text_is_set_in_a_fangsong_face(rendered: dict[str, dict[str, Path]]) -> None:
+    names = [f["name"] for f in pdfcheck.fonts(rendered["letter"]["pdf"])]
+    assert any("fang" in n.lower() for n in names), names  # FandolFang, or 仿宋_GB2312 where installed
+    assert fonts.faces()["body"].family in ("FandolFang", "仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong")
+
+
+def test_docx_font_table_gives_each_official_face_its_free_stand_in() -> None:
+    d = pydocx.Document(io.BytesIO(render_docx(letter())))
+    part = next(p for p in d.part.package.parts if str(p.partname) == "/word/fontTable.xml")
+    table = part.blob.decode("utf-8")
+    for role in ("title", "body", "hei", "kai"):
+        face = fonts.faces()[role]
+        assert f'w:name="{face.official_name}"' in table
+        if not face.official:
+            assert f'w:altName w:val="{face.family}"' in table
 
 
 def test_fallback_faces_are_found_here() -> None:

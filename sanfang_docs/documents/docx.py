@@ -69,6 +69,7 @@ def _base(face: dict[str, Face]) -> bytes:
         _setup_styles(d, face)
         _setup_settings(d)
         _setup_section(d)
+        _font_table(d, face)
         body = d.element.body
         for p in list(body):
             if p.tag != qn("w:sectPr"):
@@ -142,7 +143,7 @@ def _fonts_xml(rpr: Any, face: Face) -> None:
         if attr.endswith("Theme") or attr.endswith("theme"):
             del rfonts.attrib[attr]  # theme fonts would override the names below
     for slot in ("ascii", "hAnsi", "eastAsia", "cs"):
-        rfonts.set(qn(f"w:{slot}"), face.family)
+        rfonts.set(qn(f"w:{slot}"), face.official_name)
     rfonts.set(qn("w:hint"), "eastAsia")
 
 
@@ -215,6 +216,33 @@ def _plain_punctuation(ppr: Any) -> None:
     # (The automatic small space between Chinese and digits stays on, as Word does by
     # default; LibreOffice ignores w:autoSpaceDN anyway, and Typst is given the same space.)
     _put(ppr, "overflowPunct", _PPR_ORDER, val="1")
+
+
+def _font_table(d: Any, face: dict[str, Face]) -> None:
+    """Declare each official face with the free face of the same design as its w:altName and
+    the GB2312 charset, so Word and WPS on a PC without 仿宋_GB2312 substitute a 仿宋 rather
+    than their default 宋体 (LibreOffice on Linux follows scripts/fontconfig/ instead)."""
+    part = next(p for p in d.part.package.parts if str(p.partname) == "/word/fontTable.xml")
+    table = parse_xml(part.blob)
+    for el in list(table):
+        table.remove(el)  # the template's Latin/Japanese entries name faces we never use
+    seen = set()
+    for f in face.values():
+        if f.official_name in seen:
+            continue
+        seen.add(f.official_name)
+        alt = f'<w:altName w:val="{f.family}"/>' if f.family != f.official_name else ""
+        family = "roman" if f.role in ("title", "song", "body") else "modern"
+        table.append(parse_xml(
+            f'<w:font {nsdecls("w")} w:name="{f.official_name}">{alt}<w:charset w:val="86"/>'
+            f'<w:family w:val="{family}"/><w:pitch w:val="variable"/></w:font>'))
+    part._blob = etree_bytes(table)
+
+
+def etree_bytes(el: Any) -> bytes:
+    from lxml import etree
+
+    return etree.tostring(el, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _setup_settings(d: Any) -> None:
