@@ -186,6 +186,10 @@ class Sanfang:
             preset.update(hook.preset(self.workspace, answers))  # e.g. rows from a register
         if doc_key:
             preset["doc_key"] = doc_key
+        if answers.get("doc_no"):
+            # A 发文字号 the office assigned by hand: the archive registers it at filing
+            # instead of taking the next one (archive/doc_numbers.py).
+            preset["doc_no"] = str(answers["doc_no"])
         return run(iv, answers, preset or None, ask)
 
     def make(self, doc_key: str, answers: dict[str, Any], out_dir: str | os.PathLike[str] | None = None,

@@ -27,8 +27,11 @@ class Problem:
     field: str
     rule: str
     message: str
+    key: str = ""  # the answers-file key, when the field has one
 
     def as_text(self) -> str:
+        if self.key:
+            return f"【{self.field}】（{self.key}）{self.message}"
         return f"【{self.field}】{self.message}"
 
     def as_dict(self) -> dict[str, str]:

@@ -45,6 +45,13 @@ DEFAULT_SETTINGS: dict[str, Any] = {
         "登记表": "定期10年",
         "default": "定期30年",
     },
+    # 发文字号 (archive/doc_numbers.py): which 文种 of a 公文 take a number at filing, and the
+    # 机关代字 of each issuing organisation by its full name (署名). An organisation not listed
+    # gets one by rule: 中共纸坊街道工作委员会 → 纸工委, 中共文化路社区委员会 → 文化路社区党委.
+    "doc_numbers": {
+        "kinds": ["请示", "批复", "报告", "通知"],
+        "codes": {},
+    },
     # Signing (signing/pades.py, signing/keys.py). The key passphrase: $SANFANG_KEY_PASSPHRASE, else
     # "passphrase" here, else a random one kept in keys/passphrase (owner-only).
     "signing": {

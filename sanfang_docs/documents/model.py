@@ -76,7 +76,7 @@ class Document:
 
     def plain_text(self) -> str:
         """The document's words in reading order, as extracted for search and tests."""
-        parts = [self.title, self.addressee]
+        parts = [self.doc_no, self.title, self.addressee]
         counters = [0, 0, 0]
         for b in self.blocks:
             if b.kind == "table":
