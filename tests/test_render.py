@@ -12,7 +12,7 @@ import docx as pydocx
 import pytest
 from docx.oxml.ns import qn
 
-from sanfang_docs.documents import expected_text, fonts, pdf, render_docx, render_pdf
+from sanfang_docs.documents import GEOMETRY, expected_text, fonts, pdf, render_docx, render_pdf
 from sanfang_docs.documents.model import Block, Document
 from sanfang_docs.errors import RenderError
 from tests import pdfcheck
@@ -262,7 +262,10 @@ def test_docx_page_setup_and_east_asian_fonts(rendered: dict[str, dict[str, Path
     s = d.sections[0]
     assert (round(s.page_width.mm), round(s.page_height.mm)) == (210, 297)
     margins = [round(m.mm, 1) for m in (s.top_margin, s.bottom_margin, s.left_margin, s.right_margin)]
-    assert margins == [37.0, 35.0, 28.0, 26.0]
+    # The 版心 is raised by what LibreOffice sets lower in a line (layout.GEOMETRY docx_raise),
+    # so its type stands where the PDF's does; 订口 and widths as the standard says.
+    raise_mm = GEOMETRY["docx_raise"]
+    assert margins == [round(37.0 - raise_mm, 1), round(35.0 + raise_mm, 1), 28.0, 26.0]
     grid = s._sectPr.find(qn("w:docGrid"))
     assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:linePitch")) == "579"
     assert d.settings.odd_and_even_pages_header_footer

@@ -13,7 +13,7 @@ from typing import Any
 from docx import Document as new_docx
 from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Mm, Pt, Twips
@@ -46,7 +46,13 @@ def render_docx(doc: Document) -> bytes:
         if item["t"] == "par":
             _paragraph(d, face, item)
         elif item["t"] == "blank":
-            _add_par(d, "公文正文")
+            blank = _add_par(d, "公文正文")
+            if item.get("rule"):
+                _rule_above(blank, item["rule"])
+        elif item["t"] == "space":
+            _space(d, item["pt"] + item.get("docx_shift", 0.0))
+        elif item["t"] == "docno":
+            _docno(d, face, item)
         elif item["t"] == "attachments":
             _attachments(d, item)
         elif item["t"] == "table":
@@ -261,7 +267,7 @@ def _setup_section(d: Any) -> None:
     s = d.sections[0]
     s.start_type = WD_SECTION.NEW_PAGE
     s.page_width, s.page_height = Mm(G["page_w"]), Mm(G["page_h"])
-    s.top_margin, s.bottom_margin = Mm(G["top"]), Mm(G["bottom"])
+    s.top_margin, s.bottom_margin = Mm(G["top"] - G["docx_raise"]), Mm(G["bottom"] + G["docx_raise"])
     s.left_margin, s.right_margin = Mm(G["left"]), Mm(G["right"])
     s.header_distance = Mm(15)
     # Footer paragraph is one 16 pt line whose top lies 7 mm below the 版心.
@@ -293,12 +299,55 @@ def _paragraph(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
         pf.keep_with_next = True
     if item["keep"]:
         pf.keep_together = True
+    if item.get("height"):  # the 发文机关标志: its own exact line height, off the grid
+        pf.line_spacing = Pt(item["height"])
+        _put(p._p.get_or_add_pPr(), "snapToGrid", _PPR_ORDER, val="0")
     for run in item["runs"]:
         r = p.add_run(run["text"])  # python-docx turns "\n" into a line break, "\t" into a tab
         _set_run_format(r._r.get_or_add_rPr(), face[run["font"]], item["size"], item["track"])
+        if item.get("color"):
+            _put(r._r.get_or_add_rPr(), "color", _RPR_ORDER, val=item["color"].lstrip("#"))
 
 
 _STYLE_NAMES = {"公文正文", "公文标题", "一级标题", "二级标题", "三级标题"}
+
+
+def _space(d: Any, pt: float) -> None:
+    """Vertical space of an exact height (the 版头's 35 mm), as an empty off-grid line."""
+    p = _add_par(d, "公文正文")
+    p.paragraph_format.line_spacing = Pt(pt)
+    _put(p._p.get_or_add_pPr(), "snapToGrid", _PPR_ORDER, val="0")
+    p.paragraph_format.keep_with_next = True
+
+
+def _rule_above(p: Any, color: str) -> None:
+    """The 版头's red separator: a 1 pt border on the top edge of the line below the 发文字号."""
+    border = parse_xml(f'<w:pBdr {nsdecls("w")}><w:top w:val="single" w:sz="8" w:space="0" '
+                       f'w:color="{color.lstrip("#")}"/></w:pBdr>')
+    ppr = p._p.get_or_add_pPr()
+    ppr.insert(1, border)  # after pStyle, the only child so far (schema order)
+    # A border adds its width to the line in Word and LibreOffice: take it off the line.
+    # (Off the grid, or LibreOffice rounds the shortened line back up to a whole grid line.)
+    p.paragraph_format.line_spacing = Twips(579 - 20)
+    _put(ppr, "snapToGrid", _PPR_ORDER, val="0")
+
+
+def _docno(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
+    """发文字号 centred; with a 签发人, 发文字号 1 character in on the left and 签发人 1 in on the right."""
+    p = _add_par(d, "公文正文")
+    pf = p.paragraph_format
+    pf.keep_with_next = True
+    body = (face["body"], G["body_pt"], G["track_pt"])
+    if not item["signer"]:
+        pf.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _set_run_format(p.add_run(item["no"])._r.get_or_add_rPr(), *body)
+        return
+    ch = Pt(CHAR_PT)
+    pf.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    pf.left_indent, pf.right_indent = ch, ch
+    pf.tab_stops.add_tab_stop(Mm(156) - ch, WD_TAB_ALIGNMENT.RIGHT)
+    _set_run_format(p.add_run(item["no"] + "\t签发人：")._r.get_or_add_rPr(), *body)
+    _set_run_format(p.add_run(item["signer"])._r.get_or_add_rPr(), face["kai"], G["body_pt"], G["track_pt"])
 
 
 def _attachments(d: Any, item: dict[str, Any]) -> None:

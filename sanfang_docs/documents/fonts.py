@@ -197,3 +197,27 @@ def rare_fallback() -> Face | None:
 def font_dirs(resolved: dict[str, Face]) -> list[str]:
     """Folders holding the faces, for ``typst.Compiler(font_paths=...)`` (it takes folders only)."""
     return sorted({str(Path(f.path).parent) for f in resolved.values()})
+
+
+@functools.cache
+def _advances(path: str, index: int) -> tuple[dict[int, float], float]:
+    """(code point → advance in em, the em advance of a missing glyph) of one face file."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, fontNumber=index, lazy=True)
+    upm = font["head"].unitsPerEm
+    hmtx = font["hmtx"]
+    table = {cp: hmtx[name][0] / upm for cp, name in font.getBestCmap().items()}
+    font.close()
+    return table, 1.0
+
+
+def advance_pt(role: str, text: str, size: float, track: float) -> float:
+    """How wide ``text`` sets in ``role``'s face: glyph advances plus tracking, plus the 0.2 em
+    both renderers put where Chinese meets Latin letters or digits (see pdf.py)."""
+    face = faces()[role]
+    table, missing = _advances(face.path, face.index)
+    width = sum(table.get(ord(c), missing) * size + track for c in text)
+    narrow = [ord(c) < 0x2000 for c in text]
+    width += 0.2 * size * sum(1 for a, b in zip(narrow, narrow[1:], strict=False) if a != b)
+    return width

@@ -94,6 +94,8 @@ def _segment_item(item: dict[str, Any]) -> dict[str, Any]:
         item["rows"] = [[segments(c) for c in row] for row in item["rows"]]
     elif item["t"] == "attachments":
         item["items"] = [segments(a) for a in item["items"]]
+    elif item["t"] == "docno":
+        item["no"], item["signer"] = segments(item["no"]), segments(item["signer"])
     return item
 
 
