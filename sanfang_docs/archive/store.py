@@ -89,6 +89,9 @@ class Archive:
             if self.doc_numbers.takes_number(doc.style, doc.kind):
                 taken = self.doc_numbers.assign(doc.issuer, int(year), str(answers.get("doc_no") or "").strip())
                 doc.doc_no = taken.doc_no
+                office = self.ws.setting("gongwen") or {}
+                if office.get("letterhead", True) and doc.issuer:
+                    doc.letterhead = doc.issuer.split("\n")[0].strip() + str(office.get("letterhead_suffix", "文件"))
             try:
                 record = self._file_locked(doc, render, answers, context, (fonds, year, retention, org_code))
             except BaseException as exc:

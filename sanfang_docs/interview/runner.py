@@ -308,6 +308,7 @@ class Session:
             doc_date=str(meta.get("date", "")), doc_no=str(meta.get("doc_no", "")),
             attachments=[a for a in meta.get("attachments", []) or [] if a],
             note=str(meta.get("note", "")), issuer_role=str(meta.get("org", "")),
+            signer=str(meta.get("signer", "")),
             personal=str(meta.get("personal", "")).lower() in ("true", "1", "yes"),
             blocks=parse_body(body, protector),
             names=self._names(),
