@@ -49,6 +49,8 @@ def render_docx(doc: Document) -> bytes:
             blank = _add_par(d, "公文正文")
             if item.get("rule"):
                 _rule_above(blank, item["rule"])
+            if item.get("sticky"):
+                blank.paragraph_format.keep_with_next = True
         elif item["t"] == "space":
             _space(d, item["pt"] + item.get("docx_shift", 0.0))
         elif item["t"] == "docno":

@@ -263,7 +263,7 @@ def _signature(doc: Document) -> list[dict[str, Any]]:
     date = doc.date_cn
     if not (doc.issuer or date) or (doc.style == "rules" and not doc.issuer):
         return out  # 制度 without an issuer carries no signature and no date
-    out.append({"t": "blank"})
+    out.append({"t": "blank", "sticky": True})
     issuer_w = max((measured_chars(line) for line in doc.issuer.split("\n")), default=0.0)
     date_w = measured_chars(date) if date else 0.0
     line = 28.0
