@@ -172,7 +172,10 @@ def _setup_styles(d: Any, face: dict[str, Face]) -> None:
     rpr_default = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     _set_run_format(rpr_default, face["body"], G["body_pt"], 0)
     lang = rpr_default.find(qn("w:lang"))
-    lang.set(qn("w:val"), "zh-CN")
+    # Latin letters and digits are "western" text: with zh-CN there, LibreOffice breaks lines
+    # inside numbers (202 | 6年, 027-87951 | 234); as en-US they break only where Typst and
+    # Word break them. Chinese stays zh-CN.
+    lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
     ppr_default = styles.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr"))
     for el in list(ppr_default):
@@ -367,6 +370,8 @@ def _attachments(d: Any, item: dict[str, Any]) -> None:
         pf.first_line_indent = -Emu(int(ch * ((label_w if i == 0 else 0) + num_w)))
         if num_w:
             pf.tab_stops.add_tab_stop(left)
+        if item.get("sticky"):
+            pf.keep_with_next = True  # goes with the signature (layout.py)
         head = item["label"] if i == 0 else ""
         number = f"{i + 1}.\t" if num_w else ""
         p.add_run(head + number + name)
@@ -413,6 +418,8 @@ def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
             # Borders (0.5 pt = 10 twips) add to a row's height in LibreOffice: take them off
             # the line so each row is one grid line, as in the PDF (the first row has two).
             p.paragraph_format.line_spacing = Twips(round(item["pitch"] * 20) - (20 if r == 0 else 10))
+            if item.get("sticky") and r == len(rows) - 1:
+                p.paragraph_format.keep_with_next = True  # the last row goes with the signature
             run = p.add_run(text)
             role = "hei" if r == 0 else "body"
             _set_run_format(run._r.get_or_add_rPr(), face[role], item["size"], 0.0)

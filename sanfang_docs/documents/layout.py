@@ -115,9 +115,13 @@ def layout_items(doc: Document) -> list[dict[str, Any]]:
     signature = _signature(doc)
     if signature:
         # The last lines of the body go with the signature to its page (see _signature).
-        last = next((it for it in reversed(items) if it["t"] in ("par", "attachments")), None)
-        if last is not None and last.get("name") not in ("公文标题", "主送机关"):
-            last["sticky"] = True
+        # (附件说明 and its blank lines go too, with the body paragraph before them.)
+        for it in reversed(items):
+            if it.get("name") in ("公文标题", "主送机关") or it["t"] in ("docno", "space"):
+                break
+            it["sticky"] = True
+            if it["t"] in ("par", "table"):
+                break
     items += signature
     return items
 
