@@ -65,9 +65,10 @@ def par(
     runs: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """One paragraph; indents in characters, sizes in points; ``name`` is the Word style."""
+    runs = runs if runs is not None else [{"text": text, "font": font}]
     return {
         "t": "par",
-        "runs": runs if runs is not None else [{"text": text, "font": font}],
+        "runs": [dict(r, text=breakable(r["text"])) for r in runs],
         "font": font,
         "name": name,
         "size": size or GEOMETRY["body_pt"],
@@ -79,6 +80,25 @@ def par(
         "keep": keep,
         "track": GEOMETRY["track_pt"] if track is None else track,
     }
+
+
+ZWSP = "\u200b"  # a break opportunity that prints nothing (Typst, Word and LibreOffice honour it)
+# Telephone numbers break after the area code and between groups of four digits (027-8795 6688,
+# 138 0000 0001 as they are read out); a time range after its dash; a 档号 after each hyphen.
+# A time itself (17:30) never breaks.
+_PHONE = re.compile(r"(?<![\d-])(0\d{2,3})-(\d{3,4})(\d{4})(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)(1\d{2})(\d{4})(\d{4})(?!\d)")
+_TIME_RANGE = re.compile(r"(\d{1,2}:\d{2})([-–—~～])(\d{1,2}:\d{2})")
+_ARCHIVE_NO = re.compile(r"[A-Z]\d{3}-WS·\d{4}-[A-Z0-9]+-[A-Z]+-\d{4}")
+
+
+def breakable(text: str) -> str:
+    """``text`` with break opportunities inside long Latin runs, at points a reader accepts, so a
+    line never has to be letter-spaced because a whole number moved down (both renderers)."""
+    text = _PHONE.sub(lambda m: f"{m[1]}-{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
+    text = _MOBILE.sub(lambda m: f"{m[1]}{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
+    text = _TIME_RANGE.sub(lambda m: f"{m[1]}{m[2]}{ZWSP}{m[3]}", text)  # 9:00- | 17:30, never 17: | 30
+    return _ARCHIVE_NO.sub(lambda m: m[0].replace("-", "-" + ZWSP), text)
 
 
 def text_width_chars(text: str) -> float:
@@ -207,7 +227,7 @@ def _table(rows: list[list[str]], compact: bool = False) -> dict[str, Any]:
     centred = [[r == 0 or len(c) <= 4 for c in row] for r, row in enumerate(rows)]
     return {
         "t": "table",
-        "rows": rows,
+        "rows": [[breakable(c) for c in row] for row in rows],
         "centred": centred,
         "widths": _column_widths(rows, size),
         "size": size,
