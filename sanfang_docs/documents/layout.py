@@ -9,9 +9,9 @@ of 28 characters in 3号 (16 pt).
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 from typing import Any
 
+from .measure import text_width_chars
 from .model import Document, heading_prefix
 
 MM = 72 / 25.4  # points per millimetre
@@ -99,14 +99,6 @@ def breakable(text: str) -> str:
     text = _MOBILE.sub(lambda m: f"{m[1]}{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
     text = _TIME_RANGE.sub(lambda m: f"{m[1]}{m[2]}{ZWSP}{m[3]}", text)  # 9:00- | 17:30, never 17: | 30
     return _ARCHIVE_NO.sub(lambda m: m[0].replace("-", "-" + ZWSP), text)
-
-
-def text_width_chars(text: str) -> float:
-    """Estimated width in body characters: half for ASCII (digits in 成文日期), full otherwise,
-    plus the ~⅕ character both renderers put between Chinese and Latin/digits."""
-    narrow = [ord(c) < 0x2000 for c in text]
-    switches = sum(1 for a, b in pairwise(narrow) if a != b)
-    return sum(0.5 if n else 1.0 for n in narrow) + 0.2 * switches
 
 
 def layout_items(doc: Document) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .layout import text_width_chars
+from .measure import text_width_chars
 
 WORDS = "title-words.txt"
 _QUOTED = re.compile(r"“[^”]{1,12}”|《[^》]{1,20}》|（[^）]{1,12}）")
