@@ -236,7 +236,9 @@ def docx_text(docx: bytes | str | Path) -> str:
             out.append(block.text)
         elif isinstance(block, Table):
             for row in block.rows:
-                out.append("".join(c.text for c in row.cells))
+                # A cell merged into the one above (w:vMerge continue) prints nothing of its own.
+                cells = [tc for tc in row._tr.tc_lst if tc.vMerge in (None, "restart")]
+                out.append("".join(Paragraph(p, block).text for tc in cells for p in tc.p_lst))
     return "\n".join(out)
 
 

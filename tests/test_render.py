@@ -367,3 +367,18 @@ def test_docx_bytes_are_a_valid_package() -> None:
     data = render_docx(letter())
     d = pydocx.Document(io.BytesIO(data))
     assert d.core_properties.title == letter().title
+
+
+def test_group_cells_are_merged_over_their_continuation_rows() -> None:
+    from sanfang_docs.documents.layout import row_spans
+
+    rows = [["序号", "考评内容", "评分要点", "分值"], ["1", "组织", "1.建立党组织；", "30"], ["", "", "2.经费有保障。", ""],
+            ["", "加分", "获得表彰的加分。", "5"], ["", "合计", "", "35"]]
+    assert row_spans(rows) == [[1, 1, 1, 1], [2, 2, 1, 2], [0, 0, 1, 0], [1, 1, 1, 1], [1, 1, 1, 1]]
+    doc = Document(key="red-property-rating", title="评分表", kind="评分表", style="scoresheet",
+                   blocks=[Block("table", rows=rows)], issuer="中共红星社区委员会", doc_date="2026-03-05")
+    d = pydocx.Document(io.BytesIO(render_docx(doc)))
+    merges = [tc.vMerge for tc in d.tables[0]._tbl.iter_tcs()]
+    assert merges.count("restart") == 3 and merges.count("continue") == 3
+    assert pdfcheck.docx_text(render_docx(doc)).count("30") == 1
+    assert pdfcheck.text(render_pdf(doc)).count("30") == 1

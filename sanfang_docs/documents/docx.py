@@ -344,3 +344,19 @@ def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
             run = p.add_run(text)
             role = "hei" if r == 0 else "body"
             set_run_format(run._r.get_or_add_rPr(), face[role], item["size"], 0.0)
+    _merge_groups(t, item.get("spans") or [])
+
+
+def _merge_groups(t: Any, spans: list[list[int]]) -> None:
+    """A group's cells over its continuation rows, as in the PDF (layout.row_spans): w:vMerge."""
+    for r, row in enumerate(spans):
+        for c, span in enumerate(row):
+            if span > 1:
+                top = t.cell(r, c)
+                for below in range(r + 1, r + span):
+                    tc = t.cell(below, c)._tc
+                    for p in tc.findall(qn("w:p"))[1:]:
+                        tc.remove(p)
+                    put(tc.get_or_add_tcPr(), "vMerge", ["cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge"])
+                put(top._tc.get_or_add_tcPr(), "vMerge", ["cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge"],
+                    val="restart")

@@ -220,11 +220,32 @@ def _table(rows: list[list[str]], compact: bool = False) -> dict[str, Any]:
     return {
         "t": "table",
         "rows": [[breakable(c) for c in row] for row in rows],
+        "spans": row_spans(rows),
         "centred": centred,
         "widths": _column_widths(rows, size),
         "size": size,
         "pitch": pitch,
     }
+
+
+def row_spans(rows: list[list[str]]) -> list[list[int]]:
+    """Rows a cell spans (0: covered by the cell above). A body row that continues the one
+    above — one cell filled (the next 评分要点), every other empty — merges its empty cells into
+    the group's cells above (序号, 考评内容, 分值, 得分) instead of leaving them blank."""
+    spans = [[1] * len(r) for r in rows]
+    owner = [0] * (len(rows[0]) if rows else 0)  # the row whose cell a column's group is
+    for r in range(1, len(rows)):
+        filled = [c for c, cell in enumerate(rows[r]) if cell.strip()]
+        if r > 1 and len(filled) == 1 and len(rows[r]) > 2:
+            for c in range(len(rows[r])):
+                if c not in filled:
+                    spans[r][c] = 0
+                    spans[owner[c]][c] += 1
+                else:
+                    owner[c] = r
+        else:
+            owner = [r] * len(rows[r])
+    return spans
 
 
 def _column_widths(rows: list[list[str]], size: float) -> list[float]:
