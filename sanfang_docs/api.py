@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from .verify import Report as VerifyReport
 
 PDF, DOCX = "document.pdf", "document.docx"
+# Answers that filing takes, not a question: a 发文字号 an office assigned by hand (archive/doc_numbers.py).
+FILING_KEYS = frozenset({"doc_no"})
 
 
 @dataclass
@@ -218,7 +220,7 @@ class Sanfang:
         problems (unknown keys, wrong types, near-misses of registered names); ``strict``
         raises them at once instead."""
         iv = interviews.load(name)
-        problems = check_answers(iv, answers) + self.organisations.check_answers(answers)
+        problems = check_answers(iv, answers, also=FILING_KEYS) + self.organisations.check_answers(answers)
         if problems and strict:
             raise ValidationError(problems)
         # The office's thresholds and holiday calendar reach the rules as data (rules/general.py).
@@ -231,6 +233,10 @@ class Sanfang:
             preset.update(hook.preset(self.workspace, answers))  # e.g. rows from a register
         if doc_key:
             preset["doc_key"] = doc_key
+        if answers.get("doc_no"):
+            # A 发文字号 the office assigned by hand: the archive registers it at filing
+            # instead of taking the next one (archive/doc_numbers.py).
+            preset["doc_no"] = str(answers["doc_no"])
         return iv, answers, preset, problems
 
     # -- conversations and drafts (interview/conversation.py, interview/drafts.py) -------------

@@ -56,6 +56,21 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "holidays": {},
     # 示范文本12 sets no pass mark per part: the office's own (printed as such on the 评分表).
     "red_property": {"pass_mark": 80},
+    # 发文字号 (archive/doc_numbers.py): which 文种 of a 公文 take a number at filing, and the
+    # 机关代字 of each issuing organisation by its full name (署名). An organisation not listed
+    # gets one by rule: 中共纸坊街道工作委员会 → 纸工委, 中共文化路社区委员会 → 文化路社区党委.
+    "doc_numbers": {
+        "kinds": ["请示", "批复", "报告", "通知"],
+        "codes": {},
+    },
+    # 版头 (GB/T 9704-2012 7.2) of a 公文 that takes a 发文字号: by default the filed PDF and
+    # DOCX print the 发文机关标志 (the issuer's full name + "文件", red) and the red separator,
+    # as the standard's 版头 requires; an office that prints on pre-printed 红头纸 sets
+    # letterhead: false (the 发文字号 and 签发人 line stays). No seal is ever drawn.
+    "gongwen": {
+        "letterhead": True,
+        "letterhead_suffix": "文件",
+    },
     # Signing (signing/pades.py, signing/keys.py). The key passphrase: $SANFANG_KEY_PASSPHRASE, else
     # "passphrase" here, else a random one kept in keys/passphrase (owner-only).
     "signing": {

@@ -95,10 +95,12 @@ def pages(pdf: bytes | str | Path) -> list[Page]:
     for lt in extract_pages(_source(pdf), laparams=None):
         assert isinstance(lt, LTPage)
         h = lt.height
+        # (Zero-width break opportunities inside numbers, layout.ZWSP, are not characters.)
         chars = [
-            Char(c.get_text(), c.x0 * PT, c.x1 * PT, (h - c.y1) * PT, (h - c.y0) * PT, c.size, c.fontname)
+            Char(c.get_text().replace("\u200b", ""), c.x0 * PT, c.x1 * PT, (h - c.y1) * PT, (h - c.y0) * PT,
+                 c.size, c.fontname)
             for c in _walk(lt)
-            if c.get_text().strip()
+            if c.get_text().replace("\u200b", "").strip()
         ]
         out.append(Page(lt.width * PT, lt.height * PT, chars))
     return out
@@ -131,7 +133,7 @@ def text(pdf: bytes | str | Path, page_numbers: bool = False) -> str:
 
 def squash(s: str) -> str:
     """Text compared without whitespace (line breaks fall in different places in each renderer)."""
-    return re.sub(r"\s+", "", s)
+    return re.sub(r"[\s\u200b]+", "", s)  # (and the zero-width break opportunities, layout.ZWSP)
 
 
 def is_cjk(ch: str) -> bool:
@@ -234,7 +236,9 @@ def docx_text(docx: bytes | str | Path) -> str:
             out.append(block.text)
         elif isinstance(block, Table):
             for row in block.rows:
-                out.append("".join(c.text for c in row.cells))
+                # A cell merged into the one above (w:vMerge continue) prints nothing of its own.
+                cells = [tc for tc in row._tr.tc_lst if tc.vMerge in (None, "restart")]
+                out.append("".join(Paragraph(p, block).text for tc in cells for p in tc.p_lst))
     return "\n".join(out)
 
 

@@ -22,11 +22,13 @@ from tests.conftest import example
 BRANCH_STEPS: list[tuple[str, list[str]]] = [
     ("branch-founding-request", ["street_name", "street_party_org", "community_name", "community_party_org",
                                  "compound_name", "party_member_count", "committee_size", "convener_name",
-                                 "convener_title", "request_issuer", "founding_request_date"]),
+                                 "convener_title", "request_issuer", "founding_request_date", "signer_name",
+                                 "contact_name", "contact_phone"]),
     ("branch-founding-reply", ["founding_request_no", "founding_reply_date", "street_contact_name",
                                "street_contact_phone"]),
     ("branch-meeting-request", ["founding_reply_no", "meeting_request_date", "meeting_date", "meeting_place",
-                                "secretary_candidate", "secretary_candidate_joined", "member_candidates_text"]),
+                                "secretary_candidate", "secretary_candidate_joined", "member_candidates_text",
+                                "signer_name", "contact_name", "contact_phone"]),
     ("branch-meeting-reply", ["meeting_request_no", "meeting_reply_date"]),
     ("branch-meeting-agenda", ["host_name", "host_title", "no_vote_count", "excused_count", "excused_reasons",
                                "present_count"]),
@@ -37,7 +39,7 @@ BRANCH_STEPS: list[tuple[str, list[str]]] = [
 PMC_REQUEST = ["street_name", "street_party_org", "community_name", "community_party_org", "compound_name",
                "pmc_request_date", "total_floor_area", "delivered_floor_area", "total_units", "delivered_units",
                "first_move_in_date", "occupied_units", "pmc_director_name", "pmc_director_post", "developer_name",
-               "developer_rep_name", "owner_reps_text"]
+               "developer_rep_name", "owner_reps_text", "signer_name", "contact_name", "contact_phone"]
 
 
 # The records here are about cases, not signatures: smaller generated keys keep the file quick.
@@ -85,10 +87,15 @@ def test_branch_founding_chain_by_from(cli, fast_home: Path, tmp_path: Path) -> 
     filed = records(home)
     assert len(filed) == 8 and {r["case_id"] for r in filed} == {made[0]["case_id"]}
     # Every document reads exactly as when one complete answers file is given.
+    # (The case quotes each earlier document's 发文字号 as filed, not as the answers file typed it.)
     app = Sanfang(home)
+    numbers = {r["doc_key"]: r["发文字号"] for r in filed if r.get("发文字号")}
+    cites = {var: numbers[key] for var, key in load("branch-founding").metadata["cites"].items()}
     for m, (key, _) in zip(made, BRANCH_STEPS, strict=True):
         record = app.archive.get(m["档号"])
-        whole = run(load("branch-founding"), full, preset={"doc_key": key}).documents[0]
+        whole = run(load("branch-founding"), {**full, **cites}, preset={"doc_key": key}).documents[0]
+        whole.doc_no = record.meta.get("发文字号", "")
+        whole.letterhead = whole.issuer + "文件" if whole.doc_no else ""
         assert record.meta["doc_key"] == key and record.meta["text"] == whole.plain_text()
         answers = json.loads(record.file("answers.json").read_text(encoding="utf-8"))
         assert answers.get("case_id", made[0]["case_id"]) == made[0]["case_id"]
@@ -101,10 +108,12 @@ def test_reply_cites_the_archived_request(fast_app: Sanfang) -> None:
     app = fast_app
     full = example("pmc-founding", "pmc")
     request = app.make("pmc-founding-request", {n: full[n] for n in PMC_REQUEST})
-    reply = app.make("pmc-founding-reply", {"pmc_reply_date": "2026-05-22", "pmc_request_no": ""},
+    reply = app.make("pmc-founding-reply", {"pmc_reply_date": "2026-05-22"},
                      from_record=request.record.archive_no)
     text = reply.document.plain_text()
-    assert "你们《关于成立金色港湾三期小区物业管理委员会的请示》收悉，经研究：" in text
+    number = request.record.meta["发文字号"]  # quoted as filed: the clerk types no number
+    assert number == "文化路社区党委〔2026〕1号"
+    assert f"你们《关于成立金色港湾三期小区物业管理委员会的请示》（{number}）收悉，经研究：" in text
     assert "业主代表陈国栋同志、业主代表刘春燕同志、业主代表万金平同志" in text
     assert reply.record.meta["case_id"] == request.record.meta["case_id"]
     assert reply.answers["source_archive_no"] == request.record.archive_no
@@ -123,7 +132,8 @@ def test_reply_title_comes_from_the_archive(fast_app: Sanfang) -> None:
     meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     reply = app.make("instructor-reply", {k: full[k] for k in new}, from_record=request.record.archive_no,
                      archive=False)
-    assert "你们《关于申请派遣党建指导员的请示》收悉，经研究：" in reply.document.plain_text()
+    number = request.record.meta["发文字号"]
+    assert f"你们《关于申请派遣党建指导员的请示》（{number}）收悉，经研究：" in reply.document.plain_text()
 
 
 def test_new_answers_override_the_record(fast_app: Sanfang) -> None:

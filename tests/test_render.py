@@ -12,7 +12,7 @@ import docx as pydocx
 import pytest
 from docx.oxml.ns import qn
 
-from sanfang_docs.documents import expected_text, fonts, pdf, render_docx, render_pdf
+from sanfang_docs.documents import GEOMETRY, expected_text, fonts, pdf, render_docx, render_pdf
 from sanfang_docs.documents.model import Block, Document
 from sanfang_docs.errors import RenderError
 from tests import pdfcheck
@@ -262,11 +262,14 @@ def test_docx_page_setup_and_east_asian_fonts(rendered: dict[str, dict[str, Path
     s = d.sections[0]
     assert (round(s.page_width.mm), round(s.page_height.mm)) == (210, 297)
     margins = [round(m.mm, 1) for m in (s.top_margin, s.bottom_margin, s.left_margin, s.right_margin)]
-    assert margins == [37.0, 35.0, 28.0, 26.0]
+    # The 版心 is raised by what LibreOffice sets lower in a line (layout.GEOMETRY docx_raise),
+    # so its type stands where the PDF's does; 订口 and widths as the standard says.
+    raise_mm = GEOMETRY["docx_raise"]
+    assert margins == [round(37.0 - raise_mm, 1), round(35.0 + raise_mm, 1), 28.0, 26.0]
     grid = s._sectPr.find(qn("w:docGrid"))
     assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:linePitch")) == "579"
     assert d.settings.odd_and_even_pages_header_footer
-    body_face = fonts.faces()["body"].family
+    body_face = "仿宋_GB2312"  # the official name, whatever face this machine prints with
     style_fonts = d.styles["公文正文"].element.rPr.find(qn("w:rFonts"))
     assert style_fonts.get(qn("w:eastAsia")) == body_face
     run_fonts = d.paragraphs[2].runs[0]._r.rPr.find(qn("w:rFonts"))
@@ -337,6 +340,23 @@ def test_resolve_reports_every_candidate() -> None:
         fonts.resolve("body", table)
 
 
+def test_body_text_is_set_in_a_fangsong_face(rendered: dict[str, dict[str, Path]]) -> None:
+    names = [f["name"] for f in pdfcheck.fonts(rendered["letter"]["pdf"])]
+    assert any("fang" in n.lower() for n in names), names  # FandolFang, or 仿宋_GB2312 where installed
+    assert fonts.faces()["body"].family in ("FandolFang", "仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong")
+
+
+def test_docx_font_table_gives_each_official_face_its_free_stand_in() -> None:
+    d = pydocx.Document(io.BytesIO(render_docx(letter())))
+    part = next(p for p in d.part.package.parts if str(p.partname) == "/word/fontTable.xml")
+    table = part.blob.decode("utf-8")
+    for role in ("title", "body", "hei", "kai"):
+        face = fonts.faces()[role]
+        assert f'w:name="{face.official_name}"' in table
+        if not face.official:
+            assert f'w:altName w:val="{face.family}"' in table
+
+
 def test_fallback_faces_are_found_here() -> None:
     found = fonts.faces()
     assert set(found) == set(fonts.ROLES)
@@ -347,3 +367,18 @@ def test_docx_bytes_are_a_valid_package() -> None:
     data = render_docx(letter())
     d = pydocx.Document(io.BytesIO(data))
     assert d.core_properties.title == letter().title
+
+
+def test_group_cells_are_merged_over_their_continuation_rows() -> None:
+    from sanfang_docs.documents.layout import row_spans
+
+    rows = [["序号", "考评内容", "评分要点", "分值"], ["1", "组织", "1.建立党组织；", "30"], ["", "", "2.经费有保障。", ""],
+            ["", "加分", "获得表彰的加分。", "5"], ["", "合计", "", "35"]]
+    assert row_spans(rows) == [[1, 1, 1, 1], [2, 2, 1, 2], [0, 0, 1, 0], [1, 1, 1, 1], [1, 1, 1, 1]]
+    doc = Document(key="red-property-rating", title="评分表", kind="评分表", style="scoresheet",
+                   blocks=[Block("table", rows=rows)], issuer="中共红星社区委员会", doc_date="2026-03-05")
+    d = pydocx.Document(io.BytesIO(render_docx(doc)))
+    merges = [tc.vMerge for tc in d.tables[0]._tbl.iter_tcs()]
+    assert merges.count("restart") == 3 and merges.count("continue") == 3
+    assert pdfcheck.docx_text(render_docx(doc)).count("30") == 1
+    assert pdfcheck.text(render_pdf(doc)).count("30") == 1

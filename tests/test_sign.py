@@ -133,7 +133,10 @@ def test_appearance_is_chinese_text_in_the_bottom_margin_and_no_seal(signed: tup
         assert y0 > 3 and x0 > GEOMETRY["qr_x"] + GEOMETRY["qr_size"] and x1 < 210 - 3
         when = datetime.fromisoformat(record.meta["signature"]["signed_at"])
         assert when.utcoffset() == timedelta(hours=8)  # 北京时间
-        assert text == f"本文件由 {record.meta['责任者']} 于 {when:%Y-%m-%d %H:%M} 数字签名"
+        # One line, a Chinese date like the 成文日期 (never an ISO date), no frame.
+        assert text == f"本文件已由{record.meta['责任者']}于{when.year}年{when.month}月{when.day}日 {when:%H:%M}数字签名"
+        assert y1 - y0 < 5
+        assert not re.findall(r" re$", ops, re.M), "a ruled box around the note"
         # A seal would be red and round, or a picture: here no colour, no curve, no image.
         colours = re.findall(r"^(.*) (rg|RG|k|K|sc|scn|SC|SCN)$", ops, re.M)
         assert all(len(set(values.split())) <= 1 for values, _ in colours), colours  # grey levels only

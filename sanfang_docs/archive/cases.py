@@ -10,6 +10,10 @@ Which documents may follow which comes from the interview's ``metadata``: the or
 ``documents`` is the order of the matter (a document starts only from an earlier one), unless
 ``case order: any`` says the documents are independent (any one from any other, e.g. the
 three pledges of one compound).
+
+The 发文字号 of the case's earlier documents are quoted without retyping: the interview's
+``metadata: cites:`` names, for each variable a later document prints, the document whose
+filed number it holds (``founding_request_no: branch-founding-request``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from .store import Archive, Record
 
 SOURCE_VARS = ("source_archive_no", "source_title", "source_date", "source_doc_key")
 # Answers of the source that belong to the source document only.
-NOT_CARRIED = {"doc_key", "doc_date", "case_id", *SOURCE_VARS}
+NOT_CARRIED = {"doc_key", "doc_date", "case_id", "doc_no", *SOURCE_VARS}
 FIELD = "来源档号"
 
 
@@ -87,7 +91,8 @@ def start_from(archive: Archive, interview: Interview, archive_no: str, doc_key:
         hint = f"据此可以起草：{later}" if later else "它是本事项的最后一份文件，不能据此起草其他文件"
         raise _refuse(f"{described}，不能据此起草《{docs.get(doc_key, doc_key)}》：一份文件只能依据本事项中"
                       f"排在它前面的文件起草（如批复依据请示）。{hint}。")
-    return Start(doc_key, carried_answers(record, interview), source_preset(record), record)
+    preset = {**source_preset(record), **case_citations(archive, interview, record)}
+    return Start(doc_key, carried_answers(record, interview), preset, record)
 
 
 def source_record(archive: Archive, ref: str) -> Record:
@@ -188,3 +193,17 @@ def source_preset(record: Record) -> dict[str, Any]:
     if meta.get("成文日期"):
         preset["source_date"] = date.fromisoformat(str(meta["成文日期"])[:10])
     return {k: v for k, v in preset.items() if v != ""}
+
+
+def case_citations(archive: Archive, interview: Interview, record: Record) -> dict[str, str]:
+    """The ``cites`` variables preset from the 发文字号 of the case's filed documents."""
+    cites = {str(k): str(v) for k, v in (interview.metadata.get("cites") or {}).items()}
+    if not cites:
+        return {}
+    case_id = record.meta.get("case_id") or ""
+    numbers: dict[str, str] = {}
+    others = (r for r in archive.records() if case_id and r.meta.get("case_id") == case_id)
+    for r in sorted([*others, record], key=lambda r: str(r.meta.get("created_at", ""))):
+        if r.meta.get("发文字号"):
+            numbers[str(r.meta.get("doc_key", ""))] = str(r.meta["发文字号"])  # the latest filing wins
+    return {var: numbers[key] for var, key in cites.items() if key in numbers}

@@ -32,6 +32,7 @@ from ..errors import ArchiveError, NotFoundError
 from ..rules.matters import redact_contacts
 from ..workspace import Workspace
 from .audit import AuditLog, crash_point, new_event
+from .doc_numbers import DocNumbers
 from .locks import exclusive
 from .numbers import ItemNumbers, format_archive_no, qr_payload
 
@@ -69,6 +70,7 @@ class Archive:
         self.journal = self.root / ".pending"
         self.audit = AuditLog(self.root)
         self.numbers = ItemNumbers(workspace, self.root)
+        self.doc_numbers = DocNumbers(workspace, self.root)  # 发文字号 (doc_numbers.py)
         self.listeners: list[Listener] = []
 
     # -- filing ------------------------------------------------------------------------------
@@ -82,31 +84,59 @@ class Archive:
         fonds = str(self.ws.setting("fonds_id"))
         with self._locked():
             recovered = self._recover()
-            item = self.numbers.next_item(fonds, year, retention)
-            archive_no = format_archive_no(fonds, year, retention, org_code, item)
-            doc.archive_no, doc.qr_payload = archive_no, qr_payload(archive_no)
-            files = render(doc)
-            files["answers.json"] = _json_bytes(answers)
-            meta = self._record_meta(doc, context, fonds, year, retention, org_code, item, files)
-            final = self.root / year / doc.doc_date[5:7] / doc.doc_date[8:10] / archive_no
-            events = self._creation_events(meta, files)
-            # record.json names the log entry that wrote it, so verify can tell an edited
-            # record.json (entry intact, hash differs) from a lost entry (entry gone).
-            meta["audit_event"] = events[-1]["id"]
-            files["record.json"] = _json_bytes(meta)
-            where = {"record": self._rel(final), "record_sha256": sha256_hex(files["record.json"])}
-            events = [{**e, **where} for e in events]
-            self._begin("create", final, files["record.json"], events)
-            crash_point("after-journal")
-            self._write_atomically(final, files)
-            crash_point("after-rename")
-            self.numbers.save(fonds, year, retention, item)
-            self._commit(events)
-            record = Record(final, meta)
+            self.doc_numbers.settle(self._filed_doc_numbers)
+            taken = None
+            if self.doc_numbers.takes_number(doc.style, doc.kind):
+                taken = self.doc_numbers.assign(doc.issuer, int(year), str(answers.get("doc_no") or "").strip())
+                doc.doc_no = taken.doc_no
+                office = self.ws.setting("gongwen") or {}
+                if office.get("letterhead", True) and doc.issuer:
+                    doc.letterhead = doc.issuer.split("\n")[0].strip() + str(office.get("letterhead_suffix", "文件"))
+            try:
+                record = self._file_locked(doc, render, answers, context, (fonds, year, retention, org_code))
+            except BaseException as exc:
+                # The number stays used up: a recorded gap, never reissued. (With a journal
+                # left, the next process may still finish the record: settle() decides then.)
+                if taken is not None and not self.journal.exists():
+                    reason = getattr(exc, "message", "") or f"{type(exc).__name__}: {exc}"
+                    self.doc_numbers.gap(taken, f"归档失败：{reason}")
+                raise
+            if taken is not None:
+                self.doc_numbers.used(taken, record.archive_no)
         for old in recovered:
             self._notify("created", old)
         self._notify("created", record)
         return record
+
+    def _file_locked(self, doc: Document, render: Renderer, answers: dict[str, Any], context: dict[str, Any],
+                     where: tuple[str, str, str, str]) -> Record:
+        fonds, year, retention, org_code = where
+        item = self.numbers.next_item(fonds, year, retention)
+        archive_no = format_archive_no(fonds, year, retention, org_code, item)
+        doc.archive_no, doc.qr_payload = archive_no, qr_payload(archive_no)
+        files = render(doc)
+        files["answers.json"] = _json_bytes(answers)
+        meta = self._record_meta(doc, context, fonds, year, retention, org_code, item, files)
+        final = self.root / year / doc.doc_date[5:7] / doc.doc_date[8:10] / archive_no
+        events = self._creation_events(meta, files)
+        # record.json names the log entry that wrote it, so verify can tell an edited
+        # record.json (entry intact, hash differs) from a lost entry (entry gone).
+        meta["audit_event"] = events[-1]["id"]
+        files["record.json"] = _json_bytes(meta)
+        where_ = {"record": self._rel(final), "record_sha256": sha256_hex(files["record.json"])}
+        events = [{**e, **where_} for e in events]
+        self._begin("create", final, files["record.json"], events)
+        crash_point("after-journal")
+        self._write_atomically(final, files)
+        crash_point("after-rename")
+        self.numbers.save(fonds, year, retention, item)
+        self._commit(events)
+        return Record(final, meta)
+
+    def _filed_doc_numbers(self) -> Iterator[tuple[str, str]]:
+        for record in self.records():
+            if record.meta.get("发文字号"):
+                yield str(record.meta["发文字号"]), record.archive_no
 
     def _creation_events(self, meta: dict[str, Any], files: dict[str, bytes]) -> list[dict[str, Any]]:
         digests = {name: sha256_hex(data) for name, data in sorted(files.items()) if name != "record.json"}
@@ -136,7 +166,7 @@ class Archive:
         return {
             "档号": doc.archive_no, "全宗号": fonds, "年度": int(year), "保管期限": retention,
             "机构代码": org_code, "件号": item,
-            "题名": doc.title, "文种": doc.kind, "责任者": doc.issuer, "主送": doc.addressee,
+            "题名": doc.title, "文种": doc.kind, **({"发文字号": doc.doc_no} if doc.doc_no else {}), "责任者": doc.issuer, "主送": doc.addressee,
             "成文日期": doc.doc_date,
             "street": context.get("street", ""), "community": context.get("community", ""),
             "compound": context.get("compound", ""), "interview": context.get("interview", ""),
@@ -292,7 +322,9 @@ class Archive:
     def recover(self) -> list[Record]:
         """Finish or undo what a crashed process left; returns records it completed."""
         with self._locked():
-            return self._recover()
+            done = self._recover()
+            self.doc_numbers.settle(self._filed_doc_numbers)
+            return done
 
     def _recover(self) -> list[Record]:
         done: list[Record] = []

@@ -13,15 +13,15 @@ from typing import Any
 from docx import Document as new_docx
 from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Mm, Pt, Twips
 
+from .docx_parts import PPR_ORDER, RPR_ORDER, TBLPR_ORDER, font_table, footers, put, set_run_format
 from .fonts import Face, faces
 from .layout import CHAR_PT, GEOMETRY, layout_items
 from .model import Document
-from .qr import qr_png
 
 G = GEOMETRY
 PITCH = Twips(579)
@@ -46,12 +46,20 @@ def render_docx(doc: Document) -> bytes:
         if item["t"] == "par":
             _paragraph(d, face, item)
         elif item["t"] == "blank":
-            _add_par(d, "公文正文")
+            blank = _add_par(d, "公文正文")
+            if item.get("rule"):
+                _rule_above(blank, item["rule"])
+            if item.get("sticky"):
+                blank.paragraph_format.keep_with_next = True
+        elif item["t"] == "space":
+            _space(d, item["pt"] + item.get("docx_shift", 0.0))
+        elif item["t"] == "docno":
+            _docno(d, face, item)
         elif item["t"] == "attachments":
             _attachments(d, item)
         elif item["t"] == "table":
             _table(d, face, item)
-    _footers(d, face, doc.qr_payload)
+    footers(d, face, doc.qr_payload)
     out = io.BytesIO()
     d.save(out)
     return out.getvalue()
@@ -69,6 +77,7 @@ def _base(face: dict[str, Face]) -> bytes:
         _setup_styles(d, face)
         _setup_settings(d)
         _setup_section(d)
+        font_table(d, face)
         body = d.element.body
         for p in list(body):
             if p.tag != qn("w:sectPr"):
@@ -107,63 +116,15 @@ def _add_par(container: Any, style_id: str) -> Any:
     return p
 
 
-# ---------------------------------------------------------------- fonts and styles
-
-# Schema order of the children we touch (Word rejects out-of-order elements).
-_RPR_ORDER = "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath".split()
-_TBLPR_ORDER = "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook".split()
-_PPR_ORDER = "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange".split()
-
-
-def _put(parent: Any, tag: str, order: list[str], **attrs: str) -> Any:
-    """Replace ``parent``'s ``w:tag`` child with a new one, inserted in schema order."""
-    for old in parent.findall(qn(f"w:{tag}")):
-        parent.remove(old)
-    el = OxmlElement(f"w:{tag}")
-    for k, v in attrs.items():
-        el.set(qn(f"w:{k}"), v)
-    rank = order.index(tag)
-    for i, child in enumerate(parent):
-        name = child.tag.split("}")[-1]
-        if name in order and order.index(name) > rank:
-            parent.insert(i, el)
-            return el
-    parent.append(el)
-    return el
-
-
-def _fonts_xml(rpr: Any, face: Face) -> None:
-    """Name the face in every slot: Word picks w:eastAsia for Chinese, w:ascii for digits."""
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
-    for attr in list(rfonts.attrib):
-        if attr.endswith("Theme") or attr.endswith("theme"):
-            del rfonts.attrib[attr]  # theme fonts would override the names below
-    for slot in ("ascii", "hAnsi", "eastAsia", "cs"):
-        rfonts.set(qn(f"w:{slot}"), face.family)
-    rfonts.set(qn("w:hint"), "eastAsia")
-
-
-def _set_run_format(rpr: Any, face: Face, size: float, track: float) -> None:
-    _fonts_xml(rpr, face)
-    for tag in ("b", "bCs"):
-        if face.bold:
-            _put(rpr, tag, _RPR_ORDER)
-        else:
-            _put(rpr, tag, _RPR_ORDER, val="0")
-    _put(rpr, "spacing", _RPR_ORDER, val=str(round(track * 20)))
-    _put(rpr, "sz", _RPR_ORDER, val=str(round(size * 2)))
-    _put(rpr, "szCs", _RPR_ORDER, val=str(round(size * 2)))
-
-
 def _setup_styles(d: Any, face: dict[str, Face]) -> None:
     styles = d.styles.element
     rpr_default = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_run_format(rpr_default, face["body"], G["body_pt"], 0)
+    set_run_format(rpr_default, face["body"], G["body_pt"], 0)
     lang = rpr_default.find(qn("w:lang"))
-    lang.set(qn("w:val"), "zh-CN")
+    # Latin letters and digits are "western" text: with zh-CN there, LibreOffice breaks lines
+    # inside numbers (202 | 6年, 027-87951 | 234); as en-US they break only where Typst and
+    # Word break them. Chinese stays zh-CN.
+    lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
     ppr_default = styles.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr"))
     for el in list(ppr_default):
@@ -193,7 +154,7 @@ def _setup_styles(d: Any, face: dict[str, Face]) -> None:
         if name in ("公文标题", "表格文字"):
             # LibreOffice gives a 22 pt line two grid cells, and grid cells ignore the table
             # row trim below; off the grid these lines keep their exact heights.
-            _put(st.element.get_or_add_pPr(), "snapToGrid", _PPR_ORDER, val="0")
+            put(st.element.get_or_add_pPr(), "snapToGrid", PPR_ORDER, val="0")
 
 
 def _style_common(st: Any, face: Face, size: float, track: float) -> None:
@@ -205,7 +166,7 @@ def _style_common(st: Any, face: Face, size: float, track: float) -> None:
     pf.widow_control = False  # the PDF does not move lines for widows either
     pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     _plain_punctuation(st.element.get_or_add_pPr())
-    _set_run_format(st.element.get_or_add_rPr(), face, size, track)
+    set_run_format(st.element.get_or_add_rPr(), face, size, track)
 
 
 def _plain_punctuation(ppr: Any) -> None:
@@ -214,8 +175,7 @@ def _plain_punctuation(ppr: Any) -> None:
     # moves the previous character down, as Typst does; Word may hang the comma in the margin.
     # (The automatic small space between Chinese and digits stays on, as Word does by
     # default; LibreOffice ignores w:autoSpaceDN anyway, and Typst is given the same space.)
-    _put(ppr, "overflowPunct", _PPR_ORDER, val="1")
-
+    put(ppr, "overflowPunct", PPR_ORDER, val="1")
 
 def _setup_settings(d: Any) -> None:
     d.settings.odd_and_even_pages_header_footer = True  # page numbers: odd right, even left
@@ -233,7 +193,7 @@ def _setup_section(d: Any) -> None:
     s = d.sections[0]
     s.start_type = WD_SECTION.NEW_PAGE
     s.page_width, s.page_height = Mm(G["page_w"]), Mm(G["page_h"])
-    s.top_margin, s.bottom_margin = Mm(G["top"]), Mm(G["bottom"])
+    s.top_margin, s.bottom_margin = Mm(G["top"] - G["docx_raise"]), Mm(G["bottom"] + G["docx_raise"])
     s.left_margin, s.right_margin = Mm(G["left"]), Mm(G["right"])
     s.header_distance = Mm(15)
     # Footer paragraph is one 16 pt line whose top lies 7 mm below the 版心.
@@ -265,12 +225,55 @@ def _paragraph(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
         pf.keep_with_next = True
     if item["keep"]:
         pf.keep_together = True
+    if item.get("height"):  # the 发文机关标志: its own exact line height, off the grid
+        pf.line_spacing = Pt(item["height"])
+        put(p._p.get_or_add_pPr(), "snapToGrid", PPR_ORDER, val="0")
     for run in item["runs"]:
         r = p.add_run(run["text"])  # python-docx turns "\n" into a line break, "\t" into a tab
-        _set_run_format(r._r.get_or_add_rPr(), face[run["font"]], item["size"], item["track"])
+        set_run_format(r._r.get_or_add_rPr(), face[run["font"]], item["size"], item["track"])
+        if item.get("color"):
+            put(r._r.get_or_add_rPr(), "color", RPR_ORDER, val=item["color"].lstrip("#"))
 
 
 _STYLE_NAMES = {"公文正文", "公文标题", "一级标题", "二级标题", "三级标题"}
+
+
+def _space(d: Any, pt: float) -> None:
+    """Vertical space of an exact height (the 版头's 35 mm), as an empty off-grid line."""
+    p = _add_par(d, "公文正文")
+    p.paragraph_format.line_spacing = Pt(pt)
+    put(p._p.get_or_add_pPr(), "snapToGrid", PPR_ORDER, val="0")
+    p.paragraph_format.keep_with_next = True
+
+
+def _rule_above(p: Any, color: str) -> None:
+    """The 版头's red separator: a 1 pt border on the top edge of the line below the 发文字号."""
+    border = parse_xml(f'<w:pBdr {nsdecls("w")}><w:top w:val="single" w:sz="8" w:space="0" '
+                       f'w:color="{color.lstrip("#")}"/></w:pBdr>')
+    ppr = p._p.get_or_add_pPr()
+    ppr.insert(1, border)  # after pStyle, the only child so far (schema order)
+    # A border adds its width to the line in Word and LibreOffice: take it off the line.
+    # (Off the grid, or LibreOffice rounds the shortened line back up to a whole grid line.)
+    p.paragraph_format.line_spacing = Twips(579 - 20)
+    put(ppr, "snapToGrid", PPR_ORDER, val="0")
+
+
+def _docno(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
+    """发文字号 centred; with a 签发人, 发文字号 1 character in on the left and 签发人 1 in on the right."""
+    p = _add_par(d, "公文正文")
+    pf = p.paragraph_format
+    pf.keep_with_next = True
+    body = (face["body"], G["body_pt"], G["track_pt"])
+    if not item["signer"]:
+        pf.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        set_run_format(p.add_run(item["no"])._r.get_or_add_rPr(), *body)
+        return
+    ch = Pt(CHAR_PT)
+    pf.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    pf.left_indent, pf.right_indent = ch, ch
+    pf.tab_stops.add_tab_stop(Mm(156) - ch, WD_TAB_ALIGNMENT.RIGHT)
+    set_run_format(p.add_run(item["no"] + "\t签发人：")._r.get_or_add_rPr(), *body)
+    set_run_format(p.add_run(item["signer"])._r.get_or_add_rPr(), face["kai"], G["body_pt"], G["track_pt"])
 
 
 def _attachments(d: Any, item: dict[str, Any]) -> None:
@@ -288,6 +291,8 @@ def _attachments(d: Any, item: dict[str, Any]) -> None:
         pf.first_line_indent = -Emu(int(ch * ((label_w if i == 0 else 0) + num_w)))
         if num_w:
             pf.tab_stops.add_tab_stop(left)
+        if item.get("sticky"):
+            pf.keep_with_next = True  # goes with the signature (layout.py)
         head = item["label"] if i == 0 else ""
         number = f"{i + 1}.\t" if num_w else ""
         p.add_run(head + number + name)
@@ -302,12 +307,12 @@ def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
     widths = [Emu(int(total * w)) for w in item["widths"]]
     tblpr = t._tbl.tblPr
     tblpr.style = "TableGrid"
-    _put(tblpr, "tblW", _TBLPR_ORDER, w=str(int(total.twips)), type="dxa")
+    put(tblpr, "tblW", TBLPR_ORDER, w=str(int(total.twips)), type="dxa")
     # Indented by the cell margin, so the borders (not the text) meet the 版心's edges, as in the PDF.
-    _put(tblpr, "tblInd", _TBLPR_ORDER, w="80", type="dxa")
-    _put(tblpr, "tblLayout", _TBLPR_ORDER, type="fixed")
+    put(tblpr, "tblInd", TBLPR_ORDER, w="80", type="dxa")
+    put(tblpr, "tblLayout", TBLPR_ORDER, type="fixed")
     # No top/bottom cell margins: rows keep to the line grid.
-    mar = _put(tblpr, "tblCellMar", _TBLPR_ORDER)
+    mar = put(tblpr, "tblCellMar", TBLPR_ORDER)
     for side, width in (("top", "0"), ("left", "80"), ("bottom", "0"), ("right", "80")):
         el = OxmlElement(f"w:{side}")
         el.set(qn("w:w"), width)
@@ -334,69 +339,24 @@ def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
             # Borders (0.5 pt = 10 twips) add to a row's height in LibreOffice: take them off
             # the line so each row is one grid line, as in the PDF (the first row has two).
             p.paragraph_format.line_spacing = Twips(round(item["pitch"] * 20) - (20 if r == 0 else 10))
+            if item.get("sticky") and r == len(rows) - 1:
+                p.paragraph_format.keep_with_next = True  # the last row goes with the signature
             run = p.add_run(text)
             role = "hei" if r == 0 else "body"
-            _set_run_format(run._r.get_or_add_rPr(), face[role], item["size"], 0.0)
+            set_run_format(run._r.get_or_add_rPr(), face[role], item["size"], 0.0)
+    _merge_groups(t, item.get("spans") or [])
 
 
-# ---------------------------------------------------------------- footers: page number and QR
-
-
-def _footers(d: Any, face: dict[str, Face], payload: str) -> None:
-    s = d.sections[0]
-    png = qr_png(payload) if payload else None
-    for n, (footer, odd) in enumerate(((s.footer, True), (s.even_page_footer, False)), start=1):
-        footer.is_linked_to_previous = False
-        p = footer.paragraphs[0]
-        p._p.style = "页码"
-        pf = p.paragraph_format
-        pf.line_spacing = Pt(16)
-        pf.first_line_indent = None
-        one = Pt(G["folio_pt"])  # 1 character at 4号
-        if odd:
-            pf.alignment, pf.right_indent = WD_ALIGN_PARAGRAPH.RIGHT, one
-        else:
-            pf.alignment, pf.left_indent = WD_ALIGN_PARAGRAPH.LEFT, one
-        p.add_run("— ")
-        _page_field(p)
-        p.add_run(" —")
-        if png is not None:
-            _anchored_picture(p, png, 1000 + n)
-
-
-def _page_field(p: Any) -> None:
-    """A PAGE field as begin/instr/separate/result/end runs (read by Word, WPS and LibreOffice)."""
-    for inner in (
-        '<w:fldChar w:fldCharType="begin"/>',
-        '<w:instrText xml:space="preserve"> PAGE </w:instrText>',
-        '<w:fldChar w:fldCharType="separate"/>',
-        "<w:t>1</w:t>",
-        '<w:fldChar w:fldCharType="end"/>',
-    ):
-        p._p.append(parse_xml(f"<w:r {nsdecls('w')}>{inner}</w:r>"))
-
-
-def _anchored_picture(p: Any, png: bytes, shape_id: int) -> None:
-    """The QR as a floating picture fixed to the page corner: in a footer it shows on every page."""
-    size = Mm(G["qr_size"])
-    run = p.add_run()
-    run.add_picture(io.BytesIO(png), width=size, height=size)
-    inline = run._r.find(qn("w:drawing")).find(qn("wp:inline"))
-    x = Mm(G["qr_x"])
-    y = Mm(G["page_h"] - G["qr_bottom"] - G["qr_size"])
-    doc_pr = inline.find(qn("wp:docPr"))
-    doc_pr.set("id", str(shape_id))  # unique across the footers, or Word reports damage
-    doc_pr.set("name", f"QR {shape_id}")
-    graphic = inline.find(qn("a:graphic"))
-    anchor = parse_xml(
-        f'<wp:anchor {nsdecls("wp", "a", "pic", "r")} distT="0" distB="0" distL="0" distR="0" simplePos="0"'
-        ' relativeHeight="251659264" behindDoc="0" locked="1" layoutInCell="1" allowOverlap="1">'
-        '<wp:simplePos x="0" y="0"/>'
-        f'<wp:positionH relativeFrom="page"><wp:posOffset>{int(x)}</wp:posOffset></wp:positionH>'
-        f'<wp:positionV relativeFrom="page"><wp:posOffset>{int(y)}</wp:posOffset></wp:positionV>'
-        f'<wp:extent cx="{int(size)}" cy="{int(size)}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
-        "<wp:wrapNone/><wp:cNvGraphicFramePr/></wp:anchor>"
-    )
-    anchor.insert(anchor.index(anchor.find(qn("wp:cNvGraphicFramePr"))), doc_pr)
-    anchor.append(graphic)
-    inline.getparent().replace(inline, anchor)
+def _merge_groups(t: Any, spans: list[list[int]]) -> None:
+    """A group's cells over its continuation rows, as in the PDF (layout.row_spans): w:vMerge."""
+    for r, row in enumerate(spans):
+        for c, span in enumerate(row):
+            if span > 1:
+                top = t.cell(r, c)
+                for below in range(r + 1, r + span):
+                    tc = t.cell(below, c)._tc
+                    for p in tc.findall(qn("w:p"))[1:]:
+                        tc.remove(p)
+                    put(tc.get_or_add_tcPr(), "vMerge", ["cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge"])
+                put(top._tc.get_or_add_tcPr(), "vMerge", ["cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge"],
+                    val="restart")

@@ -26,7 +26,7 @@ class Candidate:
 @dataclass(frozen=True)
 class Face:
     role: str
-    family: str  # the name Word, WPS and LibreOffice know (used in DOCX)
+    family: str  # the installed family this machine prints with (PDF)
     bold: bool
     path: str
     index: int
@@ -36,8 +36,17 @@ class Face:
     def weight(self) -> int:
         return 700 if self.bold else 400
 
+    @property
+    def official_name(self) -> str:
+        """The official face the DOCX names (方正小标宋简体, 仿宋_GB2312, 黑体, 楷体_GB2312, 宋体)."""
+        return FACES[self.role][1][0].family if self.role in FACES else self.family
 
-# Role → (what a clerk calls it, candidates in order of preference). Official faces first.
+
+# Role → (what a clerk calls it, candidates in order of preference). Official faces first (the
+# first one is also the name the DOCX gives, so an office PC that has it prints it); then free
+# faces of the same design: the Fandol faces (仿宋, 黑体, 楷体, 宋) that TeX Live ships in
+# Debian's texlive-lang-chinese (scripts/setup.sh installs their OTF files alone), then Noto.
+FANDOL = "texlive-lang-chinese"
 FACES: dict[str, tuple[str, tuple[Candidate, ...]]] = {
     "title": (
         "方正小标宋简体（标题）",
@@ -45,6 +54,7 @@ FACES: dict[str, tuple[str, tuple[Candidate, ...]]] = {
             Candidate("方正小标宋简体"),
             Candidate("FZXiaoBiaoSong-B05S"),
             Candidate("方正小标宋_GBK"),
+            # A heavy 宋 (Source Han Serif Bold): the nearest free design to 小标宋.
             Candidate("Noto Serif CJK SC", bold=True, package="fonts-noto-cjk"),
         ),
     ),
@@ -55,7 +65,7 @@ FACES: dict[str, tuple[str, tuple[Candidate, ...]]] = {
             Candidate("FangSong_GB2312"),
             Candidate("仿宋"),
             Candidate("FangSong"),
-            Candidate("Noto Serif CJK SC", package="fonts-noto-cjk"),
+            Candidate("FandolFang", package=FANDOL),
         ),
     ),
     "hei": (
@@ -63,6 +73,7 @@ FACES: dict[str, tuple[str, tuple[Candidate, ...]]] = {
         (
             Candidate("黑体"),
             Candidate("SimHei"),
+            Candidate("FandolHei", package=FANDOL),
             Candidate("Noto Sans CJK SC", bold=True, package="fonts-noto-cjk"),
         ),
     ),
@@ -73,8 +84,8 @@ FACES: dict[str, tuple[str, tuple[Candidate, ...]]] = {
             Candidate("KaiTi_GB2312"),
             Candidate("楷体"),
             Candidate("KaiTi"),
+            Candidate("FandolKai", package=FANDOL),
             Candidate("AR PL UKai CN", package="fonts-arphic-ukai"),
-            Candidate("LXGW WenKai", package="fonts-lxgw-wenkai"),
         ),
     ),
     "song": (
@@ -82,10 +93,13 @@ FACES: dict[str, tuple[str, tuple[Candidate, ...]]] = {
         (
             Candidate("宋体"),
             Candidate("SimSun"),
+            Candidate("FandolSong", package=FANDOL),
             Candidate("Noto Serif CJK SC", package="fonts-noto-cjk"),
         ),
     ),
 }
+# Characters a Fandol face lacks (生僻字 in names) come from this face, in PDF and DOCX alike.
+RARE_FALLBACK = Candidate("Noto Serif CJK SC", package="fonts-noto-cjk")
 
 ROLES = tuple(FACES)
 
@@ -104,7 +118,7 @@ def _installed() -> tuple[_Installed, ...]:
     if shutil.which("fc-list") is None:
         raise RenderError("无法查找字体：未找到 fc-list 命令，请安装 Debian 软件包 fontconfig。")
     out = subprocess.run(
-        ["fc-list", "--format", "%{family}\t%{weight}\t%{slant}\t%{file}\t%{index}\n"],
+        ["fc-list", "--format", "%{family}\t%{weight}\t%{slant}\t%{file}\t%{index}\t%{style}\n"],
         capture_output=True,
         text=True,
         check=False,
@@ -112,13 +126,15 @@ def _installed() -> tuple[_Installed, ...]:
     found = []
     for line in out.splitlines():
         parts = line.split("\t")
-        if len(parts) != 5:
+        if len(parts) != 6:
             continue
-        family, weight, slant, path, index = parts
+        family, weight, slant, path, index, style = parts
+        # Some faces (the Fandol OTFs) give every style weight 80: trust the style name then.
+        bold = "bold" in style.lower() or "black" in style.lower() or "heavy" in style.lower()
         found.append(
             _Installed(
                 families=tuple(f.strip().lower() for f in family.split(",")),
-                weight=_first_int(weight, 80),
+                weight=max(_first_int(weight, 80), 200 if bold else 0),
                 italic=_first_int(slant, 0) != 0,
                 path=path,
                 index=_first_int(index, 0),
@@ -171,6 +187,37 @@ def faces() -> dict[str, Face]:
     return {role: resolve(role) for role in ROLES}
 
 
+@functools.cache
+def rare_fallback() -> Face | None:
+    """The face for characters the role's face lacks; None if it is not installed."""
+    hit = _match(RARE_FALLBACK)
+    return Face("rare", RARE_FALLBACK.family, False, hit.path, hit.index, False) if hit else None
+
+
 def font_dirs(resolved: dict[str, Face]) -> list[str]:
     """Folders holding the faces, for ``typst.Compiler(font_paths=...)`` (it takes folders only)."""
     return sorted({str(Path(f.path).parent) for f in resolved.values()})
+
+
+@functools.cache
+def _advances(path: str, index: int) -> tuple[dict[int, float], float]:
+    """(code point → advance in em, the em advance of a missing glyph) of one face file."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, fontNumber=index, lazy=True)
+    upm = font["head"].unitsPerEm
+    hmtx = font["hmtx"]
+    table = {cp: hmtx[name][0] / upm for cp, name in font.getBestCmap().items()}
+    font.close()
+    return table, 1.0
+
+
+def advance_pt(role: str, text: str, size: float, track: float) -> float:
+    """How wide ``text`` sets in ``role``'s face: glyph advances plus tracking, plus the 0.2 em
+    both renderers put where Chinese meets Latin letters or digits (see pdf.py)."""
+    face = faces()[role]
+    table, missing = _advances(face.path, face.index)
+    width = sum(table.get(ord(c), missing) * size + track for c in text)
+    narrow = [ord(c) < 0x2000 for c in text]
+    width += 0.2 * size * sum(1 for a, b in zip(narrow, narrow[1:], strict=False) if a != b)
+    return width

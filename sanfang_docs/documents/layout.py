@@ -9,9 +9,9 @@ of 28 characters in 3号 (16 pt).
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 from typing import Any
 
+from .measure import text_width_chars
 from .model import Document, heading_prefix
 
 MM = 72 / 25.4  # points per millimetre
@@ -34,6 +34,10 @@ GEOMETRY: dict[str, float] = {
     # nearest value Word can store that still fits 28 and not 29.
     "track_pt": -5 / 20,
     "folio_gap": 7.0,  # mm from the 版心 to the page number
+    # LibreOffice (7.4) sets the text of an exact-height grid line 1.3 mm lower in its line than
+    # Typst and Word do; the DOCX's 版心 starts that much higher (and ends that much higher)
+    # so that in LibreOffice too the first line's type stands where the 天头 says (measured).
+    "docx_raise": 1.3,
     "qr_size": 18.0,  # mm, bottom-left corner, outside the 版心
     "qr_x": 7.0,
     "qr_bottom": 9.0,
@@ -61,9 +65,10 @@ def par(
     runs: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """One paragraph; indents in characters, sizes in points; ``name`` is the Word style."""
+    runs = runs if runs is not None else [{"text": text, "font": font}]
     return {
         "t": "par",
-        "runs": runs if runs is not None else [{"text": text, "font": font}],
+        "runs": [dict(r, text=breakable(r["text"])) for r in runs],
         "font": font,
         "name": name,
         "size": size or GEOMETRY["body_pt"],
@@ -77,27 +82,35 @@ def par(
     }
 
 
-def text_width_chars(text: str) -> float:
-    """Estimated width in body characters: half for ASCII (digits in 成文日期), full otherwise,
-    plus the ~⅕ character both renderers put between Chinese and Latin/digits."""
-    narrow = [ord(c) < 0x2000 for c in text]
-    switches = sum(1 for a, b in pairwise(narrow) if a != b)
-    return sum(0.5 if n else 1.0 for n in narrow) + 0.2 * switches
+ZWSP = "\u200b"  # a break opportunity that prints nothing (Typst, Word and LibreOffice honour it)
+# Telephone numbers break after the area code and between groups of four digits (027-8795 6688,
+# 138 0000 0001 as they are read out); a time range after its dash; a 档号 after each hyphen.
+# A time itself (17:30) never breaks.
+_PHONE = re.compile(r"(?<![\d-])(0\d{2,3})-(\d{3,4})(\d{4})(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)(1\d{2})(\d{4})(\d{4})(?!\d)")
+_TIME_RANGE = re.compile(r"(\d{1,2}:\d{2})([-–—~～])(\d{1,2}:\d{2})")
+_ARCHIVE_NO = re.compile(r"[A-Z]\d{3}-WS·\d{4}-[A-Z0-9]+-[A-Z]+-\d{4}")
+
+
+def breakable(text: str) -> str:
+    """``text`` with break opportunities inside long Latin runs, at points a reader accepts, so a
+    line never has to be letter-spaced because a whole number moved down (both renderers)."""
+    text = _PHONE.sub(lambda m: f"{m[1]}-{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
+    text = _MOBILE.sub(lambda m: f"{m[1]}{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
+    text = _TIME_RANGE.sub(lambda m: f"{m[1]}{m[2]}{ZWSP}{m[3]}", text)  # 9:00- | 17:30, never 17: | 30
+    return _ARCHIVE_NO.sub(lambda m: m[0].replace("-", "-" + ZWSP), text)
 
 
 def layout_items(doc: Document) -> list[dict[str, Any]]:
     """The document as layout items (see :func:`par`), in reading order."""
     style = doc.style
-    items: list[dict[str, Any]] = []
-    if doc.doc_no:
-        # 发文字号 sits centred above the title, where it would stand under a 版头.
-        items += [par(doc.doc_no, align="center", name="发文字号"), {"t": "blank"}]
+    items: list[dict[str, Any]] = _head(doc)
     title_track = None
     if style in ("certificate", "appointment") and len(doc.title) <= 4:
         title_track = GEOMETRY["title_pt"]  # 证　明 / 聘　书: letter-spaced short titles
     items.append(
         par(
-            _balanced_title(doc.title, GEOMETRY["title_pt"]) if not title_track else doc.title,
+            _balanced_title(doc.title, GEOMETRY["title_pt"], doc.names) if not title_track else doc.title,
             font="title",
             name="公文标题",
             size=GEOMETRY["title_pt"],
@@ -111,7 +124,48 @@ def layout_items(doc: Document) -> list[dict[str, Any]]:
     items += _body(doc)
     if doc.attachments:
         items += [{"t": "blank"}, {"t": "attachments", "label": "附件：", "items": list(doc.attachments)}]
-    items += _signature(doc)
+    signature = _signature(doc)
+    if signature:
+        # The last lines of the body go with the signature to its page (see _signature).
+        # (附件说明 and its blank lines go too, with the body paragraph before them.)
+        for it in reversed(items):
+            if it.get("name") in ("公文标题", "主送机关") or it["t"] in ("docno", "space"):
+                break
+            it["sticky"] = True
+            if it["t"] in ("par", "table"):
+                break
+    items += signature
+    return items
+
+
+LETTERHEAD_COLOR = "#E60012"  # 红色 (GB/T 9704-2012 7.2.3, 7.2.5)
+
+
+def _head(doc: Document) -> list[dict[str, Any]]:
+    """版头 (GB/T 9704-2012 7.2): the 发文机关标志 with its top edge 35 mm below the 版心's, the
+    发文字号 two lines below it (上行文: 发文字号 left and 签发人 right, each 1 character in),
+    the red separator 4 mm below the 发文字号 (the bottom of its line), the title two lines
+    below. Without a 标志 the 发文字号 line stands alone above the title. The 标志 and its
+    space take a whole number of lines, so the text below keeps to the 22-line grid."""
+    items: list[dict[str, Any]] = []
+    pitch = GEOMETRY["pitch_pt"]
+    if doc.letterhead:
+        size = min(42.0, round(156 * MM / max(len(doc.letterhead), 1) - 0.5, 1))
+        top = 35 * MM
+        # LibreOffice sets the 标志's type 0.277 em higher in its exact line than Typst
+        # (measured): the DOCX moves it down by that much ("docx_shift"), the PDF does not.
+        shift = round(0.277 * size, 2)
+        lines = -(-(top + size + shift) // pitch)  # the 标志 line box is as tall as its type
+        items += [{"t": "space", "pt": round(top, 2), "docx_shift": shift},
+                  par(doc.letterhead, font="title", name="发文机关标志", size=size, align="center", track=0)
+                  | {"height": size, "color": LETTERHEAD_COLOR},
+                  {"t": "space", "pt": round(lines * pitch - top - size, 2), "docx_shift": -shift},
+                  {"t": "blank"}, {"t": "blank"}]
+    if doc.doc_no or doc.signer:
+        items.append({"t": "docno", "no": doc.doc_no, "signer": doc.signer})
+        if doc.letterhead:
+            items.append({"t": "blank", "rule": LETTERHEAD_COLOR})
+        items.append({"t": "blank"})
     return items
 
 
@@ -165,12 +219,33 @@ def _table(rows: list[list[str]], compact: bool = False) -> dict[str, Any]:
     centred = [[r == 0 or len(c) <= 4 for c in row] for r, row in enumerate(rows)]
     return {
         "t": "table",
-        "rows": rows,
+        "rows": [[breakable(c) for c in row] for row in rows],
+        "spans": row_spans(rows),
         "centred": centred,
         "widths": _column_widths(rows, size),
         "size": size,
         "pitch": pitch,
     }
+
+
+def row_spans(rows: list[list[str]]) -> list[list[int]]:
+    """Rows a cell spans (0: covered by the cell above). A body row that continues the one
+    above — one cell filled (the next 评分要点), every other empty — merges its empty cells into
+    the group's cells above (序号, 考评内容, 分值, 得分) instead of leaving them blank."""
+    spans = [[1] * len(r) for r in rows]
+    owner = [0] * (len(rows[0]) if rows else 0)  # the row whose cell a column's group is
+    for r in range(1, len(rows)):
+        filled = [c for c, cell in enumerate(rows[r]) if cell.strip()]
+        if r > 1 and len(filled) == 1 and len(rows[r]) > 2:
+            for c in range(len(rows[r])):
+                if c not in filled:
+                    spans[r][c] = 0
+                    spans[owner[c]][c] += 1
+                else:
+                    owner[c] = r
+        else:
+            owner = [r] * len(rows[r])
+    return spans
 
 
 def _column_widths(rows: list[list[str]], size: float) -> list[float]:
@@ -205,51 +280,54 @@ def _column_widths(rows: list[list[str]], size: float) -> list[float]:
     return [c / sum(chosen) for c in chosen]
 
 
-def _balanced_title(title: str, size: float) -> str:
-    """GB/T 9704 7.3.1: a title on several lines is split into lines of even length (排列对称),
-    never leaving one character alone; breaks avoid splitting closing/opening punctuation."""
-    capacity = 156 * MM / size
-    chars = text_width_chars(title)
-    if "\n" in title or chars <= capacity:
-        return title
-    lines = -(-chars // capacity)
-    target = len(title) / lines
-    breaks, start = [], 0
-    for n in range(1, int(lines)):
-        ideal = round(n * target)
-        best = min(
-            (i for i in range(max(start + 1, ideal - 3), min(len(title) - 1, ideal + 3) + 1)
-             if title[i] not in "，。、；：）》”’" and title[i - 1] not in "（《“‘"),
-            key=lambda i: abs(i - ideal), default=ideal)
-        breaks.append(best)
-        start = best
-    parts = [title[a:b] for a, b in zip([0, *breaks], [*breaks, len(title)], strict=True)]
-    return "\n".join(parts)
+def _balanced_title(title: str, size: float, names: list[str]) -> str:
+    """GB/T 9704 7.3.1: a long title breaks between words into a trapezoid or diamond (titles.py)."""
+    from .titles import break_title  # jieba loads on the first long title only
+
+    return break_title(title, 156 * MM / size, names)
 
 
 def _signature(doc: Document) -> list[dict[str, Any]]:
     """Unsealed signature block (GB/T 9704-2012 7.3.5.2): the PDF carries a digital signature,
     not a seal. 署名 right-indented 2 characters; 成文日期 on the next line, its first character
-    2 characters right of the 署名's; a date longer than that is right-indented 2 characters and
-    the 署名 moves left to keep the 2-character step."""
+    exactly 2 characters right of the 署名's; a date longer than that is right-indented 2
+    characters and the 署名 moves left to keep the 2-character step. Both lines are set from
+    the left, at indents measured in the body face, so the step is exact in PDF and DOCX.
+
+    The block, the 附注 and the last body paragraph's last lines stay together (sticky), so the
+    last page always carries body text (7.3.5: move lines rather than leave a bare signature)."""
     out: list[dict[str, Any]] = []
     date = doc.date_cn
     if not (doc.issuer or date) or (doc.style == "rules" and not doc.issuer):
         return out  # 制度 without an issuer carries no signature and no date
-    out.append({"t": "blank"})
-    issuer_w = max((text_width_chars(line) for line in doc.issuer.split("\n")), default=0.0)
-    date_w = text_width_chars(date) if date else 0.0
-    issuer_right, date_right = 2.0, issuer_w - date_w
-    if not doc.issuer or date_right < 2:
-        date_right = 2.0
-        issuer_right = date_w + 4 - issuer_w
+    out.append({"t": "blank", "sticky": True})
+    issuer_w = max((measured_chars(line) for line in doc.issuer.split("\n")), default=0.0)
+    date_w = measured_chars(date) if date else 0.0
+    line = 28.0
+    if not doc.issuer:
+        issuer_left, date_left = 0.0, line - 2 - date_w
+    elif date_w <= issuer_w - 2:
+        issuer_left = line - 2 - issuer_w
+        date_left = issuer_left + 2
+    else:
+        date_left = line - 2 - date_w
+        issuer_left = date_left - 2
+    has_note = bool(doc.note)
     if doc.issuer:
-        out.append(par(doc.issuer, align="right", right=issuer_right, name="发文机关署名", sticky=True, keep=True))
+        out.append(par(doc.issuer, align="left", left=round(issuer_left, 3), name="发文机关署名",
+                       sticky=True, keep=True))
     if date:
-        out.append(par(date, align="right", right=date_right, name="成文日期", keep=True))
+        out.append(par(date, align="left", left=round(date_left, 3), name="成文日期", keep=True, sticky=has_note))
     if doc.note:
-        out.append(par(f"（{doc.note}）", first=2, name="附注"))
+        out.append(par(f"（{doc.note}）", first=2, name="附注", keep=True))
     return out
+
+
+def measured_chars(text: str) -> float:
+    """Width of ``text`` in body characters, from the body face's own advances (fonts.py)."""
+    from .fonts import advance_pt
+
+    return advance_pt("body", text, GEOMETRY["body_pt"], GEOMETRY["track_pt"]) / CHAR_PT
 
 
 def expected_text(doc: Document) -> str:
@@ -262,6 +340,8 @@ def expected_text(doc: Document) -> str:
             parts.extend("".join(r) for r in item["rows"])
         elif item["t"] == "attachments":
             parts.extend(_attachment_lines(item))
+        elif item["t"] == "docno":
+            parts.append(item["no"] + (f"签发人：{item['signer']}" if item["signer"] else ""))
     return "\n".join(parts)
 
 

@@ -55,7 +55,9 @@ class Document:
     addressee: str = ""  # 主送机关
     issuer: str = ""  # 发文机关署名 (the signature line)
     doc_date: str = ""  # 成文日期, ISO
-    doc_no: str = ""  # 发文字号 (optional)
+    doc_no: str = ""  # 发文字号 (optional; the archive assigns it at filing)
+    signer: str = ""  # 签发人 (上行文: 请示, 报告), printed on the 发文字号 line
+    letterhead: str = ""  # 发文机关标志 (版头), e.g. 中共纸坊街道工作委员会文件; empty: no 版头
     blocks: list[Block] = field(default_factory=list)
     attachments: list[str] = field(default_factory=list)  # 附件说明
     note: str = ""  # 附注, printed in parentheses
@@ -63,6 +65,7 @@ class Document:
     qr_payload: str = ""  # what the QR code on every page encodes (档号 + checksum)
     issuer_role: str = ""  # street / community / compound / owners / property …: picks the 机构代码
     personal: bool = False  # holds residents' personal data (contact details): kept out of search
+    names: list[str] = field(default_factory=list)  # names in the answers: titles never break inside them
 
     @property
     def date_cn(self) -> str:
@@ -76,7 +79,8 @@ class Document:
 
     def plain_text(self) -> str:
         """The document's words in reading order, as extracted for search and tests."""
-        parts = [self.title, self.addressee]
+        signer = f"签发人：{self.signer}" if self.signer else ""
+        parts = [self.letterhead, self.doc_no, signer, self.title, self.addressee]
         counters = [0, 0, 0]
         for b in self.blocks:
             if b.kind == "table":

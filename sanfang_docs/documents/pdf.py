@@ -17,7 +17,7 @@ from typing import Any
 import typst
 
 from ..errors import RenderError
-from .fonts import Face, faces, font_dirs
+from .fonts import Face, faces, font_dirs, rare_fallback
 from .layout import GEOMETRY, layout_items
 from .model import Document
 from .qr import page_payload, parse_payload, qr_svg, record_payload
@@ -59,10 +59,15 @@ def _compiler() -> tuple[typst.Compiler, dict[str, dict[str, Any]]]:
     """The process's compiler and the Typst family name of every role's face."""
     if "compiler" not in _state:
         resolved = faces()
+        rare = rare_fallback()
         fonts = typst.Fonts(
-            include_system_fonts=False, include_embedded_fonts=True, font_paths=font_dirs(resolved)
+            include_system_fonts=False, include_embedded_fonts=True,
+            font_paths=font_dirs({**resolved, **({"rare": rare} if rare else {})}),
         )
-        _state["families"] = {role: _typst_face(fonts, face) for role, face in resolved.items()}
+        # Each role's face first, then the rare-character face for what it lacks (生僻字).
+        tail = [_typst_face(fonts, rare)["family"]] if rare else []
+        families = {role: _typst_face(fonts, face) for role, face in resolved.items()}
+        _state["families"] = {role: {**f, "family": [f["family"], *tail]} for role, f in families.items()}
         _state["compiler"] = typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
     return _state["compiler"], _state["families"]
 
@@ -89,6 +94,8 @@ def _segment_item(item: dict[str, Any]) -> dict[str, Any]:
         item["rows"] = [[segments(c) for c in row] for row in item["rows"]]
     elif item["t"] == "attachments":
         item["items"] = [segments(a) for a in item["items"]]
+    elif item["t"] == "docno":
+        item["no"], item["signer"] = segments(item["no"]), segments(item["signer"])
     return item
 
 

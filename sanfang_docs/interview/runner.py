@@ -316,9 +316,17 @@ class Session:
             doc_date=str(meta.get("date", "")), doc_no=str(meta.get("doc_no", "")),
             attachments=[a for a in meta.get("attachments", []) or [] if a],
             note=str(meta.get("note", "")), issuer_role=str(meta.get("org", "")),
+            signer=str(meta.get("signer", "")),
             personal=str(meta.get("personal", "")).lower() in ("true", "1", "yes"),
             blocks=parse_body(body, protector),
+            names=self._names(),
         )
+
+    def _names(self) -> list[str]:
+        """Short answers that name something (小区, 社区, 组织): layout keeps them whole."""
+        return sorted({v.strip() for v in self.answers.values() if isinstance(v, str)
+                       and 2 <= len(v.strip()) <= 20 and re.search(r"[\u4e00-\u9fff]", v)
+                       and not re.search(r"[\s，。；：、]", v.strip())})
 
     def _render_meta(self, value: Any, block: Block) -> Any:
         if isinstance(value, list):

@@ -1,0 +1,272 @@
+"""The layout checker (GB/T 9704-2012) over every document of every example, as filed: the demo
+archive is made once (each example set as one case, numbered and signed), every PDF is measured
+from its own geometry, and every DOCX is laid out by LibreOffice in ONE soffice run.
+
+Checked: titles break on word boundaries; no page without body text; no line letter-spaced
+beyond what 28-per-line justification needs (LETTER_SPACING); the 成文日期 2 ± 0.2 characters
+right of the 署名; the 天头 and 订口 in PDF and LibreOffice; a 仿宋 face for body text; the
+发文字号 on every numbered 公文 and quoted by the later documents of its case; and, as before,
+the same page count in LibreOffice and 28 characters a full line.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sanfang_docs.api import Made, Sanfang
+from sanfang_docs.documents import CHAR_PT, layout_items
+from sanfang_docs.documents.titles import word_breaks
+from sanfang_docs.interview import load
+from tests import pdfcheck
+from tests.conftest import example_sets
+
+pytestmark = pytest.mark.xdist_group("gbt9704-layout")  # one demo archive, one soffice run
+
+CHAR_MM = CHAR_PT * pdfcheck.PT
+# Extra space between two Chinese characters of a justified line, in em, beyond the tracking:
+# a full line needs none (28 characters fill it); a line that ends early because the next
+# piece cannot break (a telephone number, a time, a 档号) is stretched.
+# A line may end early by one group that 禁则 keep together — a closing mark never starts a line,
+# so 7人）； or （第 moves with the character before it: up to four characters over 27 gaps (≈ 15 %, 16 % with the space beside a digit).
+# Latin runs longer than that break at sensible points (layout.breakable). Squeezing
+# punctuation (标点挤压) would do better, but Word and LibreOffice do not squeeze alike.
+LETTER_SPACING = 0.16
+BODY_PT = 16.0
+
+
+def case_keys() -> list[tuple[str, str, str]]:
+    return [(iv, branch, key) for iv, branch in example_sets() for key in load(iv).metadata.get("documents") or {}]
+
+
+KEYS = case_keys()
+IDS = [f"{iv}/{branch}/{key}" for iv, branch, key in KEYS]
+# Known divergence, kept visible: Typst breaks before the “ of 企业（简称“三方”）, where
+# LibreOffice still fits “三 at the line end, so the pages after it differ by one line.
+DIVERGES = {("joint-meeting-rules", "property-management-committee", "joint-meeting-rules")}
+
+
+def paginated(keys: list[tuple[str, str, str]]) -> list:
+    return [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="Typst breaks before “ after （"))
+            if k in DIVERGES else k for k in keys]
+
+
+@dataclass
+class Filed:
+    made: Made
+    pdf: Path
+    docx: Path
+    pages: list[pdfcheck.Page]
+    lo: list[pdfcheck.Page] | None = None
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, str], Filed]:
+    home = tmp_path_factory.mktemp("demo-archive")
+    (home / "settings.yaml").write_text("signing:\n  key_bits: 2048\n", encoding="utf-8")
+    made = Sanfang(home).make_examples()
+    assert len(made) == len(KEYS)
+    out: dict[tuple[str, str, str], Filed] = {}
+    for key, m in zip(KEYS, made, strict=True):
+        assert m.document.key == key[2]
+        assert m.record is not None
+        pdf, docx = m.record.file("document.pdf"), m.record.file("document.docx")
+        out[key] = Filed(m, pdf, docx, pdfcheck.pages(pdf))
+    if shutil.which("soffice"):
+        lo_dir = tmp_path_factory.mktemp("demo-lo")
+        # One soffice process for every DOCX (each start costs ~1 s); distinct names per file.
+        staged = []
+        for i, key in enumerate(KEYS):
+            target = lo_dir / f"{i:03d}.docx"
+            target.write_bytes(out[key].docx.read_bytes())
+            staged.append(target)
+        for key, pdf in zip(KEYS, pdfcheck.soffice_to_pdf(staged, lo_dir, lo_dir / "profile"), strict=True):
+            out[key].lo = pdfcheck.pages(pdf)
+    return out
+
+
+def body_items(filed: Filed) -> list[dict]:
+    return layout_items(filed.made.document)
+
+
+def non_body_texts(filed: Filed) -> set[str]:
+    """What a page may hold without being body text: 署名, 成文日期, 附注, page numbers."""
+    doc = filed.made.document
+    texts = {*doc.issuer.split("\n"), doc.date_cn}
+    if doc.note:
+        texts.add(f"（{doc.note}）")
+    return {pdfcheck.squash(t) for t in texts if t}
+
+
+def lines_of(pages: list[pdfcheck.Page]) -> list[list[pdfcheck.Line]]:
+    return [[ln for ln in p.lines() if not pdfcheck.PAGE_NUMBER.match(ln.text)] for p in pages]
+
+
+# -- titles -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", KEYS, ids=IDS)
+def test_title_breaks_between_words_and_is_not_two_equal_lines(demo: dict, key: tuple[str, str, str]) -> None:
+    filed = demo[key]
+    doc = filed.made.document
+    title_item = next(it for it in body_items(filed) if it.get("name") == "公文标题")
+    lines = title_item["runs"][0]["text"].split("\n")
+    if len(lines) == 1:
+        return
+    allowed = word_breaks(doc.title, doc.names)
+    cut = 0
+    for line in lines[:-1]:
+        cut += len(line)
+        assert cut in allowed, f"《{doc.title}》 breaks inside a word: {' | '.join(lines)}"
+    widths = [len(x) for x in lines]
+    assert min(widths) >= 2
+    if len(lines) == 2:
+        assert widths[0] != widths[1], f"two equal lines, not a trapezoid: {' | '.join(lines)}"
+    # The PDF prints those lines (22 pt) as they are.
+    printed = [ln.text for ln in filed.pages[0].lines() if abs(ln.size - 22) < 0.6]
+    assert [pdfcheck.squash(x) for x in lines] == [pdfcheck.squash(x) for x in printed[: len(lines)]]
+
+
+# -- pages --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", KEYS, ids=IDS)
+def test_every_page_carries_body_text(demo: dict, key: tuple[str, str, str]) -> None:
+    filed = demo[key]
+    allowed = non_body_texts(filed)
+    for renderer, pages in (("PDF", filed.pages), ("LibreOffice", filed.lo)):
+        if pages is None:
+            continue
+        for n, lines in enumerate(lines_of(pages), start=1):
+            body = [ln for ln in lines if pdfcheck.squash(ln.text) not in allowed]
+            assert body, f"{renderer} page {n} holds only the signature block: {[ln.text for ln in lines]}"
+
+
+@pytest.mark.parametrize("key", paginated(KEYS), ids=IDS)
+def test_libreoffice_paginates_like_the_pdf_and_keeps_the_margins(demo: dict, key: tuple[str, str, str]) -> None:
+    filed = demo[key]
+    if filed.lo is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    assert len(filed.lo) == len(filed.pages)
+    ours, theirs = pdfcheck.full_line_counts_of(filed.pages), pdfcheck.full_line_counts_of(filed.lo)
+    # 28 a full line, or fewer by the 禁则 group that moved down (会”）， : see LETTER_SPACING).
+    assert all(0 <= 28 - c <= 3 for c in ours + theirs), (ours, theirs)
+    assert len(ours) == len(theirs)
+    for pages in (filed.pages, filed.lo):
+        for n, lines in enumerate(lines_of(pages), start=1):
+            body = [ln for ln in lines if ln.bottom <= pdfcheck.TEXT_BOTTOM + 3]
+            assert min(ln.x0 for ln in body) >= pdfcheck.TEXT_LEFT - 0.3, n  # 订口 28 mm
+            assert max(ln.x1 for ln in body) <= pdfcheck.TEXT_RIGHT + 0.3, n
+            if n > 1 and abs(body[0].size - BODY_PT) < 0.6:
+                # 天头 37 mm: the first line's type (its ink starts ~1 mm below the em box).
+                assert 37.0 <= body[0].top <= 39.0, (n, body[0].top, body[0].text)
+    # And the same first lines on every page as the PDF (within 0.5 mm).
+    # (Table rows sit ~1.2 mm higher in LibreOffice: its cells ignore the line grid's offset.)
+    for n, (a, b) in enumerate(zip(lines_of(filed.pages), lines_of(filed.lo), strict=True), start=1):
+        tolerance = 0.5 if abs(a[0].size - BODY_PT) < 0.6 or a[0].size > 20 else 1.5
+        assert abs(a[0].top - b[0].top) <= tolerance, (n, a[0].text, a[0].top, b[0].top)
+
+
+# -- lines --------------------------------------------------------------------------------------
+
+
+def stretch(line: pdfcheck.Line) -> float:
+    """The largest extra space between two Chinese characters of the line, in em."""
+    gaps = [(b.x0 - a.x1) / (BODY_PT * pdfcheck.PT) for a, b in zip(line.chars, line.chars[1:], strict=False)
+            if pdfcheck.is_cjk(a.text) and pdfcheck.is_cjk(b.text) and not re.match(r"[，。、：；）》”]", a.text)]
+    # (A gap of a whole character or more is a typed space — 第一条　… — or the 签发人 tab.)
+    return max([g for g in gaps if g < 0.9], default=0.0)
+
+
+@pytest.mark.parametrize("key", KEYS, ids=IDS)
+def test_no_line_is_letter_spaced(demo: dict, key: tuple[str, str, str]) -> None:
+    filed = demo[key]
+    for renderer, pages in (("PDF", filed.pages), ("LibreOffice", filed.lo)):
+        for n, page in enumerate(pages or [], start=1):
+            for ln in page.body_lines():
+                if abs(ln.size - BODY_PT) > 0.6 or len(ln.chars) < 8 or "签发人" in ln.text:
+                    continue
+                assert stretch(ln) <= LETTER_SPACING, f"{renderer} p{n} {stretch(ln):.0%}: {ln.text}"
+
+
+# -- signature ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", KEYS, ids=IDS)
+def test_date_stands_two_characters_right_of_the_signature(demo: dict, key: tuple[str, str, str]) -> None:
+    filed = demo[key]
+    doc = filed.made.document
+    issuer = doc.issuer.split("\n")[-1]
+    if not (issuer and doc.date_cn) or doc.style not in ("letter", "notice"):
+        return
+    for renderer, pages in (("PDF", filed.pages), ("LibreOffice", filed.lo)):
+        if pages is None:
+            continue
+        lines = [ln for page in pages[-1:] for ln in page.lines()]
+        names = [ln for ln in lines if pdfcheck.squash(ln.text) == pdfcheck.squash(issuer)]
+        dates = [ln for ln in lines if pdfcheck.squash(ln.text) == doc.date_cn]
+        assert names and dates, (renderer, [ln.text for ln in lines])
+        name, date = names[-1], dates[-1]
+        offset = (date.x0 - name.x0) / CHAR_MM
+        if date.x1 - date.x0 <= name.x1 - name.x0 - 2 * CHAR_MM:
+            assert abs(offset - 2) <= 0.2, f"{renderer}: 成文日期 {offset:.2f} characters right of the 署名"
+        else:  # a longer date: 2 characters from the right, the 署名 2 characters left of it
+            assert abs(offset - 2) <= 0.2 and abs((pdfcheck.TEXT_RIGHT - date.x1) / CHAR_MM - 2) <= 0.3
+
+
+# -- faces and numbers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", KEYS, ids=IDS)
+def test_body_text_is_set_in_fangsong(demo: dict, key: tuple[str, str, str]) -> None:
+    filed = demo[key]
+    fonts = pdfcheck.fonts(filed.pdf)
+    assert all(f["emb"] == "yes" for f in fonts)
+    assert any("fang" in f["name"].lower() or "仿宋" in f["name"] for f in fonts), [f["name"] for f in fonts]
+    body = [c for p in filed.pages for c in p.chars if abs(c.size - BODY_PT) < 0.6 and pdfcheck.is_cjk(c.text)]
+    fang = [c for c in body if "fang" in c.font.lower() or "仿宋" in c.font]
+    assert len(fang) >= 0.6 * len(body), "most 16 pt text is not 仿宋"
+
+
+@pytest.mark.parametrize("key", KEYS, ids=IDS)
+def test_numbered_documents_print_their_number(demo: dict, key: tuple[str, str, str]) -> None:
+    filed = demo[key]
+    meta = filed.made.record.meta
+    doc = filed.made.document
+    numbered = doc.style == "letter" and doc.kind in ("请示", "批复", "报告", "通知")
+    assert bool(meta.get("发文字号")) == numbered
+    if numbered:
+        assert meta["发文字号"] in pdfcheck.text(filed.pdf)
+        assert meta["发文字号"] in pdfcheck.docx_text(filed.docx)
+        assert (f"签发人：{doc.signer}" in pdfcheck.text(filed.pdf)) == (doc.kind in ("请示", "报告"))
+    if doc.kind == "请示":
+        assert re.search(r"（联系人：\S+，联系电话：[0-9-]+）", pdfcheck.squash(pdfcheck.text(filed.pdf)))
+    if doc.kind == "报告":
+        assert "特此报告。" in doc.plain_text() and "请审批" not in doc.plain_text()
+
+
+def test_every_reply_quotes_the_filed_numbers_of_its_case(demo: dict) -> None:
+    checked = 0
+    for (iv, branch, _key), filed in demo.items():
+        cites = load(iv).metadata.get("cites") or {}
+        case = filed.made.record.meta["case_id"]
+        numbers = {f.made.document.key: f.made.record.meta.get("发文字号") for (i2, b2, _), f in demo.items()
+                   if (i2, b2) == (iv, branch) and f.made.record.meta["case_id"] == case}
+        for var, source in cites.items():
+            if var in filed.made.answers and numbers.get(source):
+                assert filed.made.answers[var] == numbers[source], (filed.made.document.key, var)
+                checked += 1
+        # Every number the document quotes is one its case filed.
+        # Every number the document quotes from its own case (an issuer of the case, its
+        # year) is one the case filed; other numbers are outside documents (武组文〔2013〕110号).
+        ours = {n for n in numbers.values() if n}
+        codes = {n.split("〔")[0] for n in ours}
+        quoted = [q for q in re.findall(r"（([^（）]+〔\d{4}〕\d+号)）", filed.made.record.meta["text"])
+                  if q.split("〔")[0] in codes]
+        assert set(quoted) <= ours, (filed.made.document.key, quoted)
+        checked += len(quoted)
+    assert checked >= 10
