@@ -18,12 +18,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from . import interview as interviews
 from .archive import Archive, Record, cases
 from .documents import Document
 from .errors import InterviewError, NotFoundError, SanfangError
+from .interview import answers_file
 from .interview.drive import AskScreen, Outcome, run
 from .interview.hooks import DocumentHook, hook_for
 from .registers import matters
@@ -94,18 +93,9 @@ def format_hit(n: int, hit: Hit, mark: Any) -> str:
 
 
 def read_answers(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """An answers file: YAML or JSON (JSON is YAML), a mapping of variable → value."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NotFoundError(f"找不到答案文件 {path}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise SanfangError(f"答案文件 {path} 无法读取（应为 YAML 或 JSON）：{exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise SanfangError(f"答案文件 {path} 应是“变量名: 值”的映射")
-    return data
+    """An answers file: YAML or JSON, a mapping of variable → value, read with bounded work
+    (interview/answers_file.py); anything else is a ValidationError naming the rule."""
+    return answers_file.read_answers(path)
 
 
 class Sanfang:

@@ -27,12 +27,15 @@ class Problem:
     field: str
     rule: str
     message: str
+    key: str = ""  # the answers-file key (variable name), when there is one
 
     def as_text(self) -> str:
+        if self.key:
+            return f"【{self.field}】（{self.key}）{self.message}"
         return f"【{self.field}】{self.message}"
 
     def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "rule": self.rule, "message": self.message}
+        return {"field": self.field, "rule": self.rule, "message": self.message, "key": self.key}
 
 
 class ValidationError(SanfangError):
