@@ -153,7 +153,7 @@ def test_siblings_start_from_each_other(fast_app: Sanfang) -> None:
     owners_only = {k: v for k, v in full.items() if k.startswith("owners_") and k != "owners_body"}
     with pytest.raises(ValidationError) as info:
         app.make("pledge-owners-body", owners_only, from_record=party.record.archive_no)
-    assert [p.as_text() for p in info.value.problems] == ["【成文日期】必须填写"]
+    assert [p.as_text() for p in info.value.problems] == ["【成文日期】（doc_date）必须填写"]
     pledge = app.make("pledge-owners-body", {**owners_only, "doc_date": "2026-04-21"},
                       from_record=party.record.archive_no)
     assert pledge.document.title == "光谷来福城小区物业管理委员会服务承诺"

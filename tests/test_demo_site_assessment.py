@@ -147,7 +147,7 @@ def test_make_with_a_bad_archive_number_writes_nothing(cli, home: Path, tmp_path
     bad = write_answers(tmp_path, changed(PMC, indicator_evidence_1="档案室第21号"))
     result = cli("make", KEY, "--answers", bad, "--out", tmp_path / "out")
     assert result.exit_code == 2, result.output
-    assert "【第1项 佐证材料档号】第1项指标：“档案室第21号”不是有效的档号" in result.output
+    assert "【第1项 佐证材料档号】（indicator_evidence_1）第1项指标：“档案室第21号”不是有效的档号" in result.output
     assert all_files(home) == [] and not (tmp_path / "out").exists()
 
 

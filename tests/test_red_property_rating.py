@@ -195,7 +195,7 @@ def test_make_with_a_wrong_score_writes_nothing(cli, home: Path, tmp_path: Path)
     bad = write_answers(tmp_path, changed("five-star", score_8=45))
     result = cli("make", KEY, "--answers", bad, "--out", tmp_path / "out")
     assert result.exit_code == 2, result.output
-    assert "【8. 提升服务质量（分值40分）】不能大于 40" in result.output
+    assert "【8. 提升服务质量（分值40分）】（score_8）不能大于 40" in result.output
     assert all_files(home) == [] and not (tmp_path / "out").exists()
 
 

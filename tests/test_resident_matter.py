@@ -340,9 +340,9 @@ def test_no_archive_writes_nothing(app: Sanfang, home: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(("key", "change", "message"), [
-    (FORM, {"contact": "12345"}, "【联系方式】手机号应为 11 位数字"),
-    (FORM, {"matter_stage": "accepted", "accept_date": "2026-10-12"}, "【受理日期】应在登记后 3 个工作日内受理"),
-    (NOTICE, {"notice_days": 3}, "【公示工作日数】公示时间不少于 5 个工作日，现为 3 个"),
+    (FORM, {"contact": "12345"}, "【联系方式】（contact）手机号应为 11 位数字"),
+    (FORM, {"matter_stage": "accepted", "accept_date": "2026-10-12"}, "【受理日期】（accept_date）应在登记后 3 个工作日内受理"),
+    (NOTICE, {"notice_days": 3}, "【公示工作日数】（notice_days）公示时间不少于 5 个工作日，现为 3 个"),
 ])
 def test_cli_make_refuses_and_writes_nothing(cli: Any, home: Path, tmp_path: Path, key: str,
                                              change: dict[str, Any], message: str) -> None:

@@ -34,7 +34,8 @@ def build(interview: str, answers: dict[str, Any]) -> Document:
 def problems_of(interview: str, answers: dict[str, Any]) -> list[str]:
     with pytest.raises(ValidationError) as info:
         build(interview, answers)
-    return [p.as_text() for p in info.value.problems]
+    # 【字段】说明 without the （key）: these tests are about the words; test_answers checks keys.
+    return [f"【{p.field}】{p.message}" for p in info.value.problems]
 
 
 # Key sentences each variant must print (the 物管会 text is written for a 物管会, not swapped).
@@ -220,7 +221,7 @@ def test_make_with_a_wrong_answer_writes_nothing(interview: str, cli, home: Path
     bad = write_answers(tmp_path, {**example(interview, OWNERS), "compound_name": "江南花山郡小区"})
     result = cli("make", interview, "--answers", bad, "--out", tmp_path / "out")
     assert result.exit_code == 2, result.output
-    assert "【小区名称】小区名称不要以“小区”结尾" in result.output
+    assert "【小区名称】（compound_name）小区名称不要以“小区”结尾" in result.output
     assert all_files(home) == [] and not (tmp_path / "out").exists()
 
 

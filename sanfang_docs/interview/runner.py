@@ -190,7 +190,7 @@ class Session:
                                  "请在 mandatory 大纲中先问后者") from None
         except dashim.ValidationFailure as fail:
             label = next((f.label for f in screen.fields if f.name == fail.field), fail.field or screen.question)
-            return [Problem(field=label, rule="validation", message=fail.message)]
+            return [Problem(field=label, rule="validation", message=fail.message, key=fail.field or "")]
         return []
 
     def _shown(self, spec: FieldSpec, values: dict[str, Any]) -> bool:
