@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 from . import interview as interviews
 from .archive import Archive, Record, cases
 from .documents import Document
-from .errors import InterviewError, NotFoundError, SanfangError
+from .errors import InterviewError, NotFoundError, SanfangError, os_reason
 from .interview import answers_file
 from .interview.drive import AskScreen, Outcome, run
 from .interview.hooks import DocumentHook, hook_for
 from .registers import matters
-from .workspace import Workspace
+from .workspace import Workspace, WorkspaceError
 
 if TYPE_CHECKING:
     from .search import Hit, Scope, SearchIndex, SearchResult
@@ -102,7 +102,10 @@ class Sanfang:
     """One workspace: interviews in, signed and filed documents out."""
 
     def __init__(self, home: str | os.PathLike[str] | None = None):
-        self.workspace = Workspace.open(home)
+        try:
+            self.workspace = Workspace.open(home)
+        except WorkspaceError as exc:
+            raise SanfangError(exc.message) from None
         self.archive = Archive(self.workspace)
         # Every archive change reaches the search index (search/: Whoosh, loaded on first use).
         self.archive.listeners.append(self._index_change)
@@ -251,8 +254,13 @@ class Sanfang:
         try:
             self.index.update([record])
         except Exception as exc:  # noqa: BLE001 - any failure, the record is filed already
-            logging.getLogger(__name__).warning("检索索引未能更新（%s），已排队：%s", exc, record.archive_no)
-            self.index.queue(record.archive_no)
+            log = logging.getLogger(__name__)
+            try:
+                self.index.queue(record.archive_no)
+                log.warning("检索索引未能更新（%s），已排队：%s", exc, record.archive_no)
+            except OSError as full:  # e.g. the disk is full: the record is filed, say how to catch up
+                log.warning("已归档 %s，但检索索引未能更新，也无法排队（%s）；请在腾出空间后运行 sanfang reindex",
+                            record.archive_no, os_reason(full))
 
     def search(self, query: str = "", *, scope: Scope | None = None, community: str | None = None,
                compound: str | None = None, street: str | None = None, kind: str | None = None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 from ..errors import ArchiveError
@@ -17,6 +18,21 @@ RETENTION_CODES = {"永久": "Y", "定期30年": "D30", "定期10年": "D10"}
 
 def format_archive_no(fonds: str, year: str, retention: str, org_code: str, item: int) -> str:
     return f"{fonds}-WS·{year}-{RETENTION_CODES[retention]}-{org_code}-{item:04d}"
+
+
+# A 档号 as a clerk may type it (the spellings search accepts): any case, the 点 as ·, •, ., ．,
+# ‧ or ・ or left out. Nothing else: a 档号 names one record, never a pattern.
+_TYPED = re.compile(r"([A-Za-z0-9]+)-WS[·•.．‧・]?(\d{4})-(Y|D30|D10)-([A-Za-z0-9]+)-(\d{4})", re.I)
+_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}  # ＪＯＯ１－… typed with a Chinese IME
+
+
+def canonical_archive_no(text: str) -> str | None:
+    """The 档号 in its filed spelling, or None when ``text`` is not one 档号."""
+    m = _TYPED.fullmatch(text.strip().translate(_FULLWIDTH))
+    if not m:
+        return None
+    fonds, year, retention, org, item = m.groups()
+    return f"{fonds.upper()}-WS·{year}-{retention.upper()}-{org.upper()}-{item}"
 
 
 def qr_payload(archive_no: str) -> str:
