@@ -74,9 +74,9 @@ def is_person_name(spec: FieldSpec) -> bool:
 
 def check_raw(spec: FieldSpec, raw: Any) -> None:
     """Refuse a raw answer by size and characters, whatever its type will be."""
-    _check_tree(spec, raw, depth=0)
     if spec.datatype in ("integer", "number") and isinstance(raw, (str, int)) and not isinstance(raw, bool):
         check_digits(raw)  # before int(): 4,300+ digits would raise inside Python
+    _check_tree(spec, raw, depth=0)
     if isinstance(raw, str):
         if spec.datatype in ONE_LINE and any(c in raw.strip() for c in "\n\r\u2028\u2029\x0b\x0c\x85"):
             raise _invalid("one-line", "只能写一行，不能换行")
