@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from ..documents.fonts import printable
+from ..errors import Problem
 from .loader import CONTENT_DIR, FieldSpec
 
 RULES_FILE = CONTENT_DIR / "interviews" / "data" / "answer-rules.yml"
@@ -182,3 +183,14 @@ def check_value(spec: FieldSpec, value: Any) -> None:
 
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def text_problem(label: str, key: str, value: Any, multi_line: bool = False) -> Problem | None:
+    """The gate for a text that comes from elsewhere than an interview screen (a command's
+    argument, e.g. ``sanfang matter assign … 负责人``): the Problem, or None if it passes."""
+    spec = FieldSpec(label=label, name=key, datatype="area" if multi_line else "text", required=False)
+    try:
+        check_raw(spec, value)
+    except Refused as exc:
+        return Problem(field=label, rule=exc.rule, message=exc.message, key=key)
+    return None
