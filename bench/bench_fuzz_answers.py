@@ -17,6 +17,7 @@ has, each timed on its worst case. Exit status 1 if any trial failed.
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sanfang_docs.api import Sanfang  # noqa: E402
 from sanfang_docs.errors import ValidationError  # noqa: E402
-from sanfang_docs.interview.answers_file import parse_answers  # noqa: E402
-from tests.fuzzkit import attempt, cases, is_failure, render, values  # noqa: E402
+from sanfang_docs.interview.answers_file import parse_answers, read_answers  # noqa: E402
+from tests.fuzzkit import EXAMPLES, attempt, cases, is_failure, render, values  # noqa: E402
 
 HOSTILE = ["陈\x00燕", "陈\x1b[31m燕", "陈😀燕", "陈\ue000燕", "陈\ud83d燕", "陈\u202e燕", "陈\n燕", "陈\v燕",
            "𠀀𪚥𰀀", "纸" * 6000, "9" * 5000, "nan", "inf", "1e400", "9999-12-31", "2025-02-30", "0000-00-00",
@@ -53,7 +55,11 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=2000)
     parser.add_argument("--render", type=int, default=100)
     parser.add_argument("--no-sweep", action="store_true")
+    parser.add_argument("--loader-only", action="store_true")
     args = parser.parse_args()
+    if args.loader_only:
+        loader_figures()
+        return 0
     home = Path(tempfile.mkdtemp(prefix="sanfang-fuzz-"))
     app = Sanfang(home / "ws")
     all_cases = cases(str(app.workspace.home))
@@ -102,17 +108,56 @@ def main() -> int:
         print(f"  {outcome:<40} {n:>7}")
     print(f"{len(times)} trials in {elapsed:.1f} s; median {statistics.median(times) * 1000:.1f} ms, "
           f"slowest {max(times) * 1000:.0f} ms")
+    loader_figures()
+    for failure in failures[:40]:
+        print("FAIL", *failure, sep=" | ")
+    return 1 if failures else 0
+
+
+def loader_figures() -> None:
+    """Our reader against plain ``yaml.safe_load`` (then using the value, as the engine would),
+    on the hostile files and, for the overhead, on every example answers file."""
+    print("answers files: ours | plain yaml.safe_load, then str() of the value")
     for name, text in FILES.items():
         t = time.perf_counter()
         try:
             parse_answers(text)
-            verdict = "accepted"
+            ours = "accepted"
         except ValidationError as exc:
-            verdict = exc.problems[0].as_text()
-        print(f"  answers file, {name}: {(time.perf_counter() - t) * 1000:.1f} ms — {verdict[:70]}")
-    for failure in failures[:40]:
-        print("FAIL", *failure, sep=" | ")
-    return 1 if failures else 0
+            ours = f"refused ({exc.problems[0].rule})"
+        ours_ms = (time.perf_counter() - t) * 1000
+        print(f"  {name:<22} {ours_ms:8.1f} ms {ours:<18} | {plain(text)}")
+    examples = sorted(EXAMPLES.glob("*/*.yaml"))
+    ours = statistics.median(_timed(lambda p=p: read_answers(p)) for p in examples for _ in range(5))
+    base = statistics.median(_timed(lambda p=p: yaml.safe_load(p.read_text(encoding="utf-8")))
+                             for p in examples for _ in range(5))
+    print(f"  {len(examples)} example files, median: ours {ours * 1000:.2f} ms, safe_load {base * 1000:.2f} ms "
+          f"(ratio {ours / base:.2f})")
+
+
+def plain(text: str, limit: int = 10) -> str:
+    def stop(*_: Any) -> None:
+        raise TimeoutError
+
+    signal.signal(signal.SIGALRM, stop)
+    signal.alarm(limit)
+    t = time.perf_counter()
+    try:
+        str(yaml.safe_load(text))
+        verdict = "accepted"
+    except TimeoutError:
+        verdict = f"still running after {limit} s"
+    except Exception as exc:  # noqa: BLE001 - what the plain loader does is the figure
+        verdict = f"crash {type(exc).__name__}"
+    finally:
+        signal.alarm(0)
+    return f"{(time.perf_counter() - t) * 1000:8.1f} ms {verdict}"
+
+
+def _timed(fn: Any) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
 
 
 if __name__ == "__main__":

@@ -36,7 +36,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from ..errors import SigningError
+from ..errors import SigningError, ValidationError
+from ..interview.validate import text_problem
 from ..workspace import Workspace
 
 PASSPHRASE_ENV = "SANFANG_KEY_PASSPHRASE"
@@ -79,7 +80,13 @@ def org_id(org: str) -> str:
 
 
 def normalise(org: str) -> str:
-    return " ".join(org.split())
+    """The organisation's name as keys are filed under; one the field gate would refuse
+    (private-use, control or emoji characters …) never names a certificate."""
+    name = " ".join(org.split())
+    problem = text_problem("发文机关", "org", name)
+    if problem:
+        raise ValidationError([problem])
+    return name
 
 
 def fingerprint(cert: x509.Certificate) -> str:
