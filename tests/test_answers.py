@@ -115,6 +115,9 @@ def test_file_size_is_capped_whatever_the_file(tmp_path: Path) -> None:
     ("rc_term_end_year: " + "9" * 5000, "residents-committee-letter", "（rc_term_end_year）数字位数过多"),
     ("rc_term_end_year: .nan", "residents-committee-letter", "（rc_term_end_year）“nan”不是有限的数字"),
     ("street_name: !!binary aGVsbG8=", CERT, "【答案文件】（street_name）不支持 YAML 标记 !!binary"),
+    ('street_name: "纸坊街道\t "', CERT, None),  # pasted trailing whitespace: stripped, as always
+    ('cert_person_name: "阿依古丽·买买提"', CERT, None),
+    ('cert_person_name: "Mary Smith"', CERT, None),
     ("notice_issuer: \ue000\ue001\ue002", "quality-supervisor-letter", None),  # not asked: ignored
     ("street_office_name: \ue000\ue001", "residents-committee-letter", "私用区字符"),  # the issuer: refused
 ])

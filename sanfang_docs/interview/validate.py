@@ -87,7 +87,8 @@ def check_raw(spec: FieldSpec, raw: Any) -> None:
 
 def _check_tree(spec: FieldSpec, raw: Any, depth: int) -> None:
     if isinstance(raw, str):
-        _check_text(spec, raw)
+        # A one-line answer is used stripped (fields.py): a pasted trailing tab is no fault.
+        _check_text(spec, raw if spec.datatype == "area" else raw.strip())
     elif isinstance(raw, (list, tuple, dict)):
         if depth > 1:
             raise _invalid("type", "答案嵌套过深；应填写文字、数字、日期或选项列表")
