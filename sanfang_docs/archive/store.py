@@ -360,7 +360,7 @@ class Archive:
         if year_dir.is_dir():
             for day in sorted(year_dir.glob("[0-9][0-9]/[0-9][0-9]")):
                 meta_file = day / exact / "record.json"
-                if meta_file.is_file():
+                if meta_file.exists():  # a folder or junk there is a damaged record, not none
                     return _read_record(meta_file)
         raise NotFoundError(f"档案中没有档号为 {exact} 的记录")
 
