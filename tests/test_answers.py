@@ -174,3 +174,17 @@ def test_examples_still_pass_the_gate() -> None:
     for path in EXAMPLES.glob("*/*.yaml"):
         assert read_answers(path) == {k: (v.isoformat() if hasattr(v, "isoformat") else v)
                                       for k, v in yaml.safe_load(path.read_text(encoding="utf-8")).items()}
+
+
+def test_an_issuer_with_rare_characters_signs_and_verifies(app: Any) -> None:
+    # 𫝀 (Extension D) is "unassigned" to the LDAP string preparation validators apply to X.509
+    # names: the certificate writes it as 〓, the record and the stamp keep who signed.
+    from sanfang_docs.api import read_answers
+
+    for issuer in ("中共文化路𠀀社区委员会", "江夏区𪚥𫝀业主委员会"):
+        outcome = app.run_interview("cross-appointment", read_answers(BASE), CERT)
+        outcome.documents[0].issuer = issuer
+        made = app.produce(outcome)
+        assert made.record.meta["signature"]["organisation"] == issuer
+    report = app.verify()
+    assert report.ok, [p.as_text() for p in report.problems]
