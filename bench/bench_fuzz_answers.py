@@ -72,6 +72,8 @@ def main() -> int:
         t = time.perf_counter()
         trial = judge(app, case, spec, value) if judge is attempt else judge(app, case, spec, value, home / "out")
         times.append(time.perf_counter() - t)
+        if times[-1] > 5:
+            print(f"slow ({times[-1]:.1f} s): {what} {case.doc_key} {spec.name}={value!r:.80}", flush=True)
         outcomes[f"{what}: {trial.outcome}"] += 1
         if is_failure(trial):
             failures.append((what, case.doc_key, spec.name, repr(value)[:80], trial.outcome, trial.detail[:160]))

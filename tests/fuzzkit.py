@@ -11,6 +11,7 @@ else — a failure of the rule "bad input never crashes, hangs or misfiles".
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -114,11 +115,19 @@ def attempt(app: Sanfang, case: Case, spec: FieldSpec, value: Any) -> Trial:
 
 
 def render(app: Sanfang, case: Case, spec: FieldSpec, value: Any, out: Path) -> Trial:
-    """As :func:`attempt`, then lay out the PDF and the DOCX (without filing)."""
+    """As :func:`attempt`, then lay out the PDF and the DOCX, sign and file them, and verify
+    the record (``misfiled``: the archive's own checks fail on what it just filed)."""
     answers = {**example(case.interview, case.branch), spec.name: value}
+    # Hypothesis seeds the random module alike for every example, and Whoosh names index
+    # segments with it: the same name twice fails the index commit. Reseed from the OS.
+    random.seed()
     try:
         outcome = app.run_interview(case.interview, answers, case.doc_key)
-        app.produce(outcome, out, archive=False)
+        made = app.produce(outcome, out)
+        assert made.record is not None
+        report = app.verify(made.record.archive_no)
+        if not report.ok:
+            return Trial("misfiled", "; ".join(p.as_text() for p in report.problems)[:300])
     except ValidationError:
         return Trial("refused")
     except SanfangError as exc:
