@@ -41,26 +41,26 @@ class _Refused(Exception):
 
 def read_answers(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The mapping of variable → value in ``path``; ValidationError (exit 2) names the rule."""
-    text = _read_text(Path(path))
+    return _mapping(_read_text(Path(path)), Path(path).suffix.lower() == ".json", str(path))
+
+
+def parse_answers(text: str, as_json: bool = False) -> dict[str, Any]:
+    """Answers given as text (a form's upload, a test), by the same rules as a file."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise ValidationError([_too_big()])
+    return _mapping(text, as_json, "答案")
+
+
+def _mapping(text: str, as_json: bool, where: str) -> dict[str, Any]:
     try:
-        data = _parse(text, Path(path).suffix.lower() == ".json")
+        data = _parse(text, as_json)
     except _Refused as exc:
         raise ValidationError([exc.problem]) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ValidationError([Problem(FILE, "format", f"{path} 应是“变量名: 值”的映射，而不是{_kind(data)}")])
+        raise ValidationError([Problem(FILE, "format", f"{where} 应是“变量名: 值”的映射，而不是{_kind(data)}")])
     return data
-
-
-def parse_answers(text: str, as_json: bool = False) -> Any:
-    """Parse answers text (the same rules as a file); raises ValidationError."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise ValidationError([_too_big()])
-    try:
-        return _parse(text, as_json)
-    except _Refused as exc:
-        raise ValidationError([exc.problem]) from None
 
 
 def _too_big() -> Problem:
@@ -218,4 +218,4 @@ def _short(tag: str) -> str:
 
 
 def _kind(data: Any) -> str:
-    return {list: "列表", str: "一段文字"}.get(type(data), type(data).__name__)
+    return {list: "列表", str: "一段文字", bool: "是/否", int: "一个数", float: "一个数"}.get(type(data), "其他内容")
