@@ -1,6 +1,7 @@
 """档号 (DA/T 22-2015) and 件号: ``全宗号-WS·年度-保管期限-机构代码-件号``, gapless per 全宗号, 年度
 and 保管期限. The caller (``Archive.file``) holds the archive lock; the records on disk decide
-the next 件号, the counter file is only a hint. May import: ``errors``, ``workspace``.
+the next 件号, the counter file is only a hint. The folder of a 档号 is found exactly (never as a
+pattern). May import: ``errors``, ``workspace``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from ..errors import ArchiveError
+from ..errors import ArchiveError, NotFoundError
 from ..workspace import Workspace
 
 RETENTION_CODES = {"永久": "Y", "定期30年": "D30", "定期10年": "D10"}
@@ -33,6 +34,20 @@ def canonical_archive_no(text: str) -> str | None:
         return None
     fonds, year, retention, org, item = m.groups()
     return f"{fonds.upper()}-WS·{year}-{retention.upper()}-{org.upper()}-{item}"
+
+
+def record_dir(root: Path, archive_no: str) -> Path:
+    """The folder of the record ``archive_no`` names (in any spelling a clerk types): ``*`` or
+    ``[0-9]`` are characters, not patterns. NotFoundError when it is not a 档号 or not filed."""
+    exact = canonical_archive_no(archive_no)
+    if exact is None:
+        raise NotFoundError(f"“{archive_no.strip()[:40]}”不是档号；档号格式为“全宗号-WS·年度-保管期限-机构代码-件号”，"
+                            "例如 J001-WS·2026-Y-SQDW-0003")
+    year_dir = root / exact.split("·")[1][:4]
+    for day in sorted(year_dir.glob("[0-9][0-9]/[0-9][0-9]")) if year_dir.is_dir() else []:
+        if (day / exact / "record.json").exists():  # a folder or junk there is a damaged record, not none
+            return day / exact
+    raise NotFoundError(f"档案中没有档号为 {exact} 的记录")
 
 
 def qr_payload(archive_no: str) -> str:

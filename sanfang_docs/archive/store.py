@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from ..documents.model import Document
-from ..errors import ArchiveError, NotFoundError, os_reason
+from ..errors import ArchiveError, os_reason
 from ..rules.matters import redact_contacts
 from ..workspace import Workspace
 from .audit import AuditLog, crash_point, new_event
 from .locks import exclusive
-from .numbers import ItemNumbers, canonical_archive_no, format_archive_no, qr_payload
+from .numbers import ItemNumbers, format_archive_no, qr_payload, record_dir
 
 FILE_MODE, DIR_MODE = 0o644, 0o755
 READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
@@ -350,19 +350,8 @@ class Archive:
                 logging.getLogger(__name__).warning("已跳过：%s", exc.message)
 
     def get(self, archive_no: str) -> Record:
-        """The record of one 档号, matched exactly (in any spelling a clerk types, see
-        numbers.canonical_archive_no): ``*`` or ``[0-9]`` are characters, not patterns."""
-        exact = canonical_archive_no(archive_no)
-        if exact is None:
-            raise NotFoundError(f"“{archive_no.strip()[:40]}”不是档号；档号格式为“全宗号-WS·年度-保管期限-机构代码-件号”，"
-                                "例如 J001-WS·2026-Y-SQDW-0003")
-        year_dir = self.root / exact.split("·")[1][:4]
-        if year_dir.is_dir():
-            for day in sorted(year_dir.glob("[0-9][0-9]/[0-9][0-9]")):
-                meta_file = day / exact / "record.json"
-                if meta_file.exists():  # a folder or junk there is a damaged record, not none
-                    return _read_record(meta_file)
-        raise NotFoundError(f"档案中没有档号为 {exact} 的记录")
+        """The record of one 档号, matched exactly (numbers.record_dir: never a pattern)."""
+        return _read_record(record_dir(self.root, archive_no) / "record.json")
 
 
 def _read_record(meta_file: Path) -> Record:
