@@ -1,7 +1,6 @@
 """档号 (DA/T 22-2015) and 件号: ``全宗号-WS·年度-保管期限-机构代码-件号``, gapless per 全宗号, 年度
 and 保管期限. The caller (``Archive.file``) holds the archive lock; the records on disk decide
-the next 件号, the counter file is only a hint. The folder of a 档号 is found exactly (never as a
-pattern). May import: ``errors``, ``workspace``.
+the next 件号, the counter file is only a hint. May import: ``errors``, ``workspace``.
 """
 
 from __future__ import annotations
