@@ -18,7 +18,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Mm, Pt, Twips
 
-from .fonts import Face, faces
+from .fonts import Face, faces, pieces
 from .layout import CHAR_PT, GEOMETRY, layout_items
 from .model import Document
 from .qr import qr_png
@@ -48,7 +48,7 @@ def render_docx(doc: Document) -> bytes:
         elif item["t"] == "blank":
             _add_par(d, "公文正文")
         elif item["t"] == "attachments":
-            _attachments(d, item)
+            _attachments(d, face["body"], item)
         elif item["t"] == "table":
             _table(d, face, item)
     _footers(d, face, doc.qr_payload)
@@ -266,14 +266,20 @@ def _paragraph(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
     if item["keep"]:
         pf.keep_together = True
     for run in item["runs"]:
-        r = p.add_run(run["text"])  # python-docx turns "\n" into a line break, "\t" into a tab
-        _set_run_format(r._r.get_or_add_rPr(), face[run["font"]], item["size"], item["track"])
+        _runs(p, run["text"], face[run["font"]], item["size"], item["track"])
+
+
+def _runs(p: Any, text: str, face: Face, size: float, track: float) -> None:
+    """Runs of ``text`` in ``face``, with 生僻字 in a fallback face that has them (fonts.pieces)."""
+    for piece, use in pieces(text, face):
+        r = p.add_run(piece)  # python-docx turns "\n" into a line break, "\t" into a tab
+        _set_run_format(r._r.get_or_add_rPr(), use, size, track)
 
 
 _STYLE_NAMES = {"公文正文", "公文标题", "一级标题", "二级标题", "三级标题"}
 
 
-def _attachments(d: Any, item: dict[str, Any]) -> None:
+def _attachments(d: Any, body: Face, item: dict[str, Any]) -> None:
     """附件说明: 附件：1.×× with later numbers under the first, names wrapping under names."""
     names = item["items"]
     label_w = 3.0  # 附件：
@@ -290,7 +296,10 @@ def _attachments(d: Any, item: dict[str, Any]) -> None:
             pf.tab_stops.add_tab_stop(left)
         head = item["label"] if i == 0 else ""
         number = f"{i + 1}.\t" if num_w else ""
-        p.add_run(head + number + name)
+        for piece, use in pieces(head + number + name, body):
+            r = p.add_run(piece)  # the style's face, or a fallback for 生僻字
+            if use is not body:
+                _fonts_xml(r._r.get_or_add_rPr(), use)
 
 
 def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
@@ -334,9 +343,7 @@ def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
             # Borders (0.5 pt = 10 twips) add to a row's height in LibreOffice: take them off
             # the line so each row is one grid line, as in the PDF (the first row has two).
             p.paragraph_format.line_spacing = Twips(round(item["pitch"] * 20) - (20 if r == 0 else 10))
-            run = p.add_run(text)
-            role = "hei" if r == 0 else "body"
-            _set_run_format(run._r.get_or_add_rPr(), face[role], item["size"], 0.0)
+            _runs(p, text, face["hei" if r == 0 else "body"], item["size"], 0.0)
 
 
 # ---------------------------------------------------------------- footers: page number and QR

@@ -17,7 +17,7 @@ from typing import Any
 import typst
 
 from ..errors import RenderError
-from .fonts import Face, faces, font_dirs
+from .fonts import Face, faces, fallbacks, font_dirs
 from .layout import GEOMETRY, layout_items
 from .model import Document
 from .qr import page_payload, parse_payload, qr_svg, record_payload
@@ -62,7 +62,14 @@ def _compiler() -> tuple[typst.Compiler, dict[str, dict[str, Any]]]:
         fonts = typst.Fonts(
             include_system_fonts=False, include_embedded_fonts=True, font_paths=font_dirs(resolved)
         )
-        _state["families"] = {role: _typst_face(fonts, face) for role, face in resolved.items()}
+        # Typst takes a list of families and falls back glyph by glyph: 生僻字 come from the
+        # fallback faces (fonts.FALLBACKS) in every role.
+        extra = [_typst_face(fonts, f)["family"] for f in fallbacks()]
+        families = {}
+        for role, face in resolved.items():
+            own = _typst_face(fonts, face)
+            families[role] = {**own, "family": [own["family"], *extra]}
+        _state["families"] = families
         _state["compiler"] = typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
     return _state["compiler"], _state["families"]
 
