@@ -118,7 +118,7 @@ def test_file_size_is_capped_whatever_the_file(tmp_path: Path) -> None:
     ('street_name: "纸坊街道\t "', CERT, None),  # pasted trailing whitespace: stripped, as always
     ('cert_person_name: "阿依古丽·买买提"', CERT, None),
     ('cert_person_name: "Mary Smith"', CERT, None),
-    ("notice_issuer: \ue000\ue001\ue002", "quality-supervisor-letter", None),  # not asked: ignored
+    ("notice_issuer: \ue000\ue001\ue002", "quality-supervisor-letter", "不是访谈"),  # no such question: refused by its key
     ("street_office_name: \ue000\ue001", "residents-committee-letter", "私用区字符"),  # the issuer: refused
 ])
 def test_bad_answer_is_refused_at_its_field(cli: Any, home: Path, tmp_path: Path, line: str, doc: str,
