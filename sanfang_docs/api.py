@@ -21,19 +21,18 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from . import interview as interviews
 from .archive import Archive, Record, cases
 from .documents import Document
-from .errors import InterviewError, NotFoundError, Problem, SanfangError, ValidationError
+from .errors import InterviewError, NotFoundError, Problem, SanfangError, ValidationError, os_reason
+from .interview import answers_file
 from .interview.checks import check as check_answers
 from .interview.conversation import Conversation
 from .interview.drafts import Drafts
 from .interview.drive import Outcome, run
 from .interview.hooks import DocumentHook, hook_for
 from .registers import matters, organisations
-from .workspace import Workspace
+from .workspace import Workspace, WorkspaceError
 
 if TYPE_CHECKING:
     from .bundle import BundleReport, ExportResult
@@ -111,25 +110,19 @@ def format_hit(n: int, hit: Hit, mark: Any) -> str:
 
 
 def read_answers(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """An answers file: YAML or JSON (JSON is YAML), a mapping of variable → value."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NotFoundError(f"找不到答案文件 {path}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise SanfangError(f"答案文件 {path} 无法读取（应为 YAML 或 JSON）：{exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise SanfangError(f"答案文件 {path} 应是“变量名: 值”的映射")
-    return data
+    """An answers file: YAML or JSON, a mapping of variable → value, read with bounded work
+    (interview/answers_file.py); anything else is a ValidationError naming the rule."""
+    return answers_file.read_answers(path)
 
 
 class Sanfang:
     """One workspace: interviews in, signed and filed documents out."""
 
     def __init__(self, home: str | os.PathLike[str] | None = None):
-        self.workspace = Workspace.open(home)
+        try:
+            self.workspace = Workspace.open(home)
+        except WorkspaceError as exc:
+            raise SanfangError(exc.message) from None
         self.archive = Archive(self.workspace)
         # Every archive change reaches the search index (search/: Whoosh, loaded on first use),
         # and every filed document's organisations reach the registry.
@@ -348,8 +341,13 @@ class Sanfang:
         try:
             self.index.update([record])
         except Exception as exc:  # noqa: BLE001 - any failure, the record is filed already
-            logging.getLogger(__name__).warning("检索索引未能更新（%s），已排队：%s", exc, record.archive_no)
-            self.index.queue(record.archive_no)
+            log = logging.getLogger(__name__)
+            try:
+                self.index.queue(record.archive_no)
+                log.warning("检索索引未能更新（%s），已排队：%s", exc, record.archive_no)
+            except OSError as full:  # e.g. the disk is full: the record is filed, say how to catch up
+                log.warning("已归档 %s，但检索索引未能更新，也无法排队（%s）；请在腾出空间后运行 sanfang reindex",
+                            record.archive_no, os_reason(full))
 
     def search(self, query: str = "", *, scope: Scope | None = None, community: str | None = None,
                compound: str | None = None, street: str | None = None, kind: str | None = None,

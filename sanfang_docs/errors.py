@@ -5,6 +5,7 @@ Messages are Chinese first: they reach clerks verbatim.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 EXIT_VERIFY_PROBLEMS = 8  # `sanfang verify` found problems (the error classes use 1–7 and 9)
@@ -82,3 +83,24 @@ class SearchIndexError(SanfangError):
     """The search index is missing, locked too long, or unreadable (it can be rebuilt)."""
 
     exit_code = 9
+
+
+# What a file-system failure means for a clerk, and what to do about it.
+_OS_REASONS = {
+    errno.EROFS: ("所在磁盘是只读的", "请换到可写的磁盘上（工作区用 --home 指定）"),
+    errno.EACCES: ("没有权限", "请检查该目录的权限，或用 --home 指定自己有权写入的目录"),
+    errno.EPERM: ("没有权限", "请检查该目录的权限，或用 --home 指定自己有权写入的目录"),
+    errno.ENOSPC: ("磁盘空间已满", "请清理磁盘空间后重试"),
+    errno.EDQUOT: ("超出磁盘配额", "请清理空间或请管理员提高配额后重试"),
+    errno.ENOTDIR: ("路径中的某一段是普通文件而不是目录", "请用 --home 指定一个目录"),
+    errno.EISDIR: ("这是一个目录而不是文件", "该位置应是文件，请检查"),
+    errno.ENOENT: ("文件或目录不存在", "请检查路径"),
+    errno.EMFILE: ("同时打开的文件过多", "请稍后重试"),
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """``exc`` in the clerk's words: what failed, on which path, and what to do."""
+    what, todo = _OS_REASONS.get(exc.errno or 0, (exc.strerror or type(exc).__name__, "请检查磁盘和权限后重试"))
+    where = f"（{exc.filename}）" if exc.filename else ""
+    return f"{what}{where}；{todo}"

@@ -7,11 +7,21 @@ created on first write.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+
+class WorkspaceError(Exception):
+    """A home or settings file that cannot be used (api.py reports it as a SanfangError, exit 1:
+    this module sits beside ``errors`` and does not import it)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     # 全宗号 of the office that keeps this archive (DA/T 22).
@@ -114,9 +124,10 @@ class Workspace:
     def open(cls, home: str | os.PathLike[str] | None = None) -> Workspace:
         # Nothing is created here: a run that writes nothing (--no-archive) leaves no trace.
         root = Path(home or os.environ.get("SANFANG_HOME") or os.getcwd()).resolve()
+        _check_home(root)
         ws = cls(home=root)
         if ws.settings_file.exists():
-            loaded = yaml.safe_load(ws.settings_file.read_text(encoding="utf-8")) or {}
+            loaded = _read_settings(ws.settings_file)
             # One level deep: a settings file that names one 文种 or one signing option keeps
             # the defaults for the rest.
             ws.settings = {
@@ -129,3 +140,49 @@ class Workspace:
         else:
             ws.settings = dict(DEFAULT_SETTINGS)
         return ws
+
+
+def _check_home(root: Path) -> None:
+    """A home that can never be a folder (it, or a folder above it, is a file) is refused now,
+    not at the first write."""
+    for path in (root, *root.parents):
+        if path.exists():
+            if not path.is_dir():
+                what = "它本身" if path == root else f"上级路径 {path} "
+                raise WorkspaceError(f"工作区 {root} 无法使用：{what}是一个文件而不是目录；请用 --home 指定一个目录。")
+            return
+
+
+_CODE = re.compile(r"[A-Za-z0-9]{1,16}")  # 全宗号 and 机构代码 go into the 档号 and a folder name
+_RETENTIONS = {"永久", "定期30年", "定期10年"}
+
+
+def _read_settings(path: Path) -> dict[str, Any]:
+    """settings.yaml, or a WorkspaceError saying which setting is wrong and how to fix it."""
+    def bad(why: str) -> WorkspaceError:
+        return WorkspaceError(f"设置文件 {path} 有误：{why}。请改正，或删除该文件以使用默认设置。")
+
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise WorkspaceError(f"设置文件 {path} 无法读取：{exc.strerror}；请检查该文件的权限") from None
+    except UnicodeDecodeError:
+        raise bad("不是 UTF-8 编码的文本") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise bad(f"不是有效的 YAML（第 {mark.line + 1} 行）" if mark else "不是有效的 YAML") from None
+    loaded = {} if loaded is None else loaded
+    if not isinstance(loaded, dict):
+        raise bad("应是“设置名: 值”的映射")
+    for key, default in DEFAULT_SETTINGS.items():
+        if isinstance(default, dict) and not isinstance(loaded.get(key, {}) or {}, dict):
+            raise bad(f"{key} 应是“名称: 值”的映射")
+    if "fonds_id" in loaded and not _CODE.fullmatch(str(loaded["fonds_id"])):
+        raise bad(f"fonds_id（全宗号）“{loaded['fonds_id']}”只能由 1–16 个字母或数字组成")
+    for role, code in (loaded.get("org_codes") or {}).items():
+        if not _CODE.fullmatch(str(code)):
+            raise bad(f"org_codes.{role}（机构代码）“{code}”只能由 1–16 个字母或数字组成")
+    for kind, term in (loaded.get("retention") or {}).items():
+        if str(term) not in _RETENTIONS:
+            raise bad(f"retention.{kind}（保管期限）“{term}”只能是 {'、'.join(sorted(_RETENTIONS))}")
+    return loaded

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   fonts-noto-cjk fonts-arphic-ukai fonts-lxgw-wenkai fontconfig
+  fonts-hanazono fonts-babelstone-han
   poppler-utils qpdf libnss3-tools
   libreoffice-writer-nogui
   libzbar0 pandoc

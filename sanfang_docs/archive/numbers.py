@@ -8,10 +8,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 from pathlib import Path
 
 from ..documents.qr import record_payload
-from ..errors import ArchiveError
+from ..errors import ArchiveError, NotFoundError
 from ..workspace import Workspace
 
 RETENTION_CODES = {"永久": "Y", "定期30年": "D30", "定期10年": "D10"}
@@ -21,19 +22,41 @@ def format_archive_no(fonds: str, year: str, retention: str, org_code: str, item
     return f"{fonds}-WS·{year}-{RETENTION_CODES[retention]}-{org_code}-{item:04d}"
 
 
-# A 档号 as people write it: any case, spaces, and “.”, “-”, “．” or nothing for the “·” (as search takes it).
-_SEP = r"\s*[-－—.．·•‧・\s]\s*"
-_LOOSE_NO = re.compile(rf"\s*([A-Za-z0-9]+){_SEP}WS(?:{_SEP}|\s*)(\d{{4}}){_SEP}(Y|D30|D10){_SEP}([A-Za-z0-9]+)"
-                       rf"{_SEP}(\d{{1,4}})\s*", re.I)
+# A 档号 as a clerk types it: ·, ., -, _, /, spaces or nothing between its parts; any case;
+# full-width characters; with or without the 全宗号; 件号 with or without its leading zeros. One
+# record, never a pattern: ``*`` or ``[0-9]`` is no 档号. (search/numbers.py reads it the same way.)
+_SEP = r"[\s\-·•.．‧・_/—–]*"
+ARCHIVE_NO = re.compile(rf"(?<![0-9A-Za-z])(?:([A-Za-z0-9]{{1,12}}){_SEP})?WS{_SEP}(\d{{4}}){_SEP}(Y|D30|D10)"
+                        rf"{_SEP}([A-Za-z]{{2,10}}){_SEP}(\d{{1,4}})(?![0-9])", re.I)
 
 
-def canonical_archive_no(text: str) -> str | None:
-    """The 档号 written the standard way (J001-WS·2026-Y-SQDW-0001), or None if ``text`` is not one."""
-    m = _LOOSE_NO.fullmatch(text or "")
+def canonical_archive_no(text: str, fonds: str | None = None) -> str | None:
+    """The 档号 a clerk typed, in its one written form (J001-WS·2025-Y-SQDW-0032), whatever
+    the spelling, a leading “档号：” included. Without the 全宗号, ``fonds`` supplies it (None if
+    not given). None when the text is not one 档号."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    text = re.sub(r"^档号\s*[:：]?\s*", "", text)
+    m = ARCHIVE_NO.fullmatch(text)
     if not m:
         return None
-    fonds, year, retention, org, item = m.groups()
-    return f"{fonds.upper()}-WS·{year}-{retention.upper()}-{org.upper()}-{int(item):04d}"
+    given, year, retention, org, item = m.groups()
+    if not (given or fonds):
+        return None
+    return f"{(given or fonds or '').upper()}-WS·{year}-{retention.upper()}-{org.upper()}-{int(item):04d}"
+
+
+def record_dir(root: Path, archive_no: str) -> Path:
+    """The folder of the record ``archive_no`` names (in any spelling a clerk types): ``*`` or
+    ``[0-9]`` are characters, not patterns. NotFoundError when it is not a 档号 or not filed."""
+    exact = canonical_archive_no(archive_no)
+    if exact is None:
+        raise NotFoundError(f"“{archive_no.strip()[:40]}”不是档号；档号格式为“全宗号-WS·年度-保管期限-机构代码-件号”，"
+                            "例如 J001-WS·2026-Y-SQDW-0003")
+    year_dir = root / exact.split("·")[1][:4]
+    for day in sorted(year_dir.glob("[0-9][0-9]/[0-9][0-9]")) if year_dir.is_dir() else []:
+        if (day / exact / "record.json").exists():  # a folder or junk there is a damaged record, not none
+            return day / exact
+    raise NotFoundError(f"档案中没有档号为 {exact} 的记录")
 
 
 def qr_payload(archive_no: str) -> str:

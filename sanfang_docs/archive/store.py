@@ -15,28 +15,31 @@ included, as if the change had happened whole or not at all.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import logging
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..documents.model import Document
-from ..errors import ArchiveError, NotFoundError
+from ..errors import ArchiveError, os_reason
 from ..rules.matters import redact_contacts
 from ..workspace import Workspace
 from .audit import AuditLog, crash_point, new_event
 from .doc_numbers import DocNumbers
 from .locks import exclusive
-from .numbers import ItemNumbers, format_archive_no, qr_payload
+from .numbers import ItemNumbers, format_archive_no, qr_payload, record_dir
 
 FILE_MODE, DIR_MODE = 0o644, 0o755
+READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
 STATUS_GENERATED, STATUS_SIGNED, STATUS_STAMPED = "生成", "已签名", "已盖章"
 
 # Renders the filed files once the 档号 is known (it is printed in the QR code on every page).
@@ -365,20 +368,50 @@ class Archive:
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
-    def _locked(self) -> AbstractContextManager[None]:
-        return exclusive(self.root / ".lock")
+    @contextmanager
+    def _locked(self, reading: bool = False) -> Iterator[None]:
+        """Hold the archive lock. A file-system failure inside (read-only disk, no permission,
+        disk full) is an ArchiveError (exit 6): the journal keeps the archive whole. With
+        ``reading`` (verify), an archive nobody may write is read without the lock."""
+        try:
+            with ExitStack() as stack:
+                try:
+                    stack.enter_context(exclusive(self.root / ".lock"))
+                except OSError as exc:
+                    if not (reading and exc.errno in READ_ONLY_ERRNOS):
+                        raise
+                yield
+        except OSError as exc:
+            raise ArchiveError(f"档案库 {self.root} 读写失败：{os_reason(exc)}。档案未被改动。") from exc
 
     # -- reading -----------------------------------------------------------------------------
 
     def records(self) -> Iterator[Record]:
+        """Every readable record; a damaged one is skipped with a warning (`sanfang verify`
+        reports it), so one bad folder cannot stop a listing or a reindex."""
         for meta_file in sorted(self.root.glob("[0-9][0-9][0-9][0-9]/*/*/*/record.json")):
-            yield Record(meta_file.parent, json.loads(meta_file.read_text(encoding="utf-8")))
+            try:
+                yield _read_record(meta_file)
+            except ArchiveError as exc:
+                logging.getLogger(__name__).warning("已跳过：%s", exc.message)
 
     def get(self, archive_no: str) -> Record:
-        year = archive_no.split("·")[-1][:4] if "·" in archive_no else "*"
-        for meta_file in self.root.glob(f"{year}/*/*/{archive_no}/record.json"):
-            return Record(meta_file.parent, json.loads(meta_file.read_text(encoding="utf-8")))
-        raise NotFoundError(f"档案中没有档号为 {archive_no} 的记录")
+        """The record of one 档号, matched exactly (numbers.record_dir: never a pattern)."""
+        return _read_record(record_dir(self.root, archive_no) / "record.json")
+
+
+def _read_record(meta_file: Path) -> Record:
+    """A record folder's record.json, or ArchiveError (exit 6) saying it is damaged."""
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        meta, why = None, str(exc)
+    else:
+        why = "缺少档号" if isinstance(meta, dict) else f"内容是 {type(meta).__name__}，不是 JSON 对象"
+    if not isinstance(meta, dict) or not isinstance(meta.get("档号"), str):
+        raise ArchiveError(f"记录 {meta_file.parent.name} 的 record.json 已损坏（{why}）；"
+                           "请运行 sanfang verify 查看，并从备份恢复该记录")
+    return Record(meta_file.parent, meta)
 
 
 def _json_bytes(data: Any) -> bytes:

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from ..errors import SanfangError, ValidationError
+from ..errors import SanfangError, ValidationError, os_reason
 
 home_option = click.option(
     "--home", envvar="SANFANG_HOME", type=click.Path(file_okay=False),
@@ -44,9 +44,16 @@ def command(group: click.Group, **kwargs: Any) -> Callable[[Callable[..., Any]],
                 sys.exit(1)
             except (click.exceptions.Exit, click.ClickException):
                 raise
-            except BrokenPipeError:  # `sanfang catalog | head`: the reader has seen enough
+            except BrokenPipeError:
+                # `sanfang catalog | head`: the reader has what it wanted. Quietly, and without
+                # Python complaining again when it flushes stdout at exit.
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 sys.exit(0)
+            except OSError as exc:  # outside the archive and the index, which say so themselves
+                if os.environ.get("SANFANG_DEBUG"):
+                    raise
+                click.secho(f"错误：无法读写文件：{os_reason(exc)}", fg="red", err=True)
+                sys.exit(1)
             except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, keep the details
                 if os.environ.get("SANFANG_DEBUG"):
                     raise

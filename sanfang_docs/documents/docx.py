@@ -18,8 +18,8 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Mm, Pt, Twips
 
-from .docx_parts import PPR_ORDER, RPR_ORDER, TBLPR_ORDER, font_table, footers, put, set_run_format
-from .fonts import Face, faces
+from .docx_parts import PPR_ORDER, RPR_ORDER, TBLPR_ORDER, font_table, fonts_xml, footers, put, set_run_format
+from .fonts import Face, faces, pieces
 from .layout import CHAR_PT, GEOMETRY, layout_items
 from .model import Document
 
@@ -56,7 +56,7 @@ def render_docx(doc: Document) -> bytes:
         elif item["t"] == "docno":
             _docno(d, face, item)
         elif item["t"] == "attachments":
-            _attachments(d, item)
+            _attachments(d, face["body"], item)
         elif item["t"] == "table":
             _table(d, face, item)
     footers(d, face, doc.qr_payload)
@@ -229,10 +229,16 @@ def _paragraph(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
         pf.line_spacing = Pt(item["height"])
         put(p._p.get_or_add_pPr(), "snapToGrid", PPR_ORDER, val="0")
     for run in item["runs"]:
-        r = p.add_run(run["text"])  # python-docx turns "\n" into a line break, "\t" into a tab
-        set_run_format(r._r.get_or_add_rPr(), face[run["font"]], item["size"], item["track"])
-        if item.get("color"):
-            put(r._r.get_or_add_rPr(), "color", RPR_ORDER, val=item["color"].lstrip("#"))
+        _runs(p, run["text"], face[run["font"]], item["size"], item["track"], item.get("color"))
+
+
+def _runs(p: Any, text: str, face: Face, size: float, track: float, color: str | None = None) -> None:
+    """Runs of ``text`` in ``face``, with 生僻字 in a fallback face that has them (fonts.pieces)."""
+    for piece, use in pieces(text, face):
+        r = p.add_run(piece)  # python-docx turns "\n" into a line break, "\t" into a tab
+        set_run_format(r._r.get_or_add_rPr(), use, size, track)
+        if color:
+            put(r._r.get_or_add_rPr(), "color", RPR_ORDER, val=color.lstrip("#"))
 
 
 _STYLE_NAMES = {"公文正文", "公文标题", "一级标题", "二级标题", "三级标题"}
@@ -276,7 +282,7 @@ def _docno(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
     set_run_format(p.add_run(item["signer"])._r.get_or_add_rPr(), face["kai"], G["body_pt"], G["track_pt"])
 
 
-def _attachments(d: Any, item: dict[str, Any]) -> None:
+def _attachments(d: Any, body: Face, item: dict[str, Any]) -> None:
     """附件说明: 附件：1.×× with later numbers under the first, names wrapping under names."""
     names = item["items"]
     label_w = 3.0  # 附件：
@@ -295,7 +301,10 @@ def _attachments(d: Any, item: dict[str, Any]) -> None:
             pf.keep_with_next = True  # goes with the signature (layout.py)
         head = item["label"] if i == 0 else ""
         number = f"{i + 1}.\t" if num_w else ""
-        p.add_run(head + number + name)
+        for piece, use in pieces(head + number + name, body):
+            r = p.add_run(piece)  # the style's face, or a fallback for 生僻字
+            if use is not body:
+                fonts_xml(r._r.get_or_add_rPr(), use)
 
 
 def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
@@ -341,9 +350,7 @@ def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
             p.paragraph_format.line_spacing = Twips(round(item["pitch"] * 20) - (20 if r == 0 else 10))
             if item.get("sticky") and r == len(rows) - 1:
                 p.paragraph_format.keep_with_next = True  # the last row goes with the signature
-            run = p.add_run(text)
-            role = "hei" if r == 0 else "body"
-            set_run_format(run._r.get_or_add_rPr(), face[role], item["size"], 0.0)
+            _runs(p, text, face["hei" if r == 0 else "body"], item["size"], 0.0)
     _merge_groups(t, item.get("spans") or [])
 
 

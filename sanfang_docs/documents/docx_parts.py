@@ -42,7 +42,7 @@ def put(parent: Any, tag: str, order: list[str], **attrs: str) -> Any:
     return el
 
 
-def _fonts_xml(rpr: Any, face: Face) -> None:
+def fonts_xml(rpr: Any, face: Face) -> None:
     """Name the face in every slot: Word picks w:eastAsia for Chinese, w:ascii for digits."""
     rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
@@ -57,7 +57,7 @@ def _fonts_xml(rpr: Any, face: Face) -> None:
 
 
 def set_run_format(rpr: Any, face: Face, size: float, track: float) -> None:
-    _fonts_xml(rpr, face)
+    fonts_xml(rpr, face)
     for tag in ("b", "bCs"):
         if face.bold:
             put(rpr, tag, RPR_ORDER)

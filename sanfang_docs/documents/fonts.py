@@ -3,15 +3,23 @@
 Detected once per process with fontconfig (``fc-list``). A face that cannot be found raises
 :class:`~sanfang_docs.errors.RenderError` naming the face and the package to install: a
 document set in a fallback face that lacks the glyphs would print tofu boxes.
+
+生僻字 in names (CJK Extension B and beyond) are in none of the 公文 faces: the FALLBACKS
+(花園明朝 A/B, BabelStone Han) print them, in Typst as later families of every role and in
+Word as runs of their own (:func:`pieces`). :func:`printable` tells the field layer which
+characters some face can print, so what none can is refused at the field, not at the renderer.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from fontTools.ttLib import TTCollection, TTFont
 
 from ..errors import RenderError
 
@@ -195,8 +203,11 @@ def rare_fallback() -> Face | None:
 
 
 def font_dirs(resolved: dict[str, Face]) -> list[str]:
-    """Folders holding the faces, for ``typst.Compiler(font_paths=...)`` (it takes folders only)."""
-    return sorted({str(Path(f.path).parent) for f in resolved.values()})
+    """Folders holding the faces and the fallbacks, for ``typst.Compiler(font_paths=...)``
+    (it takes folders only)."""
+    return sorted({str(Path(f.path).parent) for f in (*resolved.values(), *fallbacks())})
+
+
 
 
 @functools.cache
@@ -221,3 +232,68 @@ def advance_pt(role: str, text: str, size: float, track: float) -> float:
     narrow = [ord(c) < 0x2000 for c in text]
     width += 0.2 * size * sum(1 for a, b in zip(narrow, narrow[1:], strict=False) if a != b)
     return width
+
+
+# Faces for the characters the role's face lacks, in order of preference. Measured with
+# fontTools over Unicode 14 (bench/README.md "Fallback faces"): HanaMinB has every character
+# of Extensions B–F, HanaMinA the compatibility supplement and most of Extension A,
+# BabelStone Han 62% of Extension G (no Debian face has more).
+FALLBACKS: tuple[Candidate, ...] = (
+    Candidate("HanaMinB", package="fonts-hanazono"),
+    Candidate("HanaMinA", package="fonts-hanazono"),
+    Candidate("BabelStone Han", package="fonts-babelstone-han"),
+)
+
+
+@functools.cache
+def fallbacks() -> tuple[Face, ...]:
+    """The fallback faces installed here, the rare-character face first (none installed:
+    生僻字 are refused at the field)."""
+    rare = rare_fallback()
+    found = [rare] if rare else []
+    for c in FALLBACKS:
+        hit = _match(c)
+        if hit is not None:
+            found.append(Face("fallback", c.family, False, hit.path, hit.index, official=False))
+        else:
+            logging.getLogger(__name__).info("未安装后备字体 %s（Debian 软件包 %s）", c.family, c.package)
+    return tuple(found)
+
+
+@functools.cache
+def _cmap(path: str, index: int) -> frozenset[int]:
+    font = TTCollection(path, lazy=True).fonts[index] if path.lower().endswith((".ttc", ".otc")) \
+        else TTFont(path, lazy=True)
+    return frozenset(font.getBestCmap() or {})
+
+
+def covers(face: Face, char: str) -> bool:
+    return ord(char) in _cmap(face.path, face.index)
+
+
+@functools.cache
+def _printable() -> frozenset[int]:
+    # A character prints if every role's face, or a fallback, has it: any role may set it.
+    extra = frozenset().union(*(_cmap(f.path, f.index) for f in fallbacks()))
+    resolved = faces().values()
+    return frozenset.intersection(*(_cmap(f.path, f.index) | extra for f in resolved))
+
+
+def printable(char: str) -> bool:
+    """Whether the faces of every role (with the fallbacks) can print ``char``."""
+    return ord(char) in _printable()
+
+
+def pieces(text: str, face: Face) -> list[tuple[str, Face]]:
+    """``text`` cut into runs of one face: the role's own, or the first fallback that has the
+    character (Word does not fall back by itself the way Typst does)."""
+    out: list[tuple[str, Face]] = []
+    for char in text:
+        use = face
+        if char not in "\n\t" and not covers(face, char):
+            use = next((f for f in fallbacks() if covers(f, char)), face)
+        if out and out[-1][1] == use:
+            out[-1] = (out[-1][0] + char, use)
+        else:
+            out.append((char, use))
+    return out

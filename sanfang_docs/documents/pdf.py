@@ -17,7 +17,7 @@ from typing import Any
 import typst
 
 from ..errors import RenderError
-from .fonts import Face, faces, font_dirs, rare_fallback
+from .fonts import Face, faces, fallbacks, font_dirs
 from .layout import GEOMETRY, layout_items
 from .model import Document
 from .qr import page_payload, parse_payload, qr_svg, record_payload
@@ -59,15 +59,17 @@ def _compiler() -> tuple[typst.Compiler, dict[str, dict[str, Any]]]:
     """The process's compiler and the Typst family name of every role's face."""
     if "compiler" not in _state:
         resolved = faces()
-        rare = rare_fallback()
         fonts = typst.Fonts(
-            include_system_fonts=False, include_embedded_fonts=True,
-            font_paths=font_dirs({**resolved, **({"rare": rare} if rare else {})}),
+            include_system_fonts=False, include_embedded_fonts=True, font_paths=font_dirs(resolved)
         )
-        # Each role's face first, then the rare-character face for what it lacks (生僻字).
-        tail = [_typst_face(fonts, rare)["family"]] if rare else []
-        families = {role: _typst_face(fonts, face) for role, face in resolved.items()}
-        _state["families"] = {role: {**f, "family": [f["family"], *tail]} for role, f in families.items()}
+        # Typst takes a list of families and falls back glyph by glyph: 生僻字 come from the
+        # fallback faces (fonts.fallbacks(): the rare-character face, then fonts.FALLBACKS) in every role.
+        extra = [_typst_face(fonts, f)["family"] for f in fallbacks()]
+        families = {}
+        for role, face in resolved.items():
+            own = _typst_face(fonts, face)
+            families[role] = {**own, "family": [own["family"], *extra]}
+        _state["families"] = families
         _state["compiler"] = typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
     return _state["compiler"], _state["families"]
 

@@ -35,7 +35,14 @@ def run(interview: Interview, answers: dict[str, Any], preset: dict[str, Any] | 
     screens: list[list[str]] = []
     problems: list[Problem] = []
     for _ in range(MAX_SCREENS):
-        screen = session.next_screen()
+        try:
+            screen = session.next_screen()
+        except InterviewError:
+            if problems:
+                # Code reasoning from a stand-in (an empty list of people, a default date)
+                # failed: the missing answers are the clerk's problem, report them.
+                raise ValidationError(problems) from None
+            raise
         if screen.is_final:
             if problems:
                 raise ValidationError(problems)

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import Problem
 from ..rules.general import DATE_PATTERN
+from . import validate
 from .loader import FieldSpec
 
 YES = {"是", "y", "yes", "true", "1", "对", "有"}
@@ -35,6 +36,16 @@ def is_blank(value: Any) -> bool:
 
 def convert(spec: FieldSpec, raw: Any) -> Any:
     """Return the typed value; raise :class:`Invalid` naming the rule."""
+    try:
+        validate.check_raw(spec, raw)  # sizes and characters first: nothing below sees worse
+        value = _convert(spec, raw)
+        validate.check_value(spec, value)
+    except validate.Refused as exc:
+        raise Invalid(exc.rule, exc.message) from None
+    return value
+
+
+def _convert(spec: FieldSpec, raw: Any) -> Any:
     if is_blank(raw):
         if spec.datatype in ("yesno", "noyes"):
             return False  # an unticked checkbox; the radio forms need an answer, as in docassemble
@@ -89,7 +100,7 @@ def _typed(spec: FieldSpec, raw: Any) -> Any:
         return choice_value(spec, raw)
     if isinstance(raw, (dict, list)):
         raise Invalid("type", "应填写文字")
-    text = str(raw).replace("\r\n", "\n")
+    text = str(raw).replace("\r\n", "\n").replace("\r", "\n")
     if t == "area":
         return text
     text = text.strip()

@@ -8,6 +8,7 @@ with the package (``sanfang_docs/content/interviews``), or in an explicit folder
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -129,8 +130,9 @@ def available(directory: Path = INTERVIEWS_DIR) -> list[str]:
 
 @cache
 def load(name: str, directory: Path = INTERVIEWS_DIR) -> Interview:
+    """The interview of that name, from ``directory``: a name, never a path (../x, /etc/x)."""
     path = directory / f"{name}.yml"
-    if not path.is_file():
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,60}", name) or name == "common" or not path.is_file():
         raise NotFoundError(f"没有名为“{name}”的访谈。可用的访谈：{'、'.join(available(directory))}")
     blocks: list[Block] = []
     metadata: dict[str, Any] = {}

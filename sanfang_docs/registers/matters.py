@@ -29,7 +29,8 @@ from typing import Any
 from ..errors import NotFoundError, Problem, SanfangError, ValidationError
 from ..interview.drive import Outcome, run
 from ..interview.hooks import DocumentHook
-from ..interview.loader import load
+from ..interview.loader import FieldSpec, load
+from ..interview.validate import Refused, check_value, text_problem
 from ..rules import matters as rm
 from ..rules.general import to_date
 from ..workspace import Workspace
@@ -175,12 +176,12 @@ def _check(field_label: str, message: str | None) -> None:
 def _day(value: date | str | None) -> date:
     if value is None or value == "":
         return date.today()
-    if isinstance(value, date):
-        return value
     try:
-        return to_date(value)
-    except ValueError as err:
+        day = value if isinstance(value, date) else to_date(value)
+        check_value(FieldSpec(label="日期", name="day", datatype="date"), day)  # 1900–2099, as in a form
+    except (ValueError, Refused) as err:
         raise _refused("日期", str(err)) from None
+    return day
 
 
 class Register:
@@ -355,6 +356,11 @@ class Register:
 def check_step(m: Matter, e: Event) -> None:
     """Raise ValidationError unless ``e`` may follow the matter's current state."""
     s = m.on()
+    gate = [text_problem(label, key, text, multi) for label, key, text, multi in (
+        ("负责人", "person", e.person, False), ("处理结果", "outcome", e.outcome, True),
+        ("原因", "reason", e.reason, True), ("满意度", "satisfaction", e.satisfaction, False))]
+    if any(gate):  # the same characters and sizes an interview's fields allow
+        raise ValidationError([p for p in gate if p])
     _check("处理状态", rm.check_transition(m.no, s.stage, e.action, s.resolved, s.satisfaction))
     if e.action == "accept":
         _check("受理日期", rm.check_accept(m.registered, e.day, e.reason, "请写明逾期受理原因（--overdue-reason）"))

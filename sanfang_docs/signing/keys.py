@@ -19,7 +19,9 @@ in the clear beside an empty password.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
+import logging
 import os
 import secrets
 import threading
@@ -30,13 +32,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from ..errors import SigningError
+from ..errors import SigningError, ValidationError
+from ..interview.validate import text_problem
 from ..workspace import Workspace
 
 PASSPHRASE_ENV = "SANFANG_KEY_PASSPHRASE"
@@ -79,7 +83,37 @@ def org_id(org: str) -> str:
 
 
 def normalise(org: str) -> str:
-    return " ".join(org.split())
+    """The organisation's name as keys are filed under; one the field gate would refuse
+    (private-use, control or emoji characters …) never names a certificate."""
+    name = " ".join(org.split())
+    problem = text_problem("发文机关", "org", name)
+    if problem:
+        raise ValidationError([problem])
+    return name
+
+
+GETA = "〓"  # the typesetter's mark for a character the type case lacks
+
+
+@functools.cache
+def _name_safe(char: str) -> bool:
+    try:
+        _ = asn1_x509.Name.build({"common_name": char}).hashable  # LDAP string prep, as validators do
+    except ValueError:
+        return False
+    return True
+
+
+def certificate_name(org: str) -> str:
+    """``org`` as a certificate's subject can hold it. Validators compare X.509 names after
+    LDAP string preparation (RFC 4518, on Unicode 3.2): a 生僻字 of Extension C or later is
+    "unassigned" there, and a certificate naming it is never trusted. Such characters are
+    written as 〓 in the certificate; the key is still filed and found under the real name."""
+    safe = "".join(c if _name_safe(c) else GETA for c in org)
+    if safe != org:
+        logging.getLogger(__name__).warning(
+            "“%s”中有数字证书无法记载的字符（X.509 名称只能用 Unicode 3.2 的字符），证书中写作“%s”", org, safe)
+    return safe
 
 
 def fingerprint(cert: x509.Certificate) -> str:
@@ -205,7 +239,8 @@ class KeyStore:
         ca_cert = self.ca_cert()
         ca_key = self._ca_key()
         key = self._new_key()
-        subject = [x509.NameAttribute(NameOID.COMMON_NAME, org), x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)]
+        name = certificate_name(org)
+        subject = [x509.NameAttribute(NameOID.COMMON_NAME, name), x509.NameAttribute(NameOID.ORGANIZATION_NAME, name)]
         if role:
             subject.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ROLE_NAMES.get(role, role)))
         now = datetime.now(UTC)

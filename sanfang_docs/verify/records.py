@@ -117,7 +117,7 @@ class Verifier:
     def _verify(self, only: set[str] | None, scope: str) -> Report:
         # Under the archive lock: finish whatever a crashed writer left, then take the audit
         # log and the list of records as one consistent picture. The slow checks run after.
-        with self.archive._locked():
+        with self.archive._locked(reading=True):
             self.archive._recover()
             log_bytes = self.archive.audit.path.read_bytes() if self.archive.audit.path.exists() else b""
             head = self.archive.audit.head()
