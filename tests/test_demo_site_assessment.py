@@ -179,6 +179,10 @@ def test_cited_archive_numbers_must_exist_be_in_scope_and_belong_to_the_compound
 
     outcome = app.run_interview(INTERVIEW, {**base, "indicator_evidence_1": ours}, KEY)
     assert ours in outcome.documents[0].plain_text()
+    # Looked up one by one, not copied whole: the answers keep the facts of what was cited.
+    kept = outcome.session.answers_json()["archive_index"]
+    assert kept == {ours: {"street": "纸坊街道", "community": "文化路社区", "compound": "江南花山郡",
+                           "title": app.archive.get(ours).meta["题名"]}}
     assert "J001-WS·2030-Y-SQDW-9999 在档案中不存在" in refusal("J001-WS·2030-Y-SQDW-9999")
     assert "属于锦绣社区，不在文化路社区的范围内" in refusal(other)
     base["community_name"] = "锦绣社区"  # in scope now, but 藏龙御景's record is not 江南花山郡's

@@ -369,6 +369,8 @@ def _missing_name(exc: NameError) -> str:
 
 
 def _jsonable(value: Any) -> Any:
+    if hasattr(value, "to_json"):  # a preset that looks things up as asked (registers/evidence.py)
+        return _jsonable(value.to_json())
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
