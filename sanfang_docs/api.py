@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ import yaml
 
 from . import interview as interviews
 from .archive import Archive, Record, cases
+from .archive.audit import acting_as
 from .documents import Document
 from .errors import InterviewError, NotFoundError, SanfangError, ValidationError
 from .interview.checks import check as check_answers
@@ -33,6 +35,7 @@ from .interview.drafts import Drafts
 from .interview.drive import Outcome, run
 from .interview.hooks import DocumentHook, hook_for
 from .registers import matters, organisations
+from .registers.accounts import Accounts, Caller
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -42,6 +45,8 @@ if TYPE_CHECKING:
     from .verify import Report as VerifyReport
 
 PDF, DOCX = "document.pdf", "document.docx"
+# A 档号 as numbers.format_archive_no writes it (J001-WS·2026-Y-SQ-0001): nothing else reaches a path.
+ARCHIVE_NO = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*·\d{4}-[A-Za-z0-9]+-[A-Za-z0-9]+-\d{1,6}")
 
 
 @dataclass
@@ -218,22 +223,26 @@ class Sanfang:
     # -- conversations and drafts (interview/conversation.py, interview/drafts.py) -------------
 
     def conversation(self, name: str, answers: dict[str, Any] | None = None, doc_key: str | None = None,
-                     from_record: str | None = None, keep_draft: bool = True) -> Conversation:
+                     from_record: str | None = None, keep_draft: bool = True,
+                     caller: Caller | None = None) -> Conversation:
         """A conversation a front end drives screen by screen; with ``keep_draft`` it is saved
-        as a draft after every screen (``sanfang drafts``) until its document is filed."""
+        as a draft after every screen (``sanfang drafts``) until its document is filed. A
+        caller's draft is theirs alone; ``from_record`` must be a record they see."""
+        if from_record:
+            self.record(from_record, caller)
         iv, base, preset = self._prepare(name, dict(answers or {}), doc_key, from_record)
         convo = Conversation(iv, base, preset, registry=self.organisations)
         if keep_draft:
-            self._keep_draft(convo, from_record or "")
+            self._keep_draft(convo, from_record or "", caller)
         return convo
 
-    def resume(self, draft_id: str) -> Conversation:
+    def resume(self, draft_id: str, caller: Caller | None = None) -> Conversation:
         """The conversation of a draft, where it stopped (the interview replayed with its answers)."""
-        draft = self.drafts.get(draft_id)
+        draft = self.draft(draft_id, caller)
         iv, _, preset = self._prepare(draft.interview, {}, draft.doc_key or None, draft.from_record or None)
         convo = Conversation(iv, None, preset, state=draft.state, registry=self.organisations)
         convo.draft_id = draft.id
-        self._keep_draft(convo, draft.from_record)
+        self._keep_draft(convo, draft.from_record, caller)
         return convo
 
     @property
@@ -241,10 +250,12 @@ class Sanfang:
         """The workspace's drafts: ``list()``, ``get(id)``, ``discard(id)``."""
         return Drafts(self.workspace)
 
-    def _keep_draft(self, convo: Conversation, from_record: str) -> None:
+    def _keep_draft(self, convo: Conversation, from_record: str, caller: Caller | None = None) -> None:
         def save(c: Conversation) -> None:
             c.draft_id = self.drafts.save(c.draft_id or None, c.interview.name, str(c.preset.get("doc_key", "")),
                                           from_record, c.summary(), c.steps_done, c.state())
+            if caller is not None and caller.user:
+                self.accounts.own_draft(c.draft_id, caller.user)
 
         convo.listeners.append(save)
 
@@ -256,8 +267,13 @@ class Sanfang:
         return self.produce(outcome, out_dir, archive)
 
     def produce(self, outcome: Outcome, out_dir: str | os.PathLike[str] | None = None,
-                archive: bool = True) -> Made:
-        """Render, sign and file the outcome's document, through its kind's hook if it has one."""
+                archive: bool = True, caller: Caller | None = None) -> Made:
+        """Render, sign and file the outcome's document, through its kind's hook if it has one.
+        A caller files only documents of their own organisations; the audit log names them."""
+        if caller is not None:
+            self._check_may_file(outcome, caller)
+            with acting_as(caller.user):
+                return self.produce(outcome, out_dir, archive)
         hook: DocumentHook | None = None
         if outcome.documents:
             hook = hook_for(outcome.session.interview, outcome.documents[0].key)
@@ -330,9 +346,15 @@ class Sanfang:
     def search(self, query: str = "", *, scope: Scope | None = None, community: str | None = None,
                compound: str | None = None, street: str | None = None, kind: str | None = None,
                status: str | None = None, case_id: str | None = None, date_from: str | None = None,
-               date_to: str | None = None, limit: int = 10) -> SearchResult:
-        """Ranked records with snippets, never outside ``scope`` (default: the whole archive)."""
-        from .search import Filters, search
+               date_to: str | None = None, limit: int = 10, caller: Caller | None = None) -> SearchResult:
+        """Ranked records with snippets, never outside ``scope`` (default: the whole archive)
+        nor outside the caller's organisations."""
+        from .search import Filters, Scope, search
+
+        if caller is not None and caller.level[0] != "all":
+            scope = Scope(*caller.level)
+            if caller.level[0] == "community":
+                street = caller.street  # a community's name is unique only within its street
 
         if not self.index.exists():
             self.reindex()
@@ -426,6 +448,107 @@ class Sanfang:
         return self.matter_register.get(no)
 
 
+    # -- callers and scope (registers/accounts.py): what the web app asks for --------------------
+    # Every call below that reads or writes records takes the caller; None is the workspace's
+    # owner at the terminal (every record). A record outside the caller's scope is "not found",
+    # the same answer as a 档号 that does not exist, so nothing about it leaks.
+
+    @property
+    def accounts(self) -> Accounts:
+        """Users, roles and logins (accounts.sqlite)."""
+        return Accounts(self.workspace)
+
+    def login(self, username: str, password: str, address: str = "") -> Caller:
+        return self.accounts.authenticate(username, password, address)
+
+    def record(self, archive_no: str, caller: Caller | None = None) -> Record:
+        """One record the caller may see (NotFoundError otherwise, as for an unknown 档号)."""
+        archive_no = str(archive_no).strip()
+        if not ARCHIVE_NO.fullmatch(archive_no):
+            raise NotFoundError(f"档案中没有档号为 {archive_no} 的记录")
+        record = self.archive.get(archive_no)
+        if caller is not None and not caller.sees(record.meta):
+            raise NotFoundError(f"档案中没有档号为 {archive_no} 的记录")
+        return record
+
+    def records(self, caller: Caller | None = None) -> list[Record]:
+        """Every record the caller may see, in filing order."""
+        return [r for r in self.archive.records() if caller is None or caller.sees(r.meta)]
+
+    def record_file(self, archive_no: str, name: str, caller: Caller | None = None) -> Path:
+        """A file of a record by the name record.json lists (or ``scans/…``), never a path
+        outside the record's folder."""
+        record = self.record(archive_no, caller)
+        listed = set(record.meta.get("files") or {}) | {f"scans/{n}" for n in record.meta.get("scans") or {}}
+        path = (record.path / name).resolve()
+        if name not in listed or name == "record.json" or not path.is_relative_to(record.path.resolve()) \
+                or not path.is_file():
+            raise NotFoundError(f"档号 {record.archive_no} 下没有文件“{name}”")
+        return path
+
+    def audit_trail(self, archive_no: str, caller: Caller | None = None) -> list[dict[str, Any]]:
+        """The audit log's entries about one record, oldest first."""
+        record = self.record(archive_no, caller)
+        return [e for e in self.archive.audit.read().intact_entries() if e.get("档号") == record.archive_no]
+
+    def case(self, case_id: str, caller: Caller | None = None) -> list[Record]:
+        """A case's records the caller may see, in the order of the matter (成文日期, then 件号)."""
+        found = [r for r in self.records(caller) if r.meta.get("case_id") == case_id]
+        if not found:
+            raise NotFoundError(f"没有案卷“{case_id}”")
+        return sorted(found, key=lambda r: (str(r.meta.get("成文日期", "")), int(r.meta.get("件号", 0))))
+
+    def followers(self, archive_no: str, caller: Caller | None = None) -> list[tuple[str, str]]:
+        """(document key, title) of the documents that may start from this record and that the
+        caller may issue (a clerk does not issue the street's 批复)."""
+        record = self.record(archive_no, caller)
+        name = str(record.meta.get("interview", ""))
+        try:
+            iv = interviews.load(name)
+        except SanfangError:
+            return []
+        titles = cases.documents(iv)
+        keys = cases.followers(iv, str(record.meta.get("doc_key", "")))
+        return [(k, titles[k]) for k in keys
+                if caller is None or caller.role != "clerk" or _issuer_role(iv, k) != "street"]
+
+    def draft(self, draft_id: str, caller: Caller | None = None) -> Any:
+        """One draft; a caller sees only their own."""
+        draft = self.drafts.get(draft_id)
+        if caller is not None and self.accounts.draft_owner(draft.id) != caller.user:
+            raise NotFoundError(f"没有编号为“{draft_id}”的草稿")
+        return draft
+
+    def drafts_of(self, caller: Caller | None = None) -> list[Any]:
+        found = self.drafts.list()
+        if caller is None:
+            return found
+        owners = self.accounts
+        return [d for d in found if owners.draft_owner(d.id) == caller.user]
+
+    def discard_draft(self, draft_id: str, caller: Caller | None = None) -> None:
+        self.drafts.discard(self.draft(draft_id, caller).id)
+
+    def preview(self, archive_no: str, page: int = 1, caller: Caller | None = None) -> bytes:
+        """Page ``page`` of a record's PDF as a PNG, rendered here (pypdfium2)."""
+        from .documents.preview import page_png
+
+        return page_png(self.record_file(archive_no, PDF, caller).read_bytes(), page)
+
+    def page_count(self, archive_no: str, caller: Caller | None = None) -> int:
+        from .documents.preview import page_count
+
+        return page_count(self.record_file(archive_no, PDF, caller).read_bytes())
+
+    def _check_may_file(self, outcome: Outcome, caller: Caller) -> None:
+        answers = outcome.session.answers_json()
+        role = outcome.documents[0].issuer_role if outcome.documents else ""
+        if not caller.may_write(answers, role):
+            where = answers.get("community_name") or answers.get("street_name") or "（未写明）"
+            raise SanfangError(f"{caller.display or caller.user}（{caller.role_label}）无权为“{where}”"
+                               f"{'签发街道的文件' if role == 'street' and caller.role == 'clerk' else '归档文件'}")
+
+
 def _write_out(out_dir: Path, doc: Document, files: dict[str, bytes]) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
@@ -436,3 +559,11 @@ def _write_out(out_dir: Path, doc: Document, files: dict[str, bytes]) -> dict[st
         os.replace(tmp, target)
         paths[kind] = target
     return paths
+
+
+def _issuer_role(iv: interviews.Interview, doc_key: str) -> str:
+    """Which kind of body issues a document of the interview (its ``org``), '' when unknown."""
+    for att in iv.attachments():
+        if str(att.get("filename", "")) == doc_key:
+            return str((att.get("metadata") or {}).get("org", ""))
+    return ""
