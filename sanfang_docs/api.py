@@ -31,6 +31,8 @@ from .documents import Document
 from .errors import InterviewError, NotFoundError, SanfangError, ValidationError
 from .interview.checks import check as check_answers
 from .interview.conversation import Conversation
+from .interview.conversation import display as display_answer  # noqa: F401 - for the shells
+from .interview.conversation import plain as plain_text  # noqa: F401 - for the shells
 from .interview.drafts import Drafts
 from .interview.drive import Outcome, run
 from .interview.hooks import DocumentHook, hook_for
@@ -258,6 +260,8 @@ class Sanfang:
                 self.accounts.own_draft(c.draft_id, caller.user)
 
         convo.listeners.append(save)
+        if caller is not None and not convo.draft_id:
+            save(convo)  # a browser needs the draft's id (its address) before the first answer
 
     def make(self, doc_key: str, answers: dict[str, Any], out_dir: str | os.PathLike[str] | None = None,
              archive: bool = True, ask: Converse | None = None, from_record: str | None = None) -> Made:
@@ -458,6 +462,16 @@ class Sanfang:
         """Users, roles and logins (accounts.sqlite)."""
         return Accounts(self.workspace)
 
+    def first_admin(self) -> str:
+        """With no account yet, create ``admin`` and return its password (printed once); else ''."""
+        from .registers.accounts import new_password
+
+        if self.accounts.users():
+            return ""
+        password = new_password()
+        self.accounts.add("admin", password, "admin", display="管理员")
+        return password
+
     def login(self, username: str, password: str, address: str = "") -> Caller:
         return self.accounts.authenticate(username, password, address)
 
@@ -489,7 +503,7 @@ class Sanfang:
     def audit_trail(self, archive_no: str, caller: Caller | None = None) -> list[dict[str, Any]]:
         """The audit log's entries about one record, oldest first."""
         record = self.record(archive_no, caller)
-        return [e for e in self.archive.audit.read().intact_entries() if e.get("档号") == record.archive_no]
+        return [e for e in self.archive.audit.read().intact_entries if e.get("档号") == record.archive_no]
 
     def case(self, case_id: str, caller: Caller | None = None) -> list[Record]:
         """A case's records the caller may see, in the order of the matter (成文日期, then 件号)."""
@@ -539,6 +553,25 @@ class Sanfang:
         from .documents.preview import page_count
 
         return page_count(self.record_file(archive_no, PDF, caller).read_bytes())
+
+    def todo(self, caller: Caller | None = None, today: date | None = None) -> list[Any]:
+        """待办 of the caller's scope (registers/deadlines.py), the most urgent first."""
+        from .registers.deadlines import due_items
+
+        sees = caller.sees if caller is not None else (lambda meta: True)
+        return due_items(self.records(caller), self.matter_list(), today, sees)
+
+    def matter_for(self, no: str, caller: Caller | None = None) -> matters.Matter:
+        """One matter of the 实事登记簿 the caller may see."""
+        matter = self.matter_get(no)
+        if caller is not None and not caller.sees({"street": matter.street, "community": matter.community}):
+            raise NotFoundError(f"登记簿中没有编号为 {no} 的实事")
+        return matter
+
+    def matter_accept_as(self, no: str, caller: Caller, day: date | str | None = None,
+                         overdue_reason: str = "") -> matters.Matter:
+        self.matter_for(no, caller)
+        return self.matter_accept(no, day, overdue_reason)
 
     def _check_may_file(self, outcome: Outcome, caller: Caller) -> None:
         answers = outcome.session.answers_json()

@@ -1,0 +1,55 @@
+"""The home page: the caller's drafts, what is due (待办), the interviews to start and the newest
+records of their scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from ..errors import SanfangError, ValidationError
+from .common import api
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.route("/")
+def home() -> Any:
+    records = api().records(g.caller)
+    newest = sorted(records, key=lambda r: str(r.meta.get("created_at", "")), reverse=True)[:10]
+    return render_template("home.html", title="首页", drafts=api().drafts_of(g.caller),
+                           todo=api().todo(g.caller), catalog=[e for e in api().catalog() if not e.error],
+                           newest=newest, count=len(records))
+
+
+@bp.route("/interviews")
+def catalog() -> Any:
+    return render_template("catalog.html", title="起草文件", catalog=[e for e in api().catalog() if not e.error])
+
+
+def due_link(item: Any) -> str:
+    """Where a 待办 is settled: the record (it offers the document that follows), the matter,
+    or the interview to start."""
+    kind, target = item.target
+    if kind == "record":
+        return url_for("archive.record", archive_no=target)
+    if kind == "matter":
+        return url_for("pages.matter", no=target)
+    return url_for("pages.catalog") + f"#iv-{target}"
+
+
+@bp.route("/matter/<no>", methods=["GET", "POST"])
+def matter(no: str) -> Any:
+    """A matter of the 实事登记簿; the 受理 that a 待办 asks for is recorded here."""
+    error = ""
+    if request.method == "POST":
+        try:
+            api().matter_accept_as(no, g.caller, request.form.get("day") or None, request.form.get("reason", ""))
+            return redirect(url_for("pages.matter", no=no, notice="已记录受理。"))
+        except ValidationError as exc:
+            error = "；".join(p.as_text() for p in exc.problems)
+        except SanfangError as exc:
+            error = exc.message
+    found = api().matter_for(no, g.caller)
+    return render_template("matter.html", title=f"实事 {found.no}：{found.title}", m=found, snap=found.on(),
+                           error=error, notice=request.args.get("notice", "")), (400 if error else 200)
