@@ -233,6 +233,10 @@ class Sanfang:
         if from_record:
             self.record(from_record, caller)
         iv, base, preset = self._prepare(name, dict(answers or {}), doc_key, from_record)
+        doc = str(preset.get("doc_key", ""))
+        if caller is not None and caller.role == "clerk" and doc and _issuer_role(iv, doc) == "street":
+            raise SanfangError(f"《{cases.documents(iv).get(doc, doc)}》由街道党工委签发，"
+                               f"{caller.role_label}不能起草；请由街道工作人员从请示的页面起草。")
         convo = Conversation(iv, base, preset, registry=self.organisations)
         if keep_draft:
             self._keep_draft(convo, from_record or "", caller)
@@ -490,13 +494,13 @@ class Sanfang:
         return [r for r in self.archive.records() if caller is None or caller.sees(r.meta)]
 
     def record_file(self, archive_no: str, name: str, caller: Caller | None = None) -> Path:
-        """A file of a record by the name record.json lists (or ``scans/…``), never a path
-        outside the record's folder."""
+        """A file of a record by its name (``document.pdf``, ``document.docx``, ``scans/…``), never
+        a path outside the record's folder."""
         record = self.record(archive_no, caller)
-        listed = set(record.meta.get("files") or {}) | {f"scans/{n}" for n in record.meta.get("scans") or {}}
+        # The document's two files and its scans; answers.json and record.json stay inside.
+        listed = {n for n in record.meta.get("files") or {} if n in (PDF, DOCX) or n.startswith("scans/")}
         path = (record.path / name).resolve()
-        if name not in listed or name == "record.json" or not path.is_relative_to(record.path.resolve()) \
-                or not path.is_file():
+        if name not in listed or not path.is_relative_to(record.path.resolve()) or not path.is_file():
             raise NotFoundError(f"档号 {record.archive_no} 下没有文件“{name}”")
         return path
 

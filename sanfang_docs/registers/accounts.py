@@ -12,6 +12,7 @@ workspace, acts as :meth:`Caller.everyone`.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import sqlite3
 import time
@@ -44,6 +45,11 @@ CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 # argon2id with OWASP's minimum (19 MiB, 2 passes, 1 lane) rather than RFC 9106's 64 MiB × 4
 # lanes: twenty clerks logging in at once on a 2-core office PC must not need 1.3 GB.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+
+
+@functools.cache
+def _dummy() -> str:
+    return _hasher.hash(secrets.token_hex(16))
 
 
 @dataclass(frozen=True)
@@ -144,27 +150,30 @@ class Accounts:
     def authenticate(self, username: str, password: str, address: str = "") -> Caller:
         """The caller for a correct password; one clear refusal for anything else (never which
         of the name or the password was wrong), and none at all while rate-limited."""
-        keys = [f"user:{username.strip()}"] + ([f"addr:{address}"] if address else [])
+        username = username.strip()
+        keys = [f"user:{username}"] + ([f"addr:{address}"] if address else [])
         now = time.time()
-        with closing(self._connect()) as db, db:
-            db.execute("DELETE FROM failures WHERE at < ?", (now - FAILURE_WINDOW,))
+        with closing(self._connect()) as db:
+            with db:
+                db.execute("DELETE FROM failures WHERE at < ?", (now - FAILURE_WINDOW,))
             for key in keys:
                 (count,) = db.execute("SELECT count(*) FROM failures WHERE who=?", (key,)).fetchone()
                 if count >= MAX_FAILURES:
                     raise SanfangError(f"登录失败次数过多，请 {FAILURE_WINDOW // 60} 分钟后再试")
-            row = db.execute("SELECT hash FROM users WHERE username=?", (username.strip(),)).fetchone()
-            ok = False
-            if row is not None:
-                try:
-                    ok = _hasher.verify(row[0], password)
-                except (VerificationError, InvalidHashError):
-                    ok = False
-            if not ok:
-                db.executemany("INSERT INTO failures VALUES (?, ?)", [(k, now) for k in keys])
-                raise SanfangError("用户名或密码不正确")
-            if _hasher.check_needs_rehash(row[0]):
-                db.execute("UPDATE users SET hash=? WHERE username=?", (_hasher.hash(password), username))
-        return self.get(username.strip())
+            row = db.execute("SELECT hash FROM users WHERE username=?", (username,)).fetchone()
+            try:
+                # An unknown name costs a hash too, so timing does not tell which part was wrong.
+                ok = _hasher.verify(row[0] if row else _dummy(), password) and row is not None
+            except (VerificationError, InvalidHashError):
+                ok = False
+            with db:
+                if not ok:
+                    db.executemany("INSERT INTO failures VALUES (?, ?)", [(k, now) for k in keys])
+                elif _hasher.check_needs_rehash(row[0]):
+                    db.execute("UPDATE users SET hash=? WHERE username=?", (_hasher.hash(password), username))
+        if not ok:
+            raise SanfangError("用户名或密码不正确")
+        return self.get(username)
 
     # -- drafts belong to the person who started them ----------------------------------------
 

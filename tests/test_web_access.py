@@ -1,0 +1,207 @@
+"""The web app's access matrix: every route × every role × a record of its own scope and of
+another's. Another's record is a 404 (or the admin page a 403) and its title, 档号, street and
+snippets appear nowhere; anonymous users get the login page; a POST without the session's CSRF
+token is refused; no file parameter reaches outside the record's folder. Scope is also checked
+on the library API itself, without the web app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sanfang_docs.errors import NotFoundError, SanfangError
+from tests.webkit import PASSWORD, USERS, Site, csrf_of, login, make_site, text, token
+
+pytestmark = pytest.mark.xdist_group("web")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return make_site(tmp_path_factory.mktemp("web") / "ws")
+
+
+def record_routes(made) -> list[str]:  # noqa: ANN001
+    r = made.record
+    m = r.meta
+    return [
+        f"/record/{r.archive_no}", f"/record/{r.archive_no}?verify=1", f"/record/{r.archive_no}/file/document.pdf",
+        f"/record/{r.archive_no}/file/document.docx", f"/record/{r.archive_no}/page/1.png", f"/case/{m['case_id']}",
+        f"/archive?street={m['street']}", f"/archive?street={m['street']}&community={m['community']}",
+        f"/archive?street={m['street']}&community={m['community']}&compound={m['compound']}",
+    ]
+
+
+# Whose records each user sees: "own" is 五里界街道/锦绣社区, "other" 纸坊街道/青龙社区.
+SEES = {"clerk": {"own"}, "clerk_x": set(), "street": {"own"}, "street_x": {"other"}, "admin": {"own", "other"}}
+
+
+@pytest.mark.parametrize("user", [u[0] for u in USERS])
+def test_every_record_route_by_scope(site: Site, user: str) -> None:
+    client = login(site.app, user)
+    for which, made in (("own", site.own), ("other", site.other)):
+        for route in record_routes(made):
+            r = client.get(route)
+            if which in SEES[user]:
+                assert r.status_code == 200, (user, route, r.status_code)
+            else:
+                assert r.status_code in (403, 404), (user, route, r.status_code)
+                # Exactly what an unknown 档号 gets (it echoes only what was typed), nothing more.
+                no = made.record.archive_no
+                body = text(r).replace(f"档案中没有档号为 {no} 的记录", "")
+                assert no not in body and made.record.meta["题名"] not in body
+                assert made.record.meta["compound"] not in body.replace(f"compound={made.record.meta['compound']}", "")
+
+
+@pytest.mark.parametrize("user", [u[0] for u in USERS])
+def test_lists_and_search_show_nothing_of_another_scope(site: Site, user: str) -> None:
+    client = login(site.app, user)
+    pages = {route: text(client.get(route)) for route in
+             ("/", "/archive", "/search?q=支部", "/search?q=成立", "/search?kind=请示", "/search?q=翠微雅苑",
+              "/search?q=藏龙御景", "/search?q=J001")}
+    for which, made in (("own", site.own), ("other", site.other)):
+        meta = made.record.meta
+        for route, body in pages.items():
+            if which not in SEES[user]:
+                typed = route.partition("q=")[2]
+                shown = body.replace(f'value="{typed}"', "") if typed else body  # the query, echoed
+                for secret in (made.record.archive_no, meta["compound"], meta["community"]):
+                    assert secret not in shown, (user, route, secret)
+    if "own" in SEES[user]:
+        assert site.own.record.archive_no in pages["/search?q=藏龙御景"]
+    # The count of hits is of the caller's scope only.
+    hits = pages["/search?kind=请示"]
+    assert f"共 {len(SEES[user])} 件" in hits
+
+
+def test_anonymous_gets_the_login_page_everywhere(site: Site) -> None:
+    client = site.app.test_client()
+    routes = ["/", "/interviews", "/archive", "/search?q=支部", "/admin/users", "/draft/1", "/draft/1/edit/x",
+              "/matter/SS-2026-001", *record_routes(site.own)]
+    for route in routes:
+        r = client.get(route)
+        assert r.status_code == 302 and r.headers["Location"].startswith("/login"), route
+        assert site.own.record.archive_no not in r.get_data(as_text=True)
+    for route in ("/start", "/draft/1", "/draft/1/file", "/admin/users"):
+        r = client.post(route, data={"csrf": csrf_of(text(client.get("/login")))})
+        assert r.status_code == 302 and r.headers["Location"].startswith("/login"), route
+    page = text(client.get("/login"))
+    assert 'lang="zh-CN"' in page and "登录" in page
+
+
+def test_admin_pages_are_the_admins(site: Site) -> None:
+    for user, role, *_ in USERS:
+        r = login(site.app, user).get("/admin/users")
+        assert r.status_code == (200 if role == "admin" else 403), user
+
+
+def test_a_post_without_the_sessions_token_is_refused(site: Site) -> None:
+    client = login(site.app, "clerk")
+    good = token(client)
+    posts = {"/start": {"interview": "branch-founding", "doc": "branch-founding-request"}, "/logout": {},
+             "/admin/users": {}, "/draft/1": {"action": "next"}, "/draft/1/file": {}}
+    for route, data in posts.items():
+        for forged in (None, "", "x" * 43, good[:-2] + "AA"):
+            sent = dict(data) if forged is None else {**data, "csrf": forged}
+            r = client.post(route, data=sent)
+            assert r.status_code == 400 and "令牌" in text(r), (route, forged)
+    # Another session's token is forged too.
+    other = login(site.app, "street")
+    r = client.post("/start", data={"csrf": token(other), "interview": "branch-founding"})
+    assert r.status_code == 400
+    # With its own token the same POST goes through (so the refusals above were about the token).
+    r = client.post("/start", data={"csrf": good, "interview": "branch-founding", "doc": "branch-founding-request"})
+    assert r.status_code == 302 and r.headers["Location"].startswith("/draft/")
+
+
+@pytest.mark.parametrize("name", [
+    "../../../../../etc/passwd", "..%2F..%2Frecord.json", "record.json", "answers.json", "/etc/passwd",
+    "scans/../../record.json", "document.pdf/../record.json", "%2e%2e/%2e%2e/audit.log", "..\\..\\record.json",
+])
+def test_path_traversal_in_a_file_parameter_is_refused(site: Site, name: str) -> None:
+    client = login(site.app, "admin")
+    no = site.own.record.archive_no
+    r = client.get(f"/record/{no}/file/{name}", follow_redirects=True)
+    assert r.status_code == 404
+    assert b"root:" not in r.data and b'"archive_no"' not in r.data and "档号" not in r.get_data(as_text=True)[:20]
+
+
+@pytest.mark.parametrize("no", ["..", "../..", "*", "J001-WS·2026-Y-*-0001", "J001-WS·2026-Y-XQCB-0001/../.."])
+def test_a_forged_archive_number_reaches_no_path(site: Site, no: str) -> None:
+    r = login(site.app, "admin").get(f"/record/{no}")
+    assert r.status_code == 404
+
+
+def test_scope_is_enforced_in_the_library_api(site: Site) -> None:
+    api = site.api
+    clerk = api.accounts.get("clerk")
+    other = site.other.record.archive_no
+    with pytest.raises(NotFoundError):
+        api.record(other, clerk)
+    with pytest.raises(NotFoundError):
+        api.record_file(other, "document.pdf", clerk)
+    with pytest.raises(NotFoundError):
+        api.audit_trail(other, clerk)
+    with pytest.raises(NotFoundError):
+        api.case(site.other.record.meta["case_id"], clerk)
+    with pytest.raises(NotFoundError):  # not even a draft started from it
+        api.conversation("branch-founding", {}, "branch-founding-reply", other, caller=clerk)
+    assert {r.archive_no for r in api.records(clerk)} == {site.own.record.archive_no}
+    assert {h.archive_no for h in api.search("支部", caller=clerk).hits} == {site.own.record.archive_no}
+    # The terminal (no caller) still sees everything.
+    assert {r.archive_no for r in api.records()} == {site.own.record.archive_no, other}
+
+
+def test_a_clerk_does_not_issue_the_streets_reply(site: Site) -> None:
+    clerk = site.api.accounts.get("clerk")
+    no = site.own.record.archive_no
+    assert "branch-founding-reply" not in [k for k, _ in site.api.followers(no, clerk)]
+    assert "branch-founding-reply" in [k for k, _ in site.api.followers(no, site.api.accounts.get("street"))]
+    with pytest.raises(SanfangError, match="街道党工委签发"):
+        site.api.conversation("branch-founding", {}, "branch-founding-reply", no, caller=clerk)
+
+
+def test_login_is_rate_limited_and_says_nothing_of_which_part_was_wrong(tmp_path: Path) -> None:
+    site = make_site_light(tmp_path)
+    client = site.test_client()
+    page = text(client.get("/login"))
+    for _ in range(5):
+        r = client.post("/login", data={"csrf": csrf_of(page), "username": "clerk", "password": "wrong-password"})
+        assert r.status_code == 401 and "用户名或密码不正确" in text(r)
+    r = client.post("/login", data={"csrf": csrf_of(page), "username": "nobody", "password": "x"})
+    assert "用户名或密码不正确" in text(r) or "过多" in text(r)
+    r = client.post("/login", data={"csrf": csrf_of(page), "username": "clerk", "password": PASSWORD})
+    assert r.status_code == 401 and "登录失败次数过多" in text(r)
+
+
+def test_session_cookie_is_httponly_and_samesite(site: Site) -> None:
+    client = site.app.test_client()
+    page = text(client.get("/login"))
+    r = client.post("/login", data={"csrf": csrf_of(page), "username": "clerk", "password": PASSWORD})
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert r.headers["Location"] == "/"
+    # A login never sends the person off-site.
+    for target in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
+        client2 = site.app.test_client()
+        page = text(client2.get("/login"))
+        r = client2.post(f"/login?next={target}", data={"csrf": csrf_of(page), "username": "admin",
+                                                       "password": PASSWORD})
+        assert r.headers["Location"] == "/", target
+
+
+def test_passwords_are_stored_as_argon2id(site: Site) -> None:
+    import sqlite3
+
+    rows = sqlite3.connect(site.api.accounts.path).execute("SELECT hash FROM users").fetchall()
+    assert rows and all(h.startswith("$argon2id$") for (h,) in rows)
+    assert not any(PASSWORD in h for (h,) in rows)
+
+
+def make_site_light(tmp_path: Path):  # noqa: ANN201 - a Flask app with accounts, no records
+    from sanfang_docs.api import Sanfang
+    from sanfang_docs.web import create_app
+
+    api = Sanfang(tmp_path / "ws")
+    api.accounts.add("clerk", PASSWORD, "clerk", "五里界街道", "锦绣社区")
+    return create_app(app_api=api)
