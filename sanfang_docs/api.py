@@ -14,7 +14,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,8 +26,9 @@ import yaml
 from . import interview as interviews
 from .archive import Archive, Record, cases
 from .archive.audit import acting_as
+from .archive.numbers import canonical_archive_no
 from .documents import Document
-from .errors import InterviewError, NotFoundError, SanfangError, ValidationError
+from .errors import InterviewError, NotFoundError, Problem, SanfangError, ValidationError
 from .interview.checks import check as check_answers
 from .interview.conversation import Conversation
 from .interview.conversation import display as display_answer  # noqa: F401 - for the shells
@@ -47,8 +47,6 @@ if TYPE_CHECKING:
     from .verify import Report as VerifyReport
 
 PDF, DOCX = "document.pdf", "document.docx"
-# A 档号 as numbers.format_archive_no writes it (J001-WS·2026-Y-SQ-0001): nothing else reaches a path.
-ARCHIVE_NO = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*·\d{4}-[A-Za-z0-9]+-[A-Za-z0-9]+-\d{1,6}")
 
 
 @dataclass
@@ -200,16 +198,25 @@ class Sanfang:
             convo = self.conversation(name, answers, doc_key, from_record, keep_draft=False)
             ask(convo)
             return convo.outcome()
-        iv, answers, preset = self._prepare(name, answers, doc_key, from_record)
-        return run(iv, answers, preset or None)
+        iv, answers, preset, found = self._prepare(name, answers, doc_key, from_record, strict=False)
+        try:
+            outcome = run(iv, answers, preset or None)
+        except ValidationError as exc:
+            # One list: the file's own problems, then what the run found that they do not say.
+            said = {(p.key, p.rule) for p in found}
+            raise ValidationError(found + [p for p in exc.problems if (p.key, p.rule) not in said]) from None
+        if found:
+            raise ValidationError(found)
+        return outcome
 
-    def _prepare(self, name: str, answers: dict[str, Any], doc_key: str | None,
-                 from_record: str | None) -> tuple[interviews.Interview, dict[str, Any], dict[str, Any]]:
-        """The interview, the answers to start from and the preset variables; a file's
-        unknown keys and wrong types are refused here, all of them at once."""
+    def _prepare(self, name: str, answers: dict[str, Any], doc_key: str | None, from_record: str | None,
+                 strict: bool = True) -> tuple[interviews.Interview, dict[str, Any], dict[str, Any], list[Problem]]:
+        """The interview, the answers to start from, the preset variables and the file's own
+        problems (unknown keys, wrong types, near-misses of registered names); ``strict``
+        raises them at once instead."""
         iv = interviews.load(name)
         problems = check_answers(iv, answers) + self.organisations.check_answers(answers)
-        if problems:
+        if problems and strict:
             raise ValidationError(problems)
         preset: dict[str, Any] = {}
         if from_record:
@@ -220,7 +227,7 @@ class Sanfang:
             preset.update(hook.preset(self.workspace, answers))  # e.g. rows from a register
         if doc_key:
             preset["doc_key"] = doc_key
-        return iv, answers, preset
+        return iv, answers, preset, problems
 
     # -- conversations and drafts (interview/conversation.py, interview/drafts.py) -------------
 
@@ -230,9 +237,9 @@ class Sanfang:
         """A conversation a front end drives screen by screen; with ``keep_draft`` it is saved
         as a draft after every screen (``sanfang drafts``) until its document is filed. A
         caller's draft is theirs alone; ``from_record`` must be a record they see."""
-        if from_record:
+        if from_record and caller is not None:
             self.record(from_record, caller)
-        iv, base, preset = self._prepare(name, dict(answers or {}), doc_key, from_record)
+        iv, base, preset, _ = self._prepare(name, dict(answers or {}), doc_key, from_record)
         doc = str(preset.get("doc_key", ""))
         if caller is not None and caller.role == "clerk" and doc and _issuer_role(iv, doc) == "street":
             raise SanfangError(f"《{cases.documents(iv).get(doc, doc)}》由街道党工委签发，"
@@ -245,7 +252,7 @@ class Sanfang:
     def resume(self, draft_id: str, caller: Caller | None = None) -> Conversation:
         """The conversation of a draft, where it stopped (the interview replayed with its answers)."""
         draft = self.draft(draft_id, caller)
-        iv, _, preset = self._prepare(draft.interview, {}, draft.doc_key or None, draft.from_record or None)
+        iv, _, preset, _ = self._prepare(draft.interview, {}, draft.doc_key or None, draft.from_record or None)
         convo = Conversation(iv, None, preset, state=draft.state, registry=self.organisations)
         convo.draft_id = draft.id
         self._keep_draft(convo, draft.from_record, caller)
@@ -411,6 +418,30 @@ class Sanfang:
         store = KeyStore(self.workspace)
         return list(store.entries()), store.dir / "ca.crt.pem"
 
+    # -- cases (archive/cases.py) ---------------------------------------------------------------
+
+    def case(self, ref: str, caller: Caller | None = None) -> cases.Case:
+        """A case's records in order and what can come next; ``ref``: a case id or any 档号 in it.
+        A caller sees only their records of it (none: not found) and only what they may issue."""
+        found = cases.show(self.archive, ref)
+        if caller is None:
+            return found
+        found.records = [r for r in found.records if caller.sees(r.meta)]
+        if not found.records:
+            raise NotFoundError(f"没有案卷“{ref.strip()}”（可用案卷号或其中任一份文件的档号）")
+        if caller.role == "clerk":
+            with contextlib.suppress(SanfangError):
+                iv = interviews.load(found.interview)
+                found.following = {k: v for k, v in found.following.items() if _issuer_role(iv, k) != "street"}
+        return found
+
+    def following(self, ref: str) -> dict[str, str]:
+        """The documents that can start from record ``ref`` (a 档号 in any spelling, or a case id)."""
+        record = cases.source_record(self.archive, ref)
+        iv = interviews.load(str(record.meta.get("interview", "")))
+        docs = cases.documents(iv)
+        return {k: docs[k] for k in cases.followers(iv, str(record.meta.get("doc_key", "")))}
+
     # -- organisations (registers/organisations.py) --------------------------------------------
 
     @property
@@ -449,6 +480,10 @@ class Sanfang:
                     reason: str = "") -> matters.Matter:
         return self.matter_register.rate(no, satisfaction, day, reason)
 
+    def matter_correct(self, no: str, reason: str) -> matters.Matter:
+        """Withdraw the last step of a matter as entered by mistake (kept in its history)."""
+        return self.matter_register.correct(no, reason)
+
     def matter_list(self, compound: str | None = None, quarter: str | None = None) -> list[matters.Matter]:
         return self.matter_register.matters(compound, quarter)
 
@@ -481,12 +516,13 @@ class Sanfang:
 
     def record(self, archive_no: str, caller: Caller | None = None) -> Record:
         """One record the caller may see (NotFoundError otherwise, as for an unknown 档号)."""
-        archive_no = str(archive_no).strip()
-        if not ARCHIVE_NO.fullmatch(archive_no):
-            raise NotFoundError(f"档案中没有档号为 {archive_no} 的记录")
-        record = self.archive.get(archive_no)
+        typed = str(archive_no).strip()
+        number = canonical_archive_no(typed)  # nothing but a well-formed 档号 reaches a path
+        if number is None:
+            raise NotFoundError(f"档案中没有档号为 {typed} 的记录")
+        record = self.archive.get(number)
         if caller is not None and not caller.sees(record.meta):
-            raise NotFoundError(f"档案中没有档号为 {archive_no} 的记录")
+            raise NotFoundError(f"档案中没有档号为 {typed} 的记录")
         return record
 
     def records(self, caller: Caller | None = None) -> list[Record]:
@@ -508,13 +544,6 @@ class Sanfang:
         """The audit log's entries about one record, oldest first."""
         record = self.record(archive_no, caller)
         return [e for e in self.archive.audit.read().intact_entries if e.get("档号") == record.archive_no]
-
-    def case(self, case_id: str, caller: Caller | None = None) -> list[Record]:
-        """A case's records the caller may see, in the order of the matter (成文日期, then 件号)."""
-        found = [r for r in self.records(caller) if r.meta.get("case_id") == case_id]
-        if not found:
-            raise NotFoundError(f"没有案卷“{case_id}”")
-        return sorted(found, key=lambda r: (str(r.meta.get("成文日期", "")), int(r.meta.get("件号", 0))))
 
     def followers(self, archive_no: str, caller: Caller | None = None) -> list[tuple[str, str]]:
         """(document key, title) of the documents that may start from this record and that the

@@ -226,3 +226,45 @@ def test_carried_answers_leave_out_what_belongs_to_the_source(tmp_path: Path) ->
         "compound_name": "江南花山郡", "picked": {"甲": True, "乙": False, "丙": True}}, ensure_ascii=False))
     carried = carried_answers(Record(tmp_path, {}), load("branch-founding"))
     assert carried == {"compound_name": "江南花山郡", "picked": ["甲", "丙"]}
+
+
+# -- any spelling of a 档号, case ids, what can follow ------------------------------------------
+
+
+def loose(archive_no: str) -> list[str]:
+    """The spellings of a 档号 that search takes, and so --from must."""
+    return [archive_no.replace("·", "."), archive_no.replace("·", "-").lower(), archive_no.replace("·", ""),
+            " " + archive_no.replace("-", " - ") + " "]
+
+
+def test_from_takes_any_spelling_of_a_number_or_a_case_id(branch_chain: dict[str, Any]) -> None:
+    app = Sanfang(branch_chain["home"])
+    request = app.archive.get(branch_chain["request"])
+    for spelling in loose(branch_chain["request"]):
+        assert list(app.following(spelling))[:2] == ["branch-founding-reply", "branch-meeting-request"], spelling
+    # A case id names its latest record: a notice, which nothing follows.
+    notice_case = app.archive.get(branch_chain["notice"]).meta["case_id"]
+    assert app.following(notice_case) == {}
+    assert app.following(request.meta["case_id"])["branch-founding-reply"].startswith("关于同意成立")
+
+
+def test_case_show_lists_records_and_what_can_come_next(cli, branch_chain: dict[str, Any]) -> None:  # noqa: ANN001
+    app = Sanfang(branch_chain["home"])
+    request = app.archive.get(branch_chain["request"])
+    found = app.case(branch_chain["request"].lower())
+    assert found.case_id == request.meta["case_id"] and [r.archive_no for r in found.records] == [request.archive_no]
+    assert list(found.following)[0] == "branch-founding-reply" and len(found.following) == 7
+    result = cli("case", "show", request.meta["case_id"], "--home", branch_chain["home"])
+    assert result.exit_code == 0, result.output
+    assert f"1. 2026-03-02  {request.archive_no}  关于成立江南花山郡小区党支部的请示" in result.output
+    assert f"--from {request.archive_no} --doc branch-founding-reply" in result.output
+    missing = cli("case", "show", "no-such-case", "--home", branch_chain["home"])
+    assert missing.exit_code == 4 and "没有案卷“no-such-case”" in missing.output
+
+
+def test_interview_from_without_doc_offers_what_can_follow(cli, branch_chain: dict[str, Any]) -> None:  # noqa: ANN001
+    result = cli("interview", "branch-founding", "--home", branch_chain["home"], "--no-archive",
+                 "--from", branch_chain["request"].replace("·", "."), input="9\n1\n")
+    assert "据此可以起草以下文件：" in result.output and "1. 关于同意成立中共XX小区支部委员会的批复（branch-founding-reply）" in result.output
+    assert "请输入 1～7 之间的编号" in result.output
+    assert "■ 成立请示的文号" in result.output  # the reply's first new question

@@ -373,6 +373,27 @@ def test_cli_matter_commands(cli: Any, home: Path) -> None:
     assert cli("matter", "accept", "SS2026-0404").exit_code == 4
 
 
+def test_a_step_entered_by_mistake_is_withdrawn_with_its_reason_and_entered_again(cli: Any, home: Path) -> None:
+    answers = EXAMPLES / INTERVIEW / "registered.yaml"
+    added = cli("matter", "add", "--answers", answers, "--date", "2026-09-29")
+    assert added.exit_code == 0, added.output
+    assert cli("matter", "accept", "SS2026-0001", "--date", "2026-09-30").exit_code == 0
+    assert cli("matter", "assign", "SS2026-0001", "--person", "张三", "--date", "2026-10-09").exit_code == 0
+    wrong = cli("matter", "correct", "SS2026-0001", "--reason", "")
+    assert wrong.exit_code == 2 and "撤销一个步骤须写明原因" in wrong.output
+    fixed = cli("matter", "correct", "SS2026-0001", "--reason", "负责人录错，应为李建国")
+    assert fixed.exit_code == 0 and "已撤销最近一步：SS2026-0001" in fixed.output and "（已受理）" in fixed.output
+    assert cli("matter", "assign", "SS2026-0001", "--person", "李建国", "--date", "2026-10-09").exit_code == 0
+    shown = cli("matter", "show", "SS2026-0001").output
+    assert "登记日期：2026-09-29" in shown
+    assert "2026-10-09 指定负责人（负责人：张三）  〔已撤销：负责人录错，应为李建国〕" in shown
+    assert "2026-10-09 指定负责人（负责人：李建国）\n" in shown
+    assert cli("matter", "correct", "SS2026-0001", "--reason", "x").exit_code == 0
+    assert cli("matter", "correct", "SS2026-0001", "--reason", "x").exit_code == 0
+    none_left = cli("matter", "correct", "SS2026-0001", "--reason", "x")
+    assert none_left.exit_code == 2 and "还没有可撤销的步骤" in none_left.output
+
+
 # -- privacy: nothing from any registered matter identifies a household in the 公示 ---------------
 
 def test_render_notice_from_register_has_no_contact_details(app: Sanfang, tmp_path: Path) -> None:

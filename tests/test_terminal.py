@@ -54,11 +54,15 @@ def test_branch_founding_for_a_committee_with_mistakes_back_review_ctrl_c_and_re
     out = clerk.answer("（填编号）", "8")
     assert "第 1 步，共约" in out
     clerk.answer("街道（开发区）名称", "五里界街道")
+    out = clerk.answer("是新的街道（开发区）吗？（是/否） [否]", "是")  # the registry is empty: confirmed
+    assert "“五里界街道”不在组织登记中" in out
     clerk.answer("街道党工委名称", "中共五里界街道工作委员会")
     # Line editing: backspace over a wide character, and the left arrow to insert one.
     clerk.answer("社区名称", "锦绣社区区" + BACKSPACE)
+    clerk.answer("确认“锦绣社区”是新的社区吗？", "是")
     clerk.answer("社区党组织名称", "中共锦绣委员会" + LEFT * 3 + "社区")
     clerk.answer("小区名称", "藏龙御景小区")  # taken as the compound 藏龙御景
+    clerk.answer("是新的小区吗？", "是")
     out = clerk.answer("正式党员人数（整数）", "二十三")  # mistake 1: not a number
     out = clerk.wait("正式党员人数（整数）")
     assert "应填写整数，收到“二十三”" in out and "■ 藏龙御景小区的正式党员" not in out.split("二十三")[-1]
@@ -128,6 +132,7 @@ def test_branch_founding_for_a_committee_with_mistakes_back_review_ctrl_c_and_re
     out = clerk.answer("修改该项: ", number["小区名称"])
     assert "未修改" in out and "应到会人数（22）不能多于正式党员人数（6）" in out
     clerk.answer("小区名称 [藏龙御景]", "桂花苑")
+    clerk.answer("确认“桂花苑”是新的小区吗？", "是")
     out = clerk.wait("修改该项: ")
     assert "地点：桂花苑小区党群服务驿站" in out and "正式党员人数：23" in out
     clerk.child.sendline("")
@@ -142,3 +147,28 @@ def test_branch_founding_for_a_committee_with_mistakes_back_review_ctrl_c_and_re
     assert answers["meeting_place"] == "桂花苑小区党群服务驿站"
     assert answers["term_end"] == "2028-12-31" and "公示时间：2026年10月13日至2026年10月19日" in record["text"]
     assert "没有草稿" in Clerk(home, "drafts", "list").end()[1]  # filed: the draft is gone
+
+
+@pytest.mark.skipif(not BIN.exists(), reason="the sanfang console script is not installed")
+def test_registered_organisations_are_picked_and_a_near_miss_is_not_taken_as_new(tmp_path: Path) -> None:
+    home = tmp_path / "ws"
+    csv = tmp_path / "orgs.csv"
+    csv.write_text("类型,名称,上级,党组织\n街道,纸坊街道,,中共纸坊街道工作委员会\n街道,五里界街道,,中共五里界街道工作委员会\n"
+                   "社区,文化路社区,纸坊街道,中共文化路社区委员会\n小区,桂花苑,文化路社区,\n", encoding="utf-8")
+    status, out = Clerk(home, "org", "import", str(csv)).end()
+    assert status == 0 and "已导入 4 条" in out
+    clerk = Clerk(home, "interview", "branch-founding", "--doc", "branch-founding-request")
+    out = clerk.answer("街道（开发区）名称: ", "2")  # picked: its 党工委 comes with it
+    assert "1. 五里界街道（中共五里界街道工作委员会）" in out and "2. 纸坊街道（中共纸坊街道工作委员会）" in out
+    out = clerk.answer("社区名称: ", "1")
+    # Only the communities of the street picked are offered.
+    assert "街道党工委名称: " not in out, repr(out)
+    assert "    1. 文化路社区（中共文化路社区委员会）" in out and "    2. " not in out
+    clerk.answer("小区名称: ", "桂花园")  # one character off a registered compound
+    out = clerk.answer("确认“桂花园”是新的小区吗？", "否")
+    assert "您是不是要写：桂花苑？" in out
+    out = clerk.answer("小区名称: ", "桂花苑")
+    out = clerk.wait("正式党员人数")
+    assert "是新的" not in out and "■ 桂花苑小区的正式党员" in out
+    clerk.child.sendintr()
+    assert clerk.end()[0] == 1

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..errors import ArchiveError, Problem, SanfangError, ValidationError
+from ..errors import ArchiveError, NotFoundError, Problem, SanfangError, ValidationError
 from ..interview.loader import Interview
+from .numbers import canonical_archive_no
 from .store import Archive, Record
 
 SOURCE_VARS = ("source_archive_no", "source_title", "source_date", "source_doc_key")
@@ -63,7 +64,7 @@ def start_from(archive: Archive, interview: Interview, archive_no: str, doc_key:
     Raises NotFoundError for an unknown 档号 and ValidationError (field 来源档号) when the
     record does not fit; nothing is written either way.
     """
-    record = archive.get(archive_no.strip())
+    record = source_record(archive, archive_no)
     meta = record.meta
     src_key, src_title = str(meta.get("doc_key", "")), str(meta.get("题名", ""))
     src_interview = str(meta.get("interview", ""))
@@ -87,6 +88,53 @@ def start_from(archive: Archive, interview: Interview, archive_no: str, doc_key:
         raise _refuse(f"{described}，不能据此起草《{docs.get(doc_key, doc_key)}》：一份文件只能依据本事项中"
                       f"排在它前面的文件起草（如批复依据请示）。{hint}。")
     return Start(doc_key, carried_answers(record, interview), source_preset(record), record)
+
+
+def source_record(archive: Archive, ref: str) -> Record:
+    """The record ``ref`` names: a 档号 in any spelling search takes (J001-WS.2026-y-sqdw-0001),
+    or a case id (then its latest document, the one the next document follows)."""
+    number = canonical_archive_no(ref)
+    if number:
+        return archive.get(number)
+    records = case_records(archive, ref)
+    if not records:
+        raise NotFoundError(f"“{ref.strip()}”既不是档案中的档号，也不是案卷号（档号形如 J001-WS·2026-Y-SQDW-0001）")
+    return records[-1]
+
+
+def case_records(archive: Archive, case_id: str) -> list[Record]:
+    """The records of a case in the order of the matter (成文日期, then 件号)."""
+    wanted = case_id.strip()
+    found = [r for r in archive.records() if r.meta.get("case_id") == wanted] if wanted else []
+    return sorted(found, key=lambda r: (str(r.meta.get("成文日期", "")), r.archive_no[-4:]))
+
+
+@dataclass
+class Case:
+    case_id: str
+    interview: str
+    records: list[Record]
+    following: dict[str, str]  # documents that can come next: key → title
+
+
+def show(archive: Archive, ref: str) -> Case:
+    """A case by its id or by the 档号 of any of its records."""
+    number = canonical_archive_no(ref)
+    case_id = str(archive.get(number).meta.get("case_id", "")) if number else ref.strip()
+    records = case_records(archive, case_id)
+    if not records:
+        raise NotFoundError(f"没有案卷“{ref.strip()}”（可用案卷号或其中任一份文件的档号）")
+    name = str(records[-1].meta.get("interview", ""))
+    from ..interview import load
+
+    try:
+        interview = load(name)
+    except SanfangError:
+        return Case(case_id, name, records, {})
+    filed = {str(r.meta.get("doc_key", "")) for r in records}
+    docs = documents(interview)
+    nexts = followers(interview, str(records[-1].meta.get("doc_key", "")))
+    return Case(case_id, name, records, {k: docs[k] for k in nexts if k not in filed})
 
 
 def _interview_title(name: str) -> str:

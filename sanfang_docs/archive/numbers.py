@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 from ..errors import ArchiveError
@@ -17,6 +18,21 @@ RETENTION_CODES = {"永久": "Y", "定期30年": "D30", "定期10年": "D10"}
 
 def format_archive_no(fonds: str, year: str, retention: str, org_code: str, item: int) -> str:
     return f"{fonds}-WS·{year}-{RETENTION_CODES[retention]}-{org_code}-{item:04d}"
+
+
+# A 档号 as people write it: any case, spaces, and “.”, “-”, “．” or nothing for the “·” (as search takes it).
+_SEP = r"\s*[-－—.．·•‧・\s]\s*"
+_LOOSE_NO = re.compile(rf"\s*([A-Za-z0-9]+){_SEP}WS(?:{_SEP}|\s*)(\d{{4}}){_SEP}(Y|D30|D10){_SEP}([A-Za-z0-9]+)"
+                       rf"{_SEP}(\d{{1,4}})\s*", re.I)
+
+
+def canonical_archive_no(text: str) -> str | None:
+    """The 档号 written the standard way (J001-WS·2026-Y-SQDW-0001), or None if ``text`` is not one."""
+    m = _LOOSE_NO.fullmatch(text or "")
+    if not m:
+        return None
+    fonds, year, retention, org, item = m.groups()
+    return f"{fonds.upper()}-WS·{year}-{retention.upper()}-{org.upper()}-{int(item):04d}"
 
 
 def qr_payload(archive_no: str) -> str:

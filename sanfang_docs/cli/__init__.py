@@ -4,7 +4,7 @@ base.py holds the group and the error wrapper; each other module is one command 
 registers itself on import. May import: ``api`` and ``errors`` only.
 """
 
-from . import documents, drafts, keys, matter, organisations, search, verify, web  # noqa: F401 - each registers its commands
+from . import cases, documents, drafts, keys, matter, organisations, search, verify, web  # noqa: F401 - each registers its commands
 from .base import main
 
 __all__ = ["main"]

@@ -44,6 +44,9 @@ def command(group: click.Group, **kwargs: Any) -> Callable[[Callable[..., Any]],
                 sys.exit(1)
             except (click.exceptions.Exit, click.ClickException):
                 raise
+            except BrokenPipeError:  # `sanfang catalog | head`: the reader has seen enough
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(0)
             except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, keep the details
                 if os.environ.get("SANFANG_DEBUG"):
                     raise

@@ -53,8 +53,25 @@ def interview_cmd(home: str | None, interview: str, answers_file: str | None, do
         return
     if not sys.stdin.isatty() and not answers_file:
         click.echo("（标准输入不是终端：按行读取回答）", err=True)
+    if from_record and not doc_key:
+        doc_key = _pick_follower(app, from_record)
     convo = app.conversation(interview, answers, doc_key, from_record, keep_draft=not no_archive)
     converse(app, convo, out_dir, not no_archive, as_json)
+
+
+def _pick_follower(app: Sanfang, from_record: str) -> str | None:
+    """Without --doc: offer the documents that can follow the record."""
+    options = list(app.following(from_record).items())
+    if len(options) <= 1:
+        return options[0][0] if options else None  # none: start_from says why
+    click.echo("据此可以起草以下文件：")
+    for n, (key, title) in enumerate(options, 1):
+        click.echo(f"  {n}. {title}（{key}）")
+    while True:
+        text = click.prompt(f"  要起草哪一份？（填编号 1～{len(options)}）", default="", show_default=False).strip()
+        if text.isdigit() and 1 <= int(text) <= len(options):
+            return options[int(text) - 1][0]
+        click.secho(f"  ✗ 请输入 1～{len(options)} 之间的编号", fg="red")
 
 
 def converse(app: Sanfang, convo: Conversation, out_dir: str | None, archive: bool, as_json: bool) -> None:

@@ -43,11 +43,15 @@ json_option = click.option("--json", "as_json", is_flag=True, help="以 JSON 输
 @command(matter_group, name="add")
 @click.option("--answers", "answers_file", required=True, type=click.Path(dir_okay=False),
               help="登记表的答案文件（与 resident-matter-form 相同）。")
+@click.option("--date", "day", metavar="日期", help="登记日期，如 2026-09-28（代替答案文件中的 reg_date）。")
 @json_option
-def matter_add(home: str | None, answers_file: str, as_json: bool) -> None:
+def matter_add(home: str | None, answers_file: str, day: str | None, as_json: bool) -> None:
     """按答案文件登记一件实事（不起草登记表）；登记编号留空则自动编号。"""
     app = Sanfang(home)
-    _matter_step("登记", lambda: app.matter_add(read_answers(answers_file)), as_json)
+    answers = read_answers(answers_file)
+    if day:
+        answers["reg_date"] = day
+    _matter_step("登记", lambda: app.matter_add(answers), as_json)
 
 
 @command(matter_group, name="accept")
@@ -97,6 +101,16 @@ def matter_rate(home: str | None, matter_no: str, satisfaction: str, reason: str
     _matter_step("记录回访", lambda: app.matter_rate(matter_no, satisfaction, day, reason), as_json)
 
 
+@command(matter_group, name="correct")
+@click.argument("matter_no")
+@click.option("--reason", required=True, help="撤销原因，如：受理日期录错（会留在处理记录中）。")
+@json_option
+def matter_correct(home: str | None, matter_no: str, reason: str, as_json: bool) -> None:
+    """撤销最近一个录错的步骤（保留在处理记录中并注明原因），然后可重新录入正确的步骤。"""
+    app = Sanfang(home)
+    _matter_step("撤销最近一步", lambda: app.matter_correct(matter_no, reason), as_json)
+
+
 @command(matter_group, name="list")
 @click.option("--compound", help="只列这个小区（小区名称，不带“小区”）。")
 @click.option("--quarter", metavar="2026Q3", help="只列该季度公示的实事（本季度登记的，及以前登记、季度初仍未办结的）。")
@@ -128,7 +142,8 @@ def matter_show(home: str | None, matter_no: str, as_json: bool) -> None:
     for k, v in data.items():
         click.echo(f"{k}：{v}")
     for step in steps:
-        extra = "，".join(f"{k}：{v}" for k, v in step.items() if v and k not in ("步骤", "日期"))
-        click.echo(f"  {step['日期']} {step['步骤']}" + (f"（{extra}）" if extra else ""))
+        extra = "，".join(f"{k}：{v}" for k, v in step.items() if v and k not in ("步骤", "日期", "已撤销"))
+        undone = f"  〔已撤销：{step['已撤销']}〕" if step["已撤销"] else ""
+        click.echo(f"  {step['日期']} {step['步骤']}" + (f"（{extra}）" if extra else "") + undone)
 
 

@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS events (
   person TEXT NOT NULL DEFAULT '', outcome TEXT NOT NULL DEFAULT '', satisfaction TEXT NOT NULL DEFAULT '',
   reason TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_no ON events (no, id);
+CREATE TABLE IF NOT EXISTS corrections (
+  event_id INTEGER PRIMARY KEY REFERENCES events (id), reason TEXT NOT NULL, created_at TEXT NOT NULL);
 """
 MATTER_COLUMNS = ("no", "registered", "street", "community", "compound", "resident", "building", "unit",
                   "room", "contact_kind", "contact", "category", "category_public", "title", "details",
@@ -67,6 +69,8 @@ class Event:
     outcome: str = ""  # resolve: 处理结果
     satisfaction: str = ""  # rate: 满意 / 一般 / 不满意
     reason: str = ""  # accept: 逾期受理原因; rate: 不满意的原因
+    id: int = 0
+    withdrawn: str = ""  # why the step was withdrawn as entered by mistake (kept in the history)
 
 
 @dataclass
@@ -111,6 +115,8 @@ class Matter:
         """Replay the events up to ``day`` (all of them by default)."""
         s = Snapshot(since=self.registered)
         for e in self.events:
+            if e.withdrawn:
+                continue
             if day is not None and e.day > day:
                 break
             s.since = e.day
@@ -151,7 +157,8 @@ class Matter:
             out.update({"房号": self.room_full, "联系方式": f"{self.contact}（{self.contact_kind}）",
                         "详细描述": self.details, "提交方式": self.channel, "登记单位": self.registrar,
                         "处理记录": [{"步骤": ACTIONS[e.action], "日期": e.day.isoformat(), "负责人": e.person,
-                                  "处理结果": e.outcome, "满意度": e.satisfaction, "说明": e.reason}
+                                  "处理结果": e.outcome, "满意度": e.satisfaction, "说明": e.reason,
+                                  "已撤销": e.withdrawn}
                                  for e in self.events]})
         return out
 
@@ -225,8 +232,10 @@ class Register:
             data = {c: r[c] for c in MATTER_COLUMNS}
             data["registered"] = date.fromisoformat(data["registered"])
             events = [Event(e["action"], date.fromisoformat(e["day"]), e["person"], e["outcome"],
-                            e["satisfaction"], e["reason"])
-                      for e in conn.execute("SELECT * FROM events WHERE no = ? ORDER BY id", (r["no"],))]
+                            e["satisfaction"], e["reason"], e["id"], e["withdrawn"] or "")
+                      for e in conn.execute("SELECT events.*, corrections.reason AS withdrawn FROM events LEFT JOIN "
+                                            "corrections ON corrections.event_id = events.id WHERE no = ? ORDER BY id",
+                                            (r["no"],))]
             matters.append(Matter(**data, events=events))
         return matters
 
@@ -321,6 +330,19 @@ class Register:
     def rate(self, no: str, satisfaction: str, day: date | str | None = None, reason: str = "") -> Matter:
         return self._step(no, Event("rate", _day(day), satisfaction=(satisfaction or "").strip(),
                                     reason=(reason or "").strip()))
+
+    def correct(self, no: str, reason: str) -> Matter:
+        """Withdraw the last step as entered by mistake (a wrong date, the wrong person); it stays
+        in the history with the reason, and the right step can then be entered."""
+        reason = (reason or "").strip()
+        with self.writing() as conn:
+            matter = self._get(conn, no)
+            active = [e for e in matter.events if not e.withdrawn]
+            _check("撤销原因", None if reason else "撤销一个步骤须写明原因（--reason），它会留在处理记录中")
+            _check("处理状态", None if active else f"{no} 还没有可撤销的步骤（登记本身请在登记表中更正）")
+            conn.execute("INSERT INTO corrections (event_id, reason, created_at) VALUES (?, ?, ?)",
+                         (active[-1].id, reason, datetime.now(UTC).isoformat(timespec="seconds")))
+            return self._get(conn, no)
 
     def _step(self, no: str, event: Event) -> Matter:
         with self.writing() as conn:

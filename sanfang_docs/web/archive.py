@@ -79,7 +79,7 @@ def page(archive_no: str, page: int) -> Any:
 
 @bp.route("/case/<case_id>")
 def case(case_id: str) -> Any:
-    records = api().case(case_id, g.caller)
-    last = records[-1]
-    return render_template("case.html", title=f"案卷 {case_id}", case_id=case_id, records=records,
-                           followers=api().followers(last.archive_no, g.caller), last=last)
+    found = api().case(case_id, g.caller)
+    return render_template("case.html", title=f"案卷 {found.case_id}", case_id=found.case_id,
+                           records=found.records, followers=list(found.following.items()),
+                           last=found.records[-1])
