@@ -106,3 +106,82 @@ def answer_screen(client: FlaskClient, url: str, answers: dict[str, Any], **over
 def title_of(page: str) -> str:
     found = re.search(r"<h1>(.*?)</h1>", page, re.S)
     return html.unescape(found.group(1)).strip() if found else ""
+
+
+class HttpClient:
+    """A browser's part over real HTTP (cookies, redirects, the form's CSRF token), for the
+    tests and the benchmark that run the app on waitress."""
+
+    def __init__(self, base: str):
+        import http.cookiejar
+        import urllib.request
+
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.csrf = ""
+
+    def request(self, path: str, data: dict[str, Any] | None = None) -> tuple[int, str, str]:
+        """(status, final URL path, body) after following redirects."""
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        body = None
+        if data is not None:
+            body = urllib.parse.urlencode({"csrf": self.csrf, **data}, doseq=True).encode()
+        try:
+            with self.opener.open(urllib.request.Request(self.base + path, data=body), timeout=120) as r:
+                status, url, page = r.status, r.url, r.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            status, url, page = exc.code, exc.url, exc.read().decode("utf-8", "replace")
+        found = re.search(r'name="csrf" value="([^"]+)"', page)
+        if found:
+            self.csrf = found.group(1)
+        return status, urllib.parse.urlsplit(url).path, html.unescape(page)
+
+    def login(self, user: str, password: str = PASSWORD) -> None:
+        self.request("/login")
+        status, _, page = self.request("/login", {"username": user, "password": password})
+        assert status == 200 and "退出" in page, page[-500:]
+
+    def screen_data(self, page: str, answers: dict[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = {"action": "next"}
+        for name in shown_fields(page):
+            value = answers.get(name)
+            if value is None:
+                continue
+            if isinstance(value, bool) and re.search(rf'type="checkbox"[^>]*name="{name}"', page):
+                if value:
+                    data[name] = "是"
+                continue
+            data[name] = form_value(value)
+        return data
+
+    def file_document(self, doc: str, answers: dict[str, Any], timings: list[float] | None = None) -> str:
+        """Start ``doc``, answer every screen, file it; the new record's 档号."""
+        import time
+        import urllib.parse
+
+        _, url, page = self.request("/start", {"doc": doc})
+        for _ in range(40):
+            if "生成、签名并归档" in page:
+                break
+            started = time.perf_counter()
+            status, now, page = self.request(url, self.screen_data(page, answers))
+            if timings is not None:
+                timings.append(time.perf_counter() - started)
+            assert status == 200 and now == url, (status, now, page[-800:])
+        status, now, page = self.request(f"{url}/file", {})
+        assert status == 200 and now.startswith("/record/"), page[-800:]
+        return urllib.parse.unquote(now.removeprefix("/record/"))
+
+
+def serve_in_thread(app: Any, threads: int = 8) -> tuple[str, Any]:
+    """The app on waitress on a free loopback port; (base URL, server) — call server.close()."""
+    import threading
+
+    import waitress.server
+
+    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    threading.Thread(target=server.run, daemon=True).start()
+    return f"http://127.0.0.1:{server.effective_port}", server
