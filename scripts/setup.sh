@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up sanfang-docs on a fresh Debian 12 machine with Python 3.11:
 # system packages (fonts, LibreOffice for the DOCX check, poppler, qpdf, NSS tools, pandoc,
-# tesseract for scan OCR), then a virtualenv in .venv with the package and its test tools.
+# tesseract for scan OCR, chromium for the web app's browser tests), then a virtualenv in .venv with the package and its test tools.
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ APT_PACKAGES=(
   poppler-utils qpdf libnss3-tools
   libreoffice-writer-nogui
   libzbar0 pandoc
+  chromium
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
