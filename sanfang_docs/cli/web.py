@@ -11,7 +11,7 @@ from .base import command, main
 @command(main, name="serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（局域网使用时设为 0.0.0.0）。")
 @click.option("--port", default=8080, show_default=True, type=int, help="端口。")
-@click.option("--threads", default=8, show_default=True, type=int, help="同时处理的请求数。")
+@click.option("--threads", default=24, show_default=True, type=int, help="同时处理的请求数。")
 def serve(home: str | None, host: str, port: int, threads: int) -> None:
     """启动网页版（中文界面，按账号所属社区/街道限定可见范围）。"""
     import waitress

@@ -27,6 +27,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from ..errors import NotFoundError, SanfangError
 from ..workspace import Workspace
 
+_MADE: set[str] = set()  # accounts files whose schema this process has made sure of
 ROLES = {"clerk": "社区工作人员", "street": "街道工作人员", "admin": "管理员"}
 MAX_FAILURES, FAILURE_WINDOW = 5, 15 * 60  # seconds
 MIN_PASSWORD = 8
@@ -103,9 +104,14 @@ class Accounts:
         self.path = workspace.home / "accounts.sqlite"
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Every web request reads the caller's account: the schema is made once per process.
+        made = str(self.path) in _MADE and self.path.exists()
+        if not made:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=10)
-        db.executescript(SCHEMA)
+        if not made:
+            db.executescript(SCHEMA)
+            _MADE.add(str(self.path))
         return db
 
     # -- users -------------------------------------------------------------------------------
