@@ -7,21 +7,37 @@ import click
 from ..api import Sanfang
 from .base import command, main
 
+serve_options = [
+    click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（局域网使用时设为 0.0.0.0）。"),
+    click.option("--port", default=8080, show_default=True, type=int, help="端口。"),
+    click.option("--threads", default=24, show_default=True, type=int,
+                 help="同时处理的请求数（生成文件时一个请求要占用数秒）。"),
+]
+
+
+def with_serve_options(fn):  # noqa: ANN001, ANN201 - a click decorator
+    for option in reversed(serve_options):
+        fn = option(fn)
+    return fn
+
 
 @command(main, name="serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（局域网使用时设为 0.0.0.0）。")
-@click.option("--port", default=8080, show_default=True, type=int, help="端口。")
-@click.option("--threads", default=24, show_default=True, type=int, help="同时处理的请求数。")
+@with_serve_options
 def serve(home: str | None, host: str, port: int, threads: int) -> None:
     """启动网页版（中文界面，按账号所属社区/街道限定可见范围）。"""
+    run_server(Sanfang(home), host, port, threads)
+
+
+def run_server(api: Sanfang, host: str, port: int, threads: int) -> None:
+    """Serve the app on waitress; with no account yet, make the first admin and print its password."""
     import waitress
 
     from ..web import create_app
 
-    api = Sanfang(home)
     first = api.first_admin()
     if first:
-        click.secho(f"已创建首个管理员账号：用户名 admin，密码 {first}（请登录后在“用户”页添加其他账号）", fg="green")
+        click.secho(f"已创建首个管理员账号：用户名 admin，密码 {first}"
+                    "（只显示这一次；登录后在“用户”页添加社区、街道工作人员）", fg="green")
     click.echo(f"网页版已启动：http://{host}:{port}/ （Ctrl-C 停止）")
     waitress.serve(create_app(app_api=api), host=host, port=port, threads=threads, ident="sanfang")
 
