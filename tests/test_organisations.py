@@ -77,3 +77,32 @@ def test_cli_org_commands(cli, tmp_path: Path) -> None:  # noqa: ANN001
     assert listed[0].startswith("街道") and listed[-1].startswith("人员")
     bad = cli("org", "add", "楼栋", "3栋")
     assert bad.exit_code == 1 and "组织类型“楼栋”无效" in bad.output
+
+
+def test_people_named_before_are_offered_with_their_role(app: Sanfang) -> None:
+    answers = example("branch-founding", "secretary-only")
+    app.make("branch-founding-reply", answers)  # files 李建国 (convener) and 陈静 (street contact)
+    partial = {k: v for k, v in answers.items() if k not in ("convener_name", "convener_title")}
+    convo = app.conversation("branch-founding", partial, "branch-founding-request", keep_draft=False)
+    step = convo.current()
+    assert step.screen.question == "筹备工作"
+    (offer,) = step.offers["convener_name"]
+    assert offer.label == "李建国，社区党委委员"
+    assert offer.values == {"convener_name": "李建国", "convener_title": "社区党委委员"}
+    assert not convo.submit(offer.values)
+
+
+def test_a_picked_compound_brings_its_owners_body(app: Sanfang) -> None:
+    app.organisations.import_csv(CSV)
+    answers = {k: v for k, v in example("joint-meeting-rules", "owners-committee").items()
+               if k in ("street_name", "street_party_org", "community_name", "community_party_org")}
+    convo = app.conversation("joint-meeting-rules", answers, "joint-meeting-rules", keep_draft=False)
+    while "compound_name" not in convo.current().offers:
+        step = convo.current()
+        assert not step.screen.review, "the compound screen never came"
+        convo.submit({})
+    (offer,) = convo.current().offers["compound_name"]
+    assert offer.values["owners_body"] == "owners_committee"
+    assert not convo.submit(offer.values)
+    assert "代表业主" not in convo.current().screen.question  # answered by the pick
+    assert convo.answers["owners_body"] == "owners_committee"

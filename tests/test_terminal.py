@@ -172,3 +172,14 @@ def test_registered_organisations_are_picked_and_a_near_miss_is_not_taken_as_new
     assert "是新的" not in out and "■ 桂花苑小区的正式党员" in out
     clerk.child.sendintr()
     assert clerk.end()[0] == 1
+
+
+@pytest.mark.skipif(not BIN.exists(), reason="the sanfang console script is not installed")
+def test_a_closed_terminal_keeps_the_draft(tmp_path: Path) -> None:
+    home = tmp_path / "ws"
+    clerk = Clerk(home, "interview", "pmc-founding")
+    clerk.answer("（填编号）", "1")
+    clerk.wait("街道（开发区）名称")
+    clerk.child.close(force=True)  # the window is closed: SIGHUP, no goodbye
+    status, out = Clerk(home, "drafts", "list").end()
+    assert status == 0 and "pmc-founding  已答 1 步" in out

@@ -1,9 +1,12 @@
 """docassemble-format interviews (DESIGN.md "Interviews"): loading (loader.py), the engine
-(runner.py, drive.py, fields.py), document hooks (hooks.py) and the terminal front end.
+(runner.py, fields.py; drive.py for an answers file), the Session API every front end drives —
+answers as the state, back, review, edit (conversation.py) — its drafts (drafts.py), the checks
+of an answers file (checks.py), document hooks (hooks.py) and the terminal front end.
 May import: ``documents``, ``rules``, ``errors``, ``workspace``.
 """
 
+from .conversation import Conversation
 from .loader import Interview, available, load
 from .runner import Screen, Session
 
-__all__ = ["Interview", "Screen", "Session", "available", "load"]
+__all__ = ["Conversation", "Interview", "Screen", "Session", "available", "load"]

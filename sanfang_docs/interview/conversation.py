@@ -319,12 +319,19 @@ class Conversation:
 
     def _explore(self) -> tuple[set[str], int]:
         """Run ahead with neutral stand-ins for unknown answers: the variables the answers so
-        far lead to, and how many screens the whole interview then has."""
+        far lead to, and how many screens the whole interview then has. Kept until the
+        answers change (a front end asks for the current screen more than once)."""
+        key = repr(sorted(self.answers.items()))
+        cached = getattr(self, "_explored", None)
+        if cached and cached[0] == key:
+            return cached[1]
         try:
             screens = explore(self.interview, self.answers, self.preset)
+            found = {v for variables in screens for v in variables}, len(screens)
         except InterviewError:  # content code that cannot run on stand-ins: no estimate
-            return set(self.answers), len(self._passed) + 1
-        return {v for variables in screens for v in variables}, len(screens)
+            found = set(self.answers), len(self._passed) + 1
+        self._explored = (key, found)
+        return found
 
     def _reached(self) -> set[str]:
         return self._explore()[0]

@@ -57,8 +57,10 @@ PEOPLE = [
     ("street_contact_name", "街道党工委联系人", "street_name"),
     ("secretary_candidate", "小区党支部书记候选人", "compound_name"),
 ]
-# On a screen the offer fills these too (the street's 党工委 with the street).
-FILLS = {"street_name": {"street_party_org": "party_org"}, "community_name": {"community_party_org": "party_org"}}
+# Picking an entry answers these too (the street's 党工委 with the street; a compound's owners'
+# body and property company, asked on later screens, which then pass as answered).
+FILLS = {"street_name": {"street_party_org": "party_org"}, "community_name": {"community_party_org": "party_org"},
+         "compound_name": {"owners_body": "owners_body", "property_company_name": "property_company"}}
 
 
 @dataclass
@@ -162,6 +164,9 @@ class Registry:
 
     def offers(self, name: str, ns: dict[str, Any]) -> list[Offer]:
         """The registered entries a field can take, under what the interview already knows."""
+        person = next((p for p in PEOPLE if p[0] == name), None)
+        if person:
+            return self._people(person, ns)
         if name not in ANSWERS:
             return []
         kind, parent_var, _ = ANSWERS[name]
@@ -172,6 +177,24 @@ class Registry:
             values = {name: o.name, **{v: getattr(o, col) for v, col in FILLS.get(name, {}).items() if getattr(o, col)}}
             detail = o.party_org or (f"属{o.parent}" if o.parent else "")
             out.append(Offer(f"{o.name}（{detail}）" if detail else o.name, values))
+        return out
+
+    def _people(self, person: tuple[str, str, str], ns: dict[str, Any]) -> list[Offer]:
+        """The people registered with the organisation the interview is about (their role and
+        phone come with them when the screen asks for those too)."""
+        name_var, role, org_var = person
+        org = str(ns.get(org_var) or "")
+        if not org:
+            return []
+        phone_var = name_var.removesuffix("_name") + "_phone" if name_var.endswith("_name") else ""
+        out = []
+        for p in self.list("person", org):
+            values = {name_var: p.name}
+            if role.isascii() and p.role:
+                values[role] = p.role
+            if phone_var and p.phone:
+                values[phone_var] = p.phone
+            out.append(Offer("，".join(x for x in (p.name, p.role, p.phone) if x), values))
         return out
 
     def is_new(self, name: str, value: Any, ns: dict[str, Any]) -> str | None:
