@@ -501,6 +501,12 @@ class Sanfang:
         """Users, roles and logins (accounts.sqlite)."""
         return Accounts(self.workspace)
 
+    def workspace_settings(self) -> dict[str, Any]:
+        """The settings in force: the embedded defaults, overridden by the workspace's settings.yaml."""
+        from .workspace import DEFAULT_SETTINGS
+
+        return {**DEFAULT_SETTINGS, **self.workspace.settings}
+
     def first_admin(self) -> str:
         """With no account yet, create ``admin`` and return its password (printed once); else ''."""
         from .registers.accounts import new_password

@@ -91,15 +91,30 @@ def test_anonymous_gets_the_login_page_everywhere(site: Site) -> None:
 
 def test_admin_pages_are_the_admins(site: Site) -> None:
     for user, role, *_ in USERS:
-        r = login(site.app, user).get("/admin/users")
+        client = login(site.app, user)
+        for route in ("/admin/users", "/admin/organisations"):
+            r = client.get(route)
+            assert r.status_code == (200 if role == "admin" else 403), (user, route)
+        r = client.post("/admin/users", data={"csrf": token(client), "username": f"new-{user}", "password": "x" * 12,
+                                              "role": "admin"})
         assert r.status_code == (200 if role == "admin" else 403), user
+    assert "new-clerk" not in {u.user for u in site.api.accounts.users()}
+    # The admin adds a user; a bad one is refused naming the field and the rule.
+    admin = login(site.app, "admin")
+    r = admin.post("/admin/users", data={"csrf": token(admin), "username": "wang", "password": "short", "role": "clerk"})
+    assert r.status_code == 400 and "【密码】（password）至少 8 位" in text(r) and "【社区】（community）" in text(r)
+    r = admin.post("/admin/organisations", data={"csrf": token(admin), "kind": "community", "name": "金港社区",
+                                                 "parent": "五里界街道", "party_org": "中共金港社区委员会"})
+    assert r.status_code == 200 and "已登记" in text(r)
+    assert site.api.organisations.get("community", "金港社区", "五里界街道") is not None
 
 
 def test_a_post_without_the_sessions_token_is_refused(site: Site) -> None:
     client = login(site.app, "clerk")
     good = token(client)
     posts = {"/start": {"interview": "branch-founding", "doc": "branch-founding-request"}, "/logout": {},
-             "/admin/users": {}, "/draft/1": {"action": "next"}, "/draft/1/file": {}}
+             "/admin/users": {}, "/admin/organisations": {}, "/draft/1": {"action": "next"}, "/draft/1/file": {},
+             "/draft/1/edit/compound_name": {}, "/matter/SS2026-0001": {}, "/login": {"username": "clerk"}}
     for route, data in posts.items():
         for forged in (None, "", "x" * 43, good[:-2] + "AA"):
             sent = dict(data) if forged is None else {**data, "csrf": forged}

@@ -1,4 +1,5 @@
-"""Login, logout and the admin's user list (accounts live in registers/accounts.py via the API)."""
+"""Login, logout and the admin's pages: users (registers/accounts.py), the organisation registry
+and the workspace's settings, all through the API."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
-from ..errors import SanfangError
+from ..errors import SanfangError, ValidationError
 from .common import admin_only, api, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -52,3 +53,29 @@ def users() -> Any:
     return render_template("users.html", users=api().accounts.users(), error=error, added=added,
                            roles={"clerk": "社区工作人员", "street": "街道工作人员", "admin": "管理员"},
                            me=g.caller), (400 if error else 200)
+
+
+@bp.route("/admin/organisations", methods=["GET", "POST"])
+@admin_only
+def organisations() -> Any:
+    """The organisation registry: list, add one, import a CSV (as `sanfang org`)."""
+    error, done = "", ""
+    registry = api().organisations
+    if request.method == "POST":
+        form = request.form
+        try:
+            upload = request.files.get("csv")
+            if upload and upload.filename:
+                done = f"已导入 {len(registry.import_csv(upload.read().decode('utf-8-sig')))} 条"
+            else:
+                entry = registry.add(form.get("kind", ""), form.get("name", ""), form.get("parent", ""),
+                                     party_org=form.get("party_org", ""), committee=form.get("committee", ""),
+                                     owners_body=form.get("owners_body", ""),
+                                     property_company=form.get("property_company", ""))
+                done = f"已登记：{entry.line()}"
+        except ValidationError as exc:
+            error = "；".join(p.as_text() for p in exc.problems)
+        except (SanfangError, UnicodeDecodeError) as exc:
+            error = getattr(exc, "message", "") or "CSV 应为 UTF-8 编码"
+    return render_template("organisations.html", title="组织登记", orgs=registry.list(), error=error,
+                           notice=done, settings=api().workspace_settings()), (400 if error else 200)
