@@ -239,6 +239,11 @@ class Sanfang:
         caller's draft is theirs alone; ``from_record`` must be a record they see."""
         if from_record and caller is not None:
             self.record(from_record, caller)
+        if caller is not None and not from_record:
+            # A clerk's street and community are known: offered filled in (and still editable).
+            known = {"street_name": caller.street, "community_name": caller.community}
+            defined = interviews.load(name).definers
+            answers = {**{k: v for k, v in known.items() if v and k in defined}, **(answers or {})}
         iv, base, preset, _ = self._prepare(name, dict(answers or {}), doc_key, from_record)
         doc = str(preset.get("doc_key", ""))
         if caller is not None and caller.role == "clerk" and doc and _issuer_role(iv, doc) == "street":

@@ -47,6 +47,8 @@ def test_clerk_journey_and_the_streets_reply(site: Site, tmp_path: Path) -> None
     answers = example("branch-founding", "with-committee")
     clerk = login(site.app, "clerk")
     url = start(clerk, "branch-founding-request")
+    first = text(clerk.get(url))  # the clerk's own street comes filled in, editable
+    assert re.search(r'id="f-street_name" name="street_name"[^>]*value="五里界街道"', first), first
 
     # One validation error: the rule's message next to its field, announced, focused.
     page = walk_to(clerk, url, answers, "party_member_count")
