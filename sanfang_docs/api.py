@@ -26,7 +26,6 @@ import yaml
 from . import interview as interviews
 from .archive import Archive, Record, cases
 from .archive.audit import acting_as
-from .archive.numbers import canonical_archive_no
 from .documents import Document
 from .errors import InterviewError, NotFoundError, Problem, SanfangError, ValidationError
 from .interview.checks import check as check_answers
@@ -37,6 +36,7 @@ from .interview.drafts import Drafts
 from .interview.drive import Outcome, run
 from .interview.hooks import DocumentHook, hook_for
 from .registers import matters, organisations
+from .registers import scope as scoping
 from .registers.accounts import Accounts, Caller
 from .workspace import Workspace
 
@@ -239,16 +239,10 @@ class Sanfang:
         caller's draft is theirs alone; ``from_record`` must be a record they see."""
         if from_record and caller is not None:
             self.record(from_record, caller)
-        if caller is not None and not from_record:
-            # A clerk's street and community are known: offered filled in (and still editable).
-            known = {"street_name": caller.street, "community_name": caller.community}
-            defined = interviews.load(name).definers
-            answers = {**{k: v for k, v in known.items() if v and k in defined}, **(answers or {})}
+        if not from_record:  # a caller's street and community come filled in (still editable)
+            answers = {**scoping.starting_answers(caller, interviews.load(name)), **(answers or {})}
         iv, base, preset, _ = self._prepare(name, dict(answers or {}), doc_key, from_record)
-        doc = str(preset.get("doc_key", ""))
-        if caller is not None and caller.role == "clerk" and doc and _issuer_role(iv, doc) == "street":
-            raise SanfangError(f"《{cases.documents(iv).get(doc, doc)}》由街道党工委签发，"
-                               f"{caller.role_label}不能起草；请由街道工作人员从请示的页面起草。")
+        scoping.check_may_start(caller, iv, str(preset.get("doc_key", "")))
         convo = Conversation(iv, base, preset, registry=self.organisations)
         if keep_draft:
             self._keep_draft(convo, from_record or "", caller)
@@ -291,7 +285,8 @@ class Sanfang:
         """Render, sign and file the outcome's document, through its kind's hook if it has one.
         A caller files only documents of their own organisations; the audit log names them."""
         if caller is not None:
-            self._check_may_file(outcome, caller)
+            scoping.check_may_file(caller, outcome.session.answers_json(),
+                                 outcome.documents[0].issuer_role if outcome.documents else "")
             with acting_as(caller.user):
                 return self.produce(outcome, out_dir, archive)
         hook: DocumentHook | None = None
@@ -429,16 +424,7 @@ class Sanfang:
         """A case's records in order and what can come next; ``ref``: a case id or any 档号 in it.
         A caller sees only their records of it (none: not found) and only what they may issue."""
         found = cases.show(self.archive, ref)
-        if caller is None:
-            return found
-        found.records = [r for r in found.records if caller.sees(r.meta)]
-        if not found.records:
-            raise NotFoundError(f"没有案卷“{ref.strip()}”（可用案卷号或其中任一份文件的档号）")
-        if caller.role == "clerk":
-            with contextlib.suppress(SanfangError):
-                iv = interviews.load(found.interview)
-                found.following = {k: v for k, v in found.following.items() if _issuer_role(iv, k) != "street"}
-        return found
+        return found if caller is None else scoping.case_in_scope(found, ref, caller)
 
     def following(self, ref: str) -> dict[str, str]:
         """The documents that can start from record ``ref`` (a 档号 in any spelling, or a case id)."""
@@ -527,14 +513,7 @@ class Sanfang:
 
     def record(self, archive_no: str, caller: Caller | None = None) -> Record:
         """One record the caller may see (NotFoundError otherwise, as for an unknown 档号)."""
-        typed = str(archive_no).strip()
-        number = canonical_archive_no(typed)  # nothing but a well-formed 档号 reaches a path
-        if number is None:
-            raise NotFoundError(f"档案中没有档号为 {typed} 的记录")
-        record = self.archive.get(number)
-        if caller is not None and not caller.sees(record.meta):
-            raise NotFoundError(f"档案中没有档号为 {typed} 的记录")
-        return record
+        return scoping.find_record(self.archive, archive_no, caller)
 
     def records(self, caller: Caller | None = None) -> list[Record]:
         """Every record the caller may see, in filing order."""
@@ -543,13 +522,7 @@ class Sanfang:
     def record_file(self, archive_no: str, name: str, caller: Caller | None = None) -> Path:
         """A file of a record by its name (``document.pdf``, ``document.docx``, ``scans/…``), never
         a path outside the record's folder."""
-        record = self.record(archive_no, caller)
-        # The document's two files and its scans; answers.json and record.json stay inside.
-        listed = {n for n in record.meta.get("files") or {} if n in (PDF, DOCX) or n.startswith("scans/")}
-        path = (record.path / name).resolve()
-        if name not in listed or not path.is_relative_to(record.path.resolve()) or not path.is_file():
-            raise NotFoundError(f"档号 {record.archive_no} 下没有文件“{name}”")
-        return path
+        return scoping.record_path(self.record(archive_no, caller), name)
 
     def audit_trail(self, archive_no: str, caller: Caller | None = None) -> list[dict[str, Any]]:
         """The audit log's entries about one record, oldest first."""
@@ -559,16 +532,7 @@ class Sanfang:
     def followers(self, archive_no: str, caller: Caller | None = None) -> list[tuple[str, str]]:
         """(document key, title) of the documents that may start from this record and that the
         caller may issue (a clerk does not issue the street's 批复)."""
-        record = self.record(archive_no, caller)
-        name = str(record.meta.get("interview", ""))
-        try:
-            iv = interviews.load(name)
-        except SanfangError:
-            return []
-        titles = cases.documents(iv)
-        keys = cases.followers(iv, str(record.meta.get("doc_key", "")))
-        return [(k, titles[k]) for k in keys
-                if caller is None or caller.role != "clerk" or _issuer_role(iv, k) != "street"]
+        return scoping.followers(self.record(archive_no, caller), caller)
 
     def draft(self, draft_id: str, caller: Caller | None = None) -> Any:
         """One draft; a caller sees only their own."""
@@ -617,13 +581,6 @@ class Sanfang:
         self.matter_for(no, caller)
         return self.matter_accept(no, day, overdue_reason)
 
-    def _check_may_file(self, outcome: Outcome, caller: Caller) -> None:
-        answers = outcome.session.answers_json()
-        role = outcome.documents[0].issuer_role if outcome.documents else ""
-        if not caller.may_write(answers, role):
-            where = answers.get("community_name") or answers.get("street_name") or "（未写明）"
-            raise SanfangError(f"{caller.display or caller.user}（{caller.role_label}）无权为“{where}”"
-                               f"{'签发街道的文件' if role == 'street' and caller.role == 'clerk' else '归档文件'}")
 
 
 def _write_out(out_dir: Path, doc: Document, files: dict[str, bytes]) -> dict[str, Path]:
@@ -637,10 +594,3 @@ def _write_out(out_dir: Path, doc: Document, files: dict[str, bytes]) -> dict[st
         paths[kind] = target
     return paths
 
-
-def _issuer_role(iv: interviews.Interview, doc_key: str) -> str:
-    """Which kind of body issues a document of the interview (its ``org``), '' when unknown."""
-    for att in iv.attachments():
-        if str(att.get("filename", "")) == doc_key:
-            return str((att.get("metadata") or {}).get("org", ""))
-    return ""
