@@ -77,6 +77,11 @@ def test_clerk_journey_and_the_streets_reply(site: Site, tmp_path: Path) -> None
     assert login(site.app, "clerk_x").get(url).status_code == 404
     assert login(site.app, "street").get(url).status_code == 404
 
+    # Every answer so far can be seen and edited from any screen (the terminal's 复核).
+    listed = text(elsewhere.get(f"{url}/answers"))
+    assert "藏龙御景" in listed and f'href="{url}/edit/compound_name"' in listed
+    assert login(site.app, "clerk_x").get(f"{url}/answers").status_code == 404
+
     # The review screen lists every answer; one is edited there.
     page = walk_to(elsewhere, url, answers, "review")
     assert "周卫东" in page and "藏龙御景" in page

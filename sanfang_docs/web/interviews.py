@@ -40,14 +40,14 @@ def start() -> Any:
 def screen(draft_id: str) -> Any:
     convo = api().resume(draft_id, g.caller)
     notice = request.args.get("notice", "")
-    if request.method == "POST" and not convo.finished:
-        action = request.form.get("action", "next")
+    action = request.form.get("action", "next")
+    if request.method == "POST" and action in ("back", "discard"):
         if action == "back":
             convo.back()
             return redirect(url_for("interviews.screen", draft_id=convo.draft_id))
-        if action == "discard":
-            api().discard_draft(convo.draft_id, g.caller)
-            return redirect(url_for("pages.home"))
+        api().discard_draft(convo.draft_id, g.caller)
+        return redirect(url_for("pages.home"))
+    if request.method == "POST" and not convo.finished:
         raw = read_screen(convo, request.form)
         if not convo.submit(raw):
             return redirect(url_for("interviews.screen", draft_id=convo.draft_id))
@@ -66,6 +66,14 @@ def file(draft_id: str) -> Any:
     made = api().produce(convo.outcome(), caller=g.caller)
     assert made.record is not None
     return redirect(url_for("archive.record", archive_no=made.record.archive_no, new=1))
+
+
+@bp.route("/draft/<draft_id>/answers")
+def answers(draft_id: str) -> Any:
+    """Every answer so far, each editable, from any screen (the terminal's 复核)."""
+    convo = api().resume(draft_id, g.caller)
+    return render_template("answers.html", convo=convo, draft_id=convo.draft_id, groups=convo.review(),
+                           title=f"全部答案：{convo.interview.title}")
 
 
 @bp.route("/draft/<draft_id>/edit/<name>", methods=["GET", "POST"])
