@@ -576,10 +576,22 @@ class Sanfang:
             raise NotFoundError(f"登记簿中没有编号为 {no} 的实事")
         return matter
 
-    def matter_accept_as(self, no: str, caller: Caller, day: date | str | None = None,
-                         overdue_reason: str = "") -> matters.Matter:
+    def matters_for(self, caller: Caller | None = None) -> list[matters.Matter]:
+        return [m for m in self.matter_list()
+                if caller is None or caller.sees({"street": m.street, "community": m.community})]
+
+    def matter_step(self, no: str, step: str, caller: Caller | None = None, day: date | str | None = None,
+                    **details: str) -> matters.Matter:
+        """One step of a matter's lifecycle (accept, assign, resolve, rate) by a caller who sees it."""
         self.matter_for(no, caller)
-        return self.matter_accept(no, day, overdue_reason)
+        steps: dict[str, Callable[..., matters.Matter]] = {
+            "accept": lambda: self.matter_accept(no, day, details.get("reason", "")),
+            "assign": lambda: self.matter_assign(no, details.get("person", ""), day),
+            "resolve": lambda: self.matter_resolve(no, details.get("outcome", ""), day),
+            "rate": lambda: self.matter_rate(no, details.get("satisfaction", ""), day, details.get("reason", ""))}
+        if step not in steps:
+            raise NotFoundError(f"实事没有“{step}”这一步")
+        return steps[step]()
 
 
 

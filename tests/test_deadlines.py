@@ -80,7 +80,7 @@ def test_a_matter_to_accept_the_quarterly_notice_and_the_december_evaluation(tmp
 
 def test_the_matter_page_settles_its_item_in_scope_only(tmp_path: Path) -> None:
     from sanfang_docs.web import create_app
-    from tests.webkit import csrf_of
+    from tests.webkit import csrf_of, token
 
     api = Sanfang(tmp_path / "ws")
     matter = api.matter_add(example("resident-matter", "registered"))
@@ -91,8 +91,16 @@ def test_the_matter_page_settles_its_item_in_scope_only(tmp_path: Path) -> None:
     wen = login(app, "wen")
     page = text(wen.get(f"/matter/{matter.no}"))
     assert "记录受理" in page and "电梯" in page
-    r = wen.post(f"/matter/{matter.no}", data={"csrf": csrf_of(page), "day": "2026-10-20"})
+    assert matter.no in text(wen.get("/matters")) and matter.no not in text(login(app, "other").get("/matters"))
+    r = wen.post(f"/matter/{matter.no}", data={"csrf": csrf_of(page), "step": "accept", "day": "2026-10-20"})
     assert r.status_code == 400 and "逾期受理原因" in text(r)  # the rule, named; nothing recorded
-    r = wen.post(f"/matter/{matter.no}", data={"csrf": csrf_of(page), "day": "2026-10-08"})
-    assert r.status_code == 302
-    assert api.matter_get(matter.no).on().stage == "accepted"
+    steps = [("accept", {"day": "2026-10-08"}), ("assign", {"day": "2026-10-09", "person": "张师傅"}),
+             ("resolve", {"day": "2026-10-15", "outcome": "更换电梯控制板"}),
+             ("rate", {"day": "2026-10-16", "satisfaction": "满意"})]
+    for step, data in steps:
+        r = wen.post(f"/matter/{matter.no}", data={"csrf": csrf_of(page), "step": step, **data})
+        assert r.status_code == 302, text(r)
+    assert api.matter_get(matter.no).on().stage == "rated"
+    other = login(app, "other")
+    r = other.post(f"/matter/{matter.no}", data={"csrf": token(other), "step": "accept"})
+    assert r.status_code == 404

@@ -38,14 +38,23 @@ def due_link(item: Any) -> str:
     return url_for("pages.catalog") + f"#iv-{target}"
 
 
+@bp.route("/matters")
+def matters() -> Any:
+    """The 实事登记簿 of the caller's scope."""
+    found = api().matters_for(g.caller)
+    return render_template("matters.html", title="实事登记簿", matters=found)
+
+
 @bp.route("/matter/<no>", methods=["GET", "POST"])
 def matter(no: str) -> Any:
-    """A matter of the 实事登记簿; the 受理 that a 待办 asks for is recorded here."""
+    """A matter of the 实事登记簿 and its next step (受理, 指派, 办结, 评价), as `sanfang matter`."""
     error = ""
     if request.method == "POST":
+        form = request.form
         try:
-            api().matter_accept_as(no, g.caller, request.form.get("day") or None, request.form.get("reason", ""))
-            return redirect(url_for("pages.matter", no=no, notice="已记录受理。"))
+            api().matter_step(no, form.get("step", ""), g.caller, form.get("day") or None,
+                              **{k: form.get(k, "") for k in ("reason", "person", "outcome", "satisfaction")})
+            return redirect(url_for("pages.matter", no=no, notice="已记录。"))
         except ValidationError as exc:
             error = "；".join(p.as_text() for p in exc.problems)
         except SanfangError as exc:
