@@ -591,7 +591,35 @@ class Sanfang:
             "rate": lambda: self.matter_rate(no, details.get("satisfaction", ""), day, details.get("reason", ""))}
         if step not in steps:
             raise NotFoundError(f"实事没有“{step}”这一步")
-        return steps[step]()
+        done = steps[step]()
+        if caller is not None:
+            self.accounts.note(caller.user, f"实事 {step}", no)
+        return done
+
+    def add_user(self, caller: Caller, username: str, password: str, role: str, street: str = "",
+                 community: str = "", display: str = "") -> Caller:
+        """An admin adds an account (noted with who added it)."""
+        if caller.role != "admin":
+            raise SanfangError("只有管理员可以添加用户")
+        added = self.accounts.add(username, password, role, street, community, display)
+        self.accounts.note(caller.user, "添加用户", f"{added.user}（{added.role_label}）")
+        return added
+
+    def register_organisation(self, caller: Caller, kind: str, name: str, parent: str = "",
+                              **details: str) -> organisations.Org:
+        """An admin registers (or completes) an organisation (noted with who did it)."""
+        if caller.role != "admin":
+            raise SanfangError("只有管理员可以修改组织登记")
+        entry = self.organisations.add(kind, name, parent, **details)
+        self.accounts.note(caller.user, "组织登记", entry.line())
+        return entry
+
+    def import_organisations(self, caller: Caller, text: str) -> list[organisations.Org]:
+        if caller.role != "admin":
+            raise SanfangError("只有管理员可以修改组织登记")
+        entries = self.organisations.import_csv(text)
+        self.accounts.note(caller.user, "导入组织登记", f"{len(entries)} 条")
+        return entries
 
 
 

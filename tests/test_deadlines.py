@@ -101,6 +101,8 @@ def test_the_matter_page_settles_its_item_in_scope_only(tmp_path: Path) -> None:
         r = wen.post(f"/matter/{matter.no}", data={"csrf": csrf_of(page), "step": step, **data})
         assert r.status_code == 302, text(r)
     assert api.matter_get(matter.no).on().stage == "rated"
+    assert [(u, a) for _, u, a, d in api.accounts.changes() if d == matter.no][::-1] == [
+        ("wen", "实事 accept"), ("wen", "实事 assign"), ("wen", "实事 resolve"), ("wen", "实事 rate")]
     other = login(app, "other")
     r = other.post(f"/matter/{matter.no}", data={"csrf": token(other), "step": "accept"})
     assert r.status_code == 404

@@ -107,6 +107,9 @@ def test_admin_pages_are_the_admins(site: Site) -> None:
                                                  "parent": "五里界街道", "party_org": "中共金港社区委员会"})
     assert r.status_code == 200 and "已登记" in text(r)
     assert site.api.organisations.get("community", "金港社区", "五里界街道") is not None
+    # Writes outside the archive name their user too (the archive's own log names the filer).
+    assert ("admin", "组织登记") in {(user, action) for _, user, action, _ in site.api.accounts.changes()}
+    assert "组织登记" in text(admin.get("/admin/users"))
 
 
 def test_a_post_without_the_sessions_token_is_refused(site: Site) -> None:

@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS failures (who TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS failures_who ON failures (who, at);
 CREATE TABLE IF NOT EXISTS draft_owners (draft_id TEXT PRIMARY KEY, username TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS changes (at TEXT NOT NULL, username TEXT NOT NULL, action TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT '');
 """
 
 # argon2id with OWASP's minimum (19 MiB, 2 passes, 1 lane) rather than RFC 9106's 64 MiB × 4
@@ -191,6 +193,19 @@ class Accounts:
         with closing(self._connect()) as db:
             row = db.execute("SELECT username FROM draft_owners WHERE draft_id=?", (str(draft_id),)).fetchone()
         return row[0] if row else ""
+
+    # -- who changed what outside the archive (whose own audit log names the filer) ---------
+
+    def note(self, username: str, action: str, detail: str = "") -> None:
+        """One change to accounts, the registry or a register, with the user who made it."""
+        with closing(self._connect()) as db, db:
+            db.execute("INSERT INTO changes VALUES (?, ?, ?, ?)",
+                       (datetime.now().isoformat(timespec="seconds"), username, action, detail))
+
+    def changes(self, limit: int = 50) -> list[tuple[str, str, str, str]]:
+        """The newest changes first: (time, user, action, detail)."""
+        with closing(self._connect()) as db:
+            return db.execute("SELECT * FROM changes ORDER BY rowid DESC LIMIT ?", (limit,)).fetchall()
 
     # -- the web app's session key ------------------------------------------------------------
 

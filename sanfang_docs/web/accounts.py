@@ -44,13 +44,14 @@ def users() -> Any:
     if request.method == "POST":
         form = request.form
         try:
-            with_user = api().accounts.add(form.get("username", ""), form.get("password", ""),
-                                           form.get("role", ""), form.get("street", ""),
-                                           form.get("community", ""), form.get("display", ""))
+            with_user = api().add_user(g.caller, form.get("username", ""), form.get("password", ""),
+                                       form.get("role", ""), form.get("street", ""),
+                                       form.get("community", ""), form.get("display", ""))
             added = with_user.user
         except SanfangError as exc:
             error = exc.message
     return render_template("users.html", users=api().accounts.users(), error=error, added=added,
+                           changes=api().accounts.changes(),
                            roles={"clerk": "社区工作人员", "street": "街道工作人员", "admin": "管理员"},
                            me=g.caller), (400 if error else 200)
 
@@ -66,12 +67,12 @@ def organisations() -> Any:
         try:
             upload = request.files.get("csv")
             if upload and upload.filename:
-                done = f"已导入 {len(registry.import_csv(upload.read().decode('utf-8-sig')))} 条"
+                done = f"已导入 {len(api().import_organisations(g.caller, upload.read().decode('utf-8-sig')))} 条"
             else:
-                entry = registry.add(form.get("kind", ""), form.get("name", ""), form.get("parent", ""),
-                                     party_org=form.get("party_org", ""), committee=form.get("committee", ""),
-                                     owners_body=form.get("owners_body", ""),
-                                     property_company=form.get("property_company", ""))
+                entry = api().register_organisation(
+                    g.caller, form.get("kind", ""), form.get("name", ""), form.get("parent", ""),
+                    party_org=form.get("party_org", ""), committee=form.get("committee", ""),
+                    owners_body=form.get("owners_body", ""), property_company=form.get("property_company", ""))
                 done = f"已登记：{entry.line()}"
         except ValidationError as exc:
             error = "；".join(p.as_text() for p in exc.problems)
