@@ -92,7 +92,7 @@ def test_anonymous_gets_the_login_page_everywhere(site: Site) -> None:
 def test_admin_pages_are_the_admins(site: Site) -> None:
     for user, role, *_ in USERS:
         client = login(site.app, user)
-        for route in ("/admin/users", "/admin/organisations"):
+        for route in ("/admin/users", "/admin/organisations", "/admin/archive"):
             r = client.get(route)
             assert r.status_code == (200 if role == "admin" else 403), (user, route)
         r = client.post("/admin/users", data={"csrf": token(client), "username": f"new-{user}", "password": "x" * 12,
@@ -110,13 +110,20 @@ def test_admin_pages_are_the_admins(site: Site) -> None:
     # Writes outside the archive name their user too (the archive's own log names the filer).
     assert ("admin", "组织登记") in {(user, action) for _, user, action, _ in site.api.accounts.changes()}
     assert "组织登记" in text(admin.get("/admin/users"))
+    # The whole archive's checks and the index, as `sanfang verify` and `reindex`.
+    r = admin.post("/admin/archive", data={"csrf": token(admin), "action": "verify"})
+    assert r.status_code == 200 and "校验通过：2 件档案" in text(r)
+    r = admin.post("/admin/archive", data={"csrf": token(admin), "action": "reindex"})
+    assert "检索索引已重建：2 件" in text(r)
+    r = admin.post("/admin/archive", data={"csrf": token(admin), "action": "import-key"})
+    assert r.status_code == 400 and "【证书文件】" in text(r)
 
 
 def test_a_post_without_the_sessions_token_is_refused(site: Site) -> None:
     client = login(site.app, "clerk")
     good = token(client)
     posts = {"/start": {"interview": "branch-founding", "doc": "branch-founding-request"}, "/logout": {},
-             "/admin/users": {}, "/admin/organisations": {}, "/draft/1": {"action": "next"}, "/draft/1/file": {},
+             "/admin/users": {}, "/admin/organisations": {}, "/admin/archive": {"action": "reindex"}, "/draft/1": {"action": "next"}, "/draft/1/file": {},
              "/draft/1/edit/compound_name": {}, "/matter/SS2026-0001": {}, "/login": {"username": "clerk"}}
     for route, data in posts.items():
         for forged in (None, "", "x" * 43, good[:-2] + "AA"):

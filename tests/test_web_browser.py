@@ -5,7 +5,7 @@ The clerk journey of the issue — log in, branch-founding for a 支委会 with 
 one back step and one edit on the review screen, both downloads (the PDF passes pdfsig), the
 record found by search — then a 街道 user drafts the 批复 from the 请示's page. axe-core
 (vendored in axe-playwright-python) checks every screen on the way, the first screen of each
-of the 13 interviews, the archive pages and the login page: no serious or critical violation.
+of the 13 interviews, the archive and admin pages and the login page: no serious or critical violation.
 Screenshots of every screen go to test-artifacts/web/ (kept by CI as artifacts).
 """
 
@@ -227,5 +227,8 @@ def test_every_interviews_first_screen_is_accessible(served: tuple[Site, str], b
             if page.locator("[aria-invalid=true]").count():
                 expect(page.locator("[aria-invalid=true]").first).to_be_focused()
                 j.check(f"{entry.interview}-refused")
+    for route in ("/admin/users", "/admin/organisations", "/admin/archive", "/matters", "/archive"):
+        page.goto(f"{base}{route}")
+        j.check(route.strip("/").replace("/", "-"))
     context.close()
     assert not j.violations, "\n".join(j.violations)

@@ -80,3 +80,31 @@ def organisations() -> Any:
             error = getattr(exc, "message", "") or "CSV 应为 UTF-8 编码"
     return render_template("organisations.html", title="组织登记", orgs=registry.list(), error=error,
                            notice=done, settings=api().workspace_settings()), (400 if error else 200)
+
+
+@bp.route("/admin/archive", methods=["GET", "POST"])
+@admin_only
+def archive_admin() -> Any:
+    """The whole archive's checks, the search index, the signing keys (as `sanfang verify`,
+    `reindex` and `keys`)."""
+    report, error, notice = None, "", ""
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        try:
+            if action == "verify":
+                report = api().verify()
+            elif action == "reindex":
+                notice = f"检索索引已重建：{api().reindex()} 件"
+            elif action == "import-key":
+                upload = request.files.get("p12")
+                if not upload or not upload.filename:
+                    raise SanfangError("【证书文件】（p12）请选择 PKCS#12 文件（.p12 / .pfx）")
+                key = api().import_key(upload.read(), request.form.get("password", ""),
+                                       request.form.get("org") or None)
+                api().accounts.note(g.caller.user, "导入签名证书", key.org)
+                notice = f"已导入 {key.org} 的签名证书"
+        except SanfangError as exc:
+            error = exc.message
+    keys, ca = api().signing_keys()
+    return render_template("archive_admin.html", title="档案维护", report=report, error=error, notice=notice,
+                           keys=keys, ca=ca), (400 if error else 200)
