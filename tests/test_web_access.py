@@ -204,8 +204,10 @@ def test_session_cookie_is_httponly_and_samesite(site: Site) -> None:
     page = text(client.get("/login"))
     r = client.post("/login", data={"csrf": csrf_of(page), "username": "clerk", "password": PASSWORD})
     cookie = r.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
     assert r.headers["Location"] == "/"
+    assert token(client) != csrf_of(page)  # a new session on login: the old token is void
+    assert client.post("/start", data={"csrf": csrf_of(page), "interview": "branch-founding"}).status_code == 400
     # A login never sends the person off-site.
     for target in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
         client2 = site.app.test_client()

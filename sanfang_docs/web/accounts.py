@@ -3,6 +3,7 @@ and the workspace's settings, all through the API."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
@@ -23,9 +24,9 @@ def login() -> Any:
         except SanfangError as exc:
             error = exc.message
         else:
-            csrf = session.get("csrf")
             session.clear()  # a new session on login: nothing from before carries over
-            session["user"], session["csrf"] = caller.user, csrf
+            session["user"], session["csrf"] = caller.user, secrets.token_urlsafe(32)
+            session.permanent = True  # ends after PERMANENT_SESSION_LIFETIME (a working day)
             return redirect(safe_next(request.args.get("next")))
     return render_template("login.html", error=error, username=request.form.get("username", "")), \
         (401 if error else 200)

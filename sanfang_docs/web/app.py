@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ def create_app(home: str | None = None, app_api: Sanfang | None = None) -> Flask
     app.config.update(
         SECRET_KEY=api.accounts.secret("web-session"),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="sanfang",
-        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024, PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
     )
     app.extensions["sanfang"] = api
 
