@@ -232,3 +232,14 @@ def make_site_light(tmp_path: Path):  # noqa: ANN201 - a Flask app with accounts
     api = Sanfang(tmp_path / "ws")
     api.accounts.add("clerk", PASSWORD, "clerk", "五里界街道", "锦绣社区")
     return create_app(app_api=api)
+
+
+def test_users_from_the_terminal(cli) -> None:  # noqa: ANN001 - the conftest fixture
+    r = cli("users", "add", "wang", "--role", "clerk", "--street", "五里界街道", "--community", "锦绣社区",
+            "--name", "王芳", "--password", "long-enough-1")
+    assert r.exit_code == 0 and "已添加：wang（社区工作人员）" in r.output
+    r = cli("users", "add", "li", "--role", "clerk", "--password", "long-enough-2")
+    assert r.exit_code == 1 and "【街道】（street）" in r.output and "【社区】（community）" in r.output
+    assert "Traceback" not in r.output
+    r = cli("users", "list")
+    assert "wang\t社区工作人员\t五里界街道\t锦绣社区\t王芳" in r.output
