@@ -492,6 +492,13 @@ class Sanfang:
         """Users, roles and logins (accounts.sqlite)."""
         return Accounts(self.workspace)
 
+    def file_draft(self, draft_id: str, caller: Caller | None = None) -> Made:
+        """Sign and file a finished draft (resumed, its owner checked) as its caller."""
+        convo = self.resume(draft_id, caller)
+        if not convo.finished:
+            raise SanfangError("问答尚未完成，不能生成文件")
+        return self.produce(convo.outcome(), caller=caller)
+
     def workspace_settings(self) -> dict[str, Any]:
         """The settings in force: the embedded defaults, overridden by the workspace's settings.yaml."""
         from .workspace import DEFAULT_SETTINGS

@@ -21,12 +21,15 @@ from werkzeug.exceptions import HTTPException
 
 from ..api import Sanfang, plain_text
 from ..errors import NotFoundError, SanfangError
+from .filing import Filer
 
 HERE = Path(__file__).parent
 PUBLIC = {"auth.login", "static"}
 
 
-def create_app(home: str | None = None, app_api: Sanfang | None = None) -> Flask:
+def create_app(home: str | None = None, app_api: Sanfang | None = None, filing_process: bool = True) -> Flask:
+    """The app over one workspace; documents are filed in a worker process unless
+    ``filing_process`` is False (see filing.py)."""
     api = app_api or Sanfang(home)
     app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
     app.config.update(
@@ -35,6 +38,7 @@ def create_app(home: str | None = None, app_api: Sanfang | None = None) -> Flask
         MAX_CONTENT_LENGTH=32 * 1024 * 1024, PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
     )
     app.extensions["sanfang"] = api
+    app.extensions["sanfang-filer"] = Filer(api, in_process=not filing_process)
 
     from . import accounts, archive, interviews, pages
 

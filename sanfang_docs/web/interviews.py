@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 from ..api import plain_text
 from .common import api
@@ -63,9 +63,8 @@ def file(draft_id: str) -> Any:
     convo = api().resume(draft_id, g.caller)
     if not convo.finished:
         return redirect(url_for("interviews.screen", draft_id=draft_id))
-    made = api().produce(convo.outcome(), caller=g.caller)
-    assert made.record is not None
-    return redirect(url_for("archive.record", archive_no=made.record.archive_no, new=1))
+    number = current_app.extensions["sanfang-filer"].file(convo.draft_id, g.caller)
+    return redirect(url_for("archive.record", archive_no=number, new=1))
 
 
 @bp.route("/draft/<draft_id>/answers")
