@@ -55,6 +55,7 @@ def run(label: str, clients: int, rounds: int, dev: bool, think: float = 0.0, th
     for n in range(clients):
         api.accounts.add(f"clerk{n:02d}", PASSWORD, "clerk", answers["street_name"], answers["community_name"])
     app = create_app(app_api=api)
+    app.extensions["sanfang-filer"].warm()  # as `sanfang serve` does at start
     base, server = dev_server(app) if dev else serve_in_thread(app, threads=threads)
     screens: list[float] = []
     filing: list[float] = []

@@ -499,6 +499,14 @@ class Sanfang:
             raise SanfangError("问答尚未完成，不能生成文件")
         return self.produce(convo.outcome(), caller=caller)
 
+    def warm_up(self) -> None:
+        """Load what filing needs (Typst, the signer, the index) ahead of the first document."""
+        from .documents import render_pdf  # noqa: F401 - the import is the warming
+
+        self._signer()
+        if self.index.exists():
+            self.index.searcher()
+
     def workspace_settings(self) -> dict[str, Any]:
         """The settings in force: the embedded defaults, overridden by the workspace's settings.yaml."""
         from .workspace import DEFAULT_SETTINGS

@@ -43,6 +43,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, str
     base, server = serve_in_thread(site.app)
     yield site, base
     server.close()
+    site.app.extensions["sanfang-filer"].close()
 
 
 @pytest.fixture(scope="module")

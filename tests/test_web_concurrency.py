@@ -24,7 +24,8 @@ def test_twenty_concurrent_users_twenty_records(tmp_path: Path) -> None:
     api.organisations.learn(answers)  # the registry knows the organisations, as after the first filing
     for n in range(USERS):
         api.accounts.add(f"clerk{n:02d}", PASSWORD, "clerk", answers["street_name"], answers["community_name"])
-    base, server = serve_in_thread(create_app(app_api=api), threads=8)
+    app = create_app(app_api=api)  # files in its worker process, as `sanfang serve` does
+    base, server = serve_in_thread(app, threads=8)
     try:
         def one(n: int) -> str:
             client = HttpClient(base)
@@ -36,6 +37,7 @@ def test_twenty_concurrent_users_twenty_records(tmp_path: Path) -> None:
             numbers = list(pool.map(one, range(USERS)))
     finally:
         server.close()
+        app.extensions["sanfang-filer"].close()
     assert len(set(numbers)) == USERS
     records = [api.record(no) for no in numbers]
     items = sorted(int(r.meta["件号"]) for r in records)

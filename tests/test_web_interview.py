@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -22,8 +23,10 @@ pytestmark = pytest.mark.xdist_group("web")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return make_site(tmp_path_factory.mktemp("webiv") / "ws")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    made = make_site(tmp_path_factory.mktemp("webiv") / "ws")
+    yield made
+    made.app.extensions["sanfang-filer"].close()  # the filing worker process
 
 
 def start(client, doc: str, from_record: str = "") -> str:  # noqa: ANN001

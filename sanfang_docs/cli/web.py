@@ -38,8 +38,10 @@ def run_server(api: Sanfang, host: str, port: int, threads: int) -> None:
     if first:
         click.secho(f"已创建首个管理员账号：用户名 admin，密码 {first}"
                     "（只显示这一次；登录后在“用户”页添加社区、街道工作人员）", fg="green")
+    app = create_app(app_api=api)
+    app.extensions["sanfang-filer"].warm()
     click.echo(f"网页版已启动：http://{host}:{port}/ （Ctrl-C 停止）")
-    waitress.serve(create_app(app_api=api), host=host, port=port, threads=threads, ident="sanfang")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="sanfang")
 
 
 @main.group(name="users")

@@ -33,6 +33,12 @@ def _file(home: str, draft_id: str, caller: Any) -> tuple[str, str]:
     return "ok", made.record.archive_no
 
 
+def _warm(home: str) -> None:
+    """In the worker: load what filing needs (Typst, pyHanko, the index) before the first one."""
+    api = _worker_api.get(home) or _worker_api.setdefault(home, Sanfang(home))
+    api.warm_up()
+
+
 class Filer:
     """Files drafts for one app: in a worker process, or in-process when ``in_process``."""
 
@@ -41,15 +47,24 @@ class Filer:
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
+    def _worker(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                self._pool.submit(_warm, str(self.api.workspace.home))
+            return self._pool
+
+    def warm(self) -> None:
+        """Start the worker now (the server does at start), not on the first filing."""
+        if not self.in_process:
+            self._worker()
+
     def file(self, draft_id: str, caller: Any) -> str:
         if self.in_process:
             made = self.api.file_draft(draft_id, caller)
             assert made.record is not None
             return made.record.archive_no
-        with self._lock:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        kind, text = self._pool.submit(_file, str(self.api.workspace.home), draft_id, caller).result()
+        kind, text = self._worker().submit(_file, str(self.api.workspace.home), draft_id, caller).result()
         if kind == "ok":
             return text
         raise (NotFoundError if kind == "NotFoundError" else SanfangError)(text)
