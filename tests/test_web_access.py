@@ -243,3 +243,40 @@ def test_users_from_the_terminal(cli) -> None:  # noqa: ANN001 - the conftest fi
     assert "Traceback" not in r.output
     r = cli("users", "list")
     assert "wang\t社区工作人员\t五里界街道\t锦绣社区\t王芳" in r.output
+
+
+# Every route of the app, by the test above or below that puts it through the matrix.
+MATRIX = {
+    "record": {"/record/<archive_no>", "/record/<archive_no>/file/<path:name>",
+               "/record/<archive_no>/page/<int:page>.png", "/case/<case_id>", "/archive"},
+    "lists": {"/", "/archive", "/search", "/interviews", "/matters"},  # scope-filtered lists
+    "matter": {"/matter/<no>"},  # tests/test_deadlines.py: another scope's matter is a 404
+    "draft": {"/start", "/draft/<draft_id>", "/draft/<draft_id>/file", "/draft/<draft_id>/answers",
+              "/draft/<draft_id>/edit/<name>"},
+    "admin": {"/admin/users", "/admin/organisations", "/admin/archive"},
+    "public": {"/login", "/logout", "/static/<path:filename>"},
+}
+
+
+def test_every_route_is_in_the_matrix(site: Site) -> None:
+    rules = {r.rule for r in site.app.url_map.iter_rules()}
+    assert rules == set().union(*MATRIX.values()), "a route without its access test"
+
+
+def test_a_draft_is_its_owners_alone(site: Site) -> None:
+    owner = login(site.app, "clerk")
+    r = owner.post("/start", data={"csrf": token(owner), "interview": "branch-founding",
+                                   "doc": "branch-founding-request"})
+    url = r.headers["Location"]
+    assert owner.get(url).status_code == 200 and owner.get(f"{url}/answers").status_code == 200
+    for user in ("clerk_x", "street", "street_x", "admin"):
+        other = login(site.app, user)
+        good = token(other)
+        assert url not in text(other.get("/"))
+        for route in (url, f"{url}/answers", f"{url}/edit/street_name"):
+            assert other.get(route).status_code == 404, (user, route)
+        for route, data in ((url, {"action": "next", "street_name": "x"}), (url, {"action": "discard"}),
+                            (f"{url}/file", {}), (f"{url}/edit/street_name", {"street_name": "x"})):
+            assert other.post(route, data={"csrf": good, **data}).status_code == 404, (user, route)
+    assert owner.get(url).status_code == 200  # nothing the others sent changed or removed it
+    assert 'value="五里界街道"' in text(owner.get(url))
