@@ -69,6 +69,7 @@ def test_lists_and_search_show_nothing_of_another_scope(site: Site, user: str) -
                     assert secret not in shown, (user, route, secret)
     if "own" in SEES[user]:
         assert site.own.record.archive_no in pages["/search?q=藏龙御景"]
+        assert f'/case/{site.own.record.meta["case_id"]}' in pages["/"]  # the home page's cases
     # The count of hits is of the caller's scope only.
     hits = pages["/search?kind=请示"]
     assert f"共 {len(SEES[user])} 件" in hits

@@ -16,10 +16,13 @@ bp = Blueprint("pages", __name__)
 @bp.route("/")
 def home() -> Any:
     records = api().records(g.caller)
-    newest = sorted(records, key=lambda r: str(r.meta.get("created_at", "")), reverse=True)[:10]
+    newest = sorted(records, key=lambda r: str(r.meta.get("created_at", "")), reverse=True)
+    cases: dict[str, Any] = {}
+    for r in newest:  # the cases of the newest records, each once, newest first
+        if r.meta.get("case_id") and len(cases) < 8:
+            cases.setdefault(str(r.meta["case_id"]), r)
     return render_template("home.html", title="首页", drafts=api().drafts_of(g.caller),
-                           todo=api().todo(g.caller), catalog=[e for e in api().catalog() if not e.error],
-                           newest=newest, count=len(records))
+                           todo=api().todo(g.caller), cases=cases, newest=newest[:10], count=len(records))
 
 
 @bp.route("/interviews")
