@@ -281,3 +281,14 @@ def test_a_draft_is_its_owners_alone(site: Site) -> None:
             assert other.post(route, data={"csrf": good, **data}).status_code == 404, (user, route)
     assert owner.get(url).status_code == 200  # nothing the others sent changed or removed it
     assert 'value="五里界街道"' in text(owner.get(url))
+
+
+def test_the_first_admin_is_made_once_with_a_printed_password(tmp_path: Path) -> None:
+    from sanfang_docs.api import Sanfang
+    from sanfang_docs.web import create_app
+
+    api = Sanfang(tmp_path / "ws")
+    password = api.first_admin()
+    assert len(password) >= 12 and api.first_admin() == ""  # once: never again, never printed again
+    client = login(create_app(app_api=api, filing_process=False), "admin", password)
+    assert client.get("/admin/users").status_code == 200
