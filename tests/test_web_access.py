@@ -152,6 +152,16 @@ def test_path_traversal_in_a_file_parameter_is_refused(site: Site, name: str) ->
     assert b"root:" not in r.data and b'"archive_no"' not in r.data and "档号" not in r.get_data(as_text=True)[:20]
 
 
+def test_static_files_stay_in_their_folder(site: Site) -> None:
+    client = site.app.test_client()
+    assert client.get("/static/app.css").status_code == 200
+    for path in ("/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py", "/static//etc/passwd",
+                 "/static/%2e%2e/%2e%2e/%2e%2e/errors.py"):
+        r = client.get(path, follow_redirects=True)  # a 404, or the login page for an unknown path
+        assert r.status_code in (200, 404) and b"import" not in r.data and b"root:" not in r.data, path
+        assert r.status_code == 404 or "登录" in text(r)
+
+
 @pytest.mark.parametrize("no", ["..", "../..", "*", "J001-WS·2026-Y-*-0001", "J001-WS·2026-Y-XQCB-0001/../.."])
 def test_a_forged_archive_number_reaches_no_path(site: Site, no: str) -> None:
     r = login(site.app, "admin").get(f"/record/{no}")
