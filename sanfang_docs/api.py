@@ -23,15 +23,20 @@ from typing import TYPE_CHECKING, Any
 
 from . import interview as interviews
 from .archive import Archive, Record, cases
+from .archive.audit import acting_as
 from .documents import Document
 from .errors import InterviewError, NotFoundError, Problem, SanfangError, ValidationError, os_reason
 from .interview import answers_file
 from .interview.checks import check as check_answers
 from .interview.conversation import Conversation
+from .interview.conversation import display as display_answer  # noqa: F401 - for the shells
+from .interview.conversation import plain as plain_text  # noqa: F401 - for the shells
 from .interview.drafts import Drafts
 from .interview.drive import Outcome, run
 from .interview.hooks import DocumentHook, hook_for
 from .registers import matters, organisations
+from .registers import scope as scoping
+from .registers.accounts import Accounts, Caller
 from .workspace import Workspace, WorkspaceError
 
 if TYPE_CHECKING:
@@ -235,22 +240,29 @@ class Sanfang:
     # -- conversations and drafts (interview/conversation.py, interview/drafts.py) -------------
 
     def conversation(self, name: str, answers: dict[str, Any] | None = None, doc_key: str | None = None,
-                     from_record: str | None = None, keep_draft: bool = True) -> Conversation:
+                     from_record: str | None = None, keep_draft: bool = True,
+                     caller: Caller | None = None) -> Conversation:
         """A conversation a front end drives screen by screen; with ``keep_draft`` it is saved
-        as a draft after every screen (``sanfang drafts``) until its document is filed."""
+        as a draft after every screen (``sanfang drafts``) until its document is filed. A
+        caller's draft is theirs alone; ``from_record`` must be a record they see."""
+        if from_record and caller is not None:
+            self.record(from_record, caller)
+        if not from_record:  # a caller's street and community come filled in (still editable)
+            answers = {**scoping.starting_answers(caller, interviews.load(name)), **(answers or {})}
         iv, base, preset, _ = self._prepare(name, dict(answers or {}), doc_key, from_record)
+        scoping.check_may_start(caller, iv, str(preset.get("doc_key", "")))
         convo = Conversation(iv, base, preset, registry=self.organisations)
         if keep_draft:
-            self._keep_draft(convo, from_record or "")
+            self._keep_draft(convo, from_record or "", caller)
         return convo
 
-    def resume(self, draft_id: str) -> Conversation:
+    def resume(self, draft_id: str, caller: Caller | None = None) -> Conversation:
         """The conversation of a draft, where it stopped (the interview replayed with its answers)."""
-        draft = self.drafts.get(draft_id)
+        draft = self.draft(draft_id, caller)
         iv, _, preset, _ = self._prepare(draft.interview, {}, draft.doc_key or None, draft.from_record or None)
         convo = Conversation(iv, None, preset, state=draft.state, registry=self.organisations)
         convo.draft_id = draft.id
-        self._keep_draft(convo, draft.from_record)
+        self._keep_draft(convo, draft.from_record, caller)
         return convo
 
     @property
@@ -258,12 +270,16 @@ class Sanfang:
         """The workspace's drafts: ``list()``, ``get(id)``, ``discard(id)``."""
         return Drafts(self.workspace)
 
-    def _keep_draft(self, convo: Conversation, from_record: str) -> None:
+    def _keep_draft(self, convo: Conversation, from_record: str, caller: Caller | None = None) -> None:
         def save(c: Conversation) -> None:
             c.draft_id = self.drafts.save(c.draft_id or None, c.interview.name, str(c.preset.get("doc_key", "")),
                                           from_record, c.summary(), c.steps_done, c.state())
+            if caller is not None and caller.user:
+                self.accounts.own_draft(c.draft_id, caller.user)
 
         convo.listeners.append(save)
+        if caller is not None and not convo.draft_id:
+            save(convo)  # a browser needs the draft's id (its address) before the first answer
 
     def make(self, doc_key: str, answers: dict[str, Any], out_dir: str | os.PathLike[str] | None = None,
              archive: bool = True, ask: Converse | None = None, from_record: str | None = None) -> Made:
@@ -273,8 +289,14 @@ class Sanfang:
         return self.produce(outcome, out_dir, archive)
 
     def produce(self, outcome: Outcome, out_dir: str | os.PathLike[str] | None = None,
-                archive: bool = True) -> Made:
-        """Render, sign and file the outcome's document, through its kind's hook if it has one."""
+                archive: bool = True, caller: Caller | None = None) -> Made:
+        """Render, sign and file the outcome's document, through its kind's hook if it has one.
+        A caller files only documents of their own organisations; the audit log names them."""
+        if caller is not None:
+            scoping.check_may_file(caller, outcome.session.answers_json(),
+                                 outcome.documents[0].issuer_role if outcome.documents else "")
+            with acting_as(caller.user):
+                return self.produce(outcome, out_dir, archive)
         hook: DocumentHook | None = None
         if outcome.documents:
             hook = hook_for(outcome.session.interview, outcome.documents[0].key)
@@ -352,10 +374,16 @@ class Sanfang:
     def search(self, query: str = "", *, scope: Scope | None = None, community: str | None = None,
                compound: str | None = None, street: str | None = None, kind: str | None = None,
                status: str | None = None, case_id: str | None = None, date_from: str | None = None,
-               date_to: str | None = None, limit: int | str = 10) -> SearchResult:
-        """Ranked records with snippets, never outside ``scope`` (default: the whole archive).
-        ``limit`` may be text from a command line; below 1 or not a number is refused (exit 2)."""
-        from .search import Filters, search
+               date_to: str | None = None, limit: int | str = 10, caller: Caller | None = None) -> SearchResult:
+        """Ranked records with snippets, never outside ``scope`` (default: the whole archive)
+        nor outside the caller's organisations. ``limit`` may be text from a command line; below
+        1 or not a number is refused (exit 2)."""
+        from .search import Filters, Scope, search
+
+        if caller is not None and caller.level[0] != "all":
+            scope = Scope(*caller.level)
+            if caller.level[0] == "community":
+                street = caller.street  # a community's name is unique only within its street
 
         self._fresh_index()
         filters = Filters(community, compound, street, kind, status, case_id, date_from, date_to)
@@ -492,9 +520,11 @@ class Sanfang:
 
     # -- cases (archive/cases.py) ---------------------------------------------------------------
 
-    def case(self, ref: str) -> cases.Case:
-        """A case's records in order and what can come next; ``ref``: a case id or any 档号 in it."""
-        return cases.show(self.archive, ref)
+    def case(self, ref: str, caller: Caller | None = None) -> cases.Case:
+        """A case's records in order and what can come next; ``ref``: a case id or any 档号 in it.
+        A caller sees only their records of it (none: not found) and only what they may issue."""
+        found = cases.show(self.archive, ref)
+        return found if caller is None else scoping.case_in_scope(found, ref, caller)
 
     def following(self, ref: str) -> dict[str, str]:
         """The documents that can start from record ``ref`` (a 档号 in any spelling, or a case id)."""
@@ -552,6 +582,162 @@ class Sanfang:
         return self.matter_register.get(no)
 
 
+    # -- callers and scope (registers/accounts.py): what the web app asks for --------------------
+    # Every call below that reads or writes records takes the caller; None is the workspace's
+    # owner at the terminal (every record). A record outside the caller's scope is "not found",
+    # the same answer as a 档号 that does not exist, so nothing about it leaks.
+
+    @property
+    def accounts(self) -> Accounts:
+        """Users, roles and logins (accounts.sqlite)."""
+        return Accounts(self.workspace)
+
+    def file_draft(self, draft_id: str, caller: Caller | None = None) -> Made:
+        """Sign and file a finished draft (resumed, its owner checked) as its caller."""
+        convo = self.resume(draft_id, caller)
+        if not convo.finished:
+            raise SanfangError("问答尚未完成，不能生成文件")
+        return self.produce(convo.outcome(), caller=caller)
+
+    def warm_up(self) -> None:
+        """Load what filing needs (Typst, the signer, the index) ahead of the first document."""
+        from .documents import render_pdf  # noqa: F401 - the import is the warming
+
+        self._signer()
+        if self.index.exists():
+            self.index.searcher()
+
+    def workspace_settings(self) -> dict[str, Any]:
+        """The settings in force: the embedded defaults, overridden by the workspace's settings.yaml."""
+        from .workspace import DEFAULT_SETTINGS
+
+        return {**DEFAULT_SETTINGS, **self.workspace.settings}
+
+    def first_admin(self) -> str:
+        """With no account yet, create ``admin`` and return its password (printed once); else ''."""
+        from .registers.accounts import new_password
+
+        if self.accounts.users():
+            return ""
+        password = new_password()
+        self.accounts.add("admin", password, "admin", display="管理员")
+        return password
+
+    def login(self, username: str, password: str, address: str = "") -> Caller:
+        return self.accounts.authenticate(username, password, address)
+
+    def record(self, archive_no: str, caller: Caller | None = None) -> Record:
+        """One record the caller may see (NotFoundError otherwise, as for an unknown 档号)."""
+        return scoping.find_record(self.archive, archive_no, caller)
+
+    def records(self, caller: Caller | None = None) -> list[Record]:
+        """Every record the caller may see, in filing order."""
+        return [r for r in self.archive.records() if caller is None or caller.sees(r.meta)]
+
+    def record_file(self, archive_no: str, name: str, caller: Caller | None = None) -> Path:
+        """A file of a record by its name (``document.pdf``, ``document.docx``, ``scans/…``), never
+        a path outside the record's folder."""
+        return scoping.record_path(self.record(archive_no, caller), name)
+
+    def audit_trail(self, archive_no: str, caller: Caller | None = None) -> list[dict[str, Any]]:
+        """The audit log's entries about one record, oldest first."""
+        record = self.record(archive_no, caller)
+        return [e for e in self.archive.audit.read().intact_entries if e.get("档号") == record.archive_no]
+
+    def followers(self, archive_no: str, caller: Caller | None = None) -> list[tuple[str, str]]:
+        """(document key, title) of the documents that may start from this record and that the
+        caller may issue (a clerk does not issue the street's 批复)."""
+        return scoping.followers(self.record(archive_no, caller), caller)
+
+    def draft(self, draft_id: str, caller: Caller | None = None) -> Any:
+        """One draft; a caller sees only their own."""
+        draft = self.drafts.get(draft_id)
+        if caller is not None and self.accounts.draft_owner(draft.id) != caller.user:
+            raise NotFoundError(f"没有编号为“{draft_id}”的草稿")
+        return draft
+
+    def drafts_of(self, caller: Caller | None = None) -> list[Any]:
+        found = self.drafts.list()
+        if caller is None:
+            return found
+        owners = self.accounts
+        return [d for d in found if owners.draft_owner(d.id) == caller.user]
+
+    def discard_draft(self, draft_id: str, caller: Caller | None = None) -> None:
+        self.drafts.discard(self.draft(draft_id, caller).id)
+
+    def preview(self, archive_no: str, page: int = 1, caller: Caller | None = None) -> bytes:
+        """Page ``page`` of a record's PDF as a PNG, rendered here (pypdfium2)."""
+        from .documents.preview import page_png
+
+        return page_png(self.record_file(archive_no, PDF, caller).read_bytes(), page)
+
+    def page_count(self, archive_no: str, caller: Caller | None = None) -> int:
+        from .documents.preview import page_count
+
+        return page_count(self.record_file(archive_no, PDF, caller).read_bytes())
+
+    def todo(self, caller: Caller | None = None, today: date | None = None) -> list[Any]:
+        """待办 of the caller's scope (registers/deadlines.py), the most urgent first."""
+        from .registers.deadlines import due_items
+
+        sees = caller.sees if caller is not None else (lambda meta: True)
+        return due_items(self.records(caller), self.matter_list(), today, sees)
+
+    def matter_for(self, no: str, caller: Caller | None = None) -> matters.Matter:
+        """One matter of the 实事登记簿 the caller may see."""
+        matter = self.matter_get(no)
+        if caller is not None and not caller.sees({"street": matter.street, "community": matter.community}):
+            raise NotFoundError(f"登记簿中没有编号为 {no} 的实事")
+        return matter
+
+    def matters_for(self, caller: Caller | None = None) -> list[matters.Matter]:
+        return [m for m in self.matter_list()
+                if caller is None or caller.sees({"street": m.street, "community": m.community})]
+
+    def matter_step(self, no: str, step: str, caller: Caller | None = None, day: date | str | None = None,
+                    **details: str) -> matters.Matter:
+        """One step of a matter's lifecycle (accept, assign, resolve, rate) by a caller who sees it."""
+        self.matter_for(no, caller)
+        steps: dict[str, Callable[..., matters.Matter]] = {
+            "accept": lambda: self.matter_accept(no, day, details.get("reason", "")),
+            "assign": lambda: self.matter_assign(no, details.get("person", ""), day),
+            "resolve": lambda: self.matter_resolve(no, details.get("outcome", ""), day),
+            "rate": lambda: self.matter_rate(no, details.get("satisfaction", ""), day, details.get("reason", ""))}
+        if step not in steps:
+            raise NotFoundError(f"实事没有“{step}”这一步")
+        done = steps[step]()
+        if caller is not None:
+            self.accounts.note(caller.user, f"实事 {step}", no)
+        return done
+
+    def add_user(self, caller: Caller, username: str, password: str, role: str, street: str = "",
+                 community: str = "", display: str = "") -> Caller:
+        """An admin adds an account (noted with who added it)."""
+        if caller.role != "admin":
+            raise SanfangError("只有管理员可以添加用户")
+        added = self.accounts.add(username, password, role, street, community, display)
+        self.accounts.note(caller.user, "添加用户", f"{added.user}（{added.role_label}）")
+        return added
+
+    def register_organisation(self, caller: Caller, kind: str, name: str, parent: str = "",
+                              **details: str) -> organisations.Org:
+        """An admin registers (or completes) an organisation (noted with who did it)."""
+        if caller.role != "admin":
+            raise SanfangError("只有管理员可以修改组织登记")
+        entry = self.organisations.add(kind, name, parent, **details)
+        self.accounts.note(caller.user, "组织登记", entry.line())
+        return entry
+
+    def import_organisations(self, caller: Caller, text: str) -> list[organisations.Org]:
+        if caller.role != "admin":
+            raise SanfangError("只有管理员可以修改组织登记")
+        entries = self.organisations.import_csv(text)
+        self.accounts.note(caller.user, "导入组织登记", f"{len(entries)} 条")
+        return entries
+
+
+
 def _write_out(out_dir: Path, doc: Document, files: dict[str, bytes]) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
@@ -562,3 +748,4 @@ def _write_out(out_dir: Path, doc: Document, files: dict[str, bytes]) -> dict[st
         os.replace(tmp, target)
         paths[kind] = target
     return paths
+

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up sanfang-docs on a fresh Debian 12 machine with Python 3.11:
 # system packages (fonts, the Fandol faces, LibreOffice for the DOCX check, poppler, qpdf, NSS tools, pandoc,
-# tesseract for scan OCR), then a virtualenv in .venv with the package and its test tools.
+# tesseract for scan OCR, chromium for the web app's browser tests), then a virtualenv in .venv with the
+# package and its test tools.
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ APT_PACKAGES=(
   libreoffice-writer-nogui
   libzbar0 pandoc
   tesseract-ocr tesseract-ocr-chi-sim
+  chromium
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -13,12 +13,15 @@ leaves whole lines only.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import getpass
 import hashlib
 import json
 import os
 import signal
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +30,20 @@ from typing import Any
 GENESIS = "0" * 64
 LOG_NAME, HEAD_NAME = "audit.log", ".audit-head"
 EVENTS = ("created", "signed", "scan attached", "scan checked", "status changed", "exported")
+
+# Who is acting, when it is not the operating-system user: the web app's logged-in user, set by
+# the library API around each write (a context variable: each request thread has its own).
+_acting: contextvars.ContextVar[str] = contextvars.ContextVar("acting", default="")
+
+
+@contextlib.contextmanager
+def acting_as(user: str) -> Iterator[None]:
+    """Every audit entry written inside names ``user`` as its actor."""
+    token = _acting.set(user)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
 
 
 def canonical(entry: dict[str, Any]) -> bytes:
@@ -42,10 +59,12 @@ def new_event(event: str, archive_no: str = "", **fields: Any) -> dict[str, Any]
     """An entry before it is chained: ``seq``, ``prev`` and ``hash`` are added by append."""
     if event not in EVENTS:
         raise ValueError(f"unknown audit event {event!r}")
-    try:
-        actor = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (containers): the uid still says who
-        actor = str(os.getuid())
+    actor = _acting.get()
+    if not actor:
+        try:
+            actor = getpass.getuser()
+        except (KeyError, OSError):  # no passwd entry (containers): the uid still says who
+            actor = str(os.getuid())
     return {"id": uuid.uuid4().hex, "time": datetime.now(UTC).isoformat(timespec="seconds"),
             "event": event, "档号": archive_no, "actor": actor, **fields}
 

@@ -15,6 +15,7 @@ from . import (  # noqa: F401 - each registers its commands
     organisations,
     search,
     verify,
+    web,
 )
 from .base import main
 

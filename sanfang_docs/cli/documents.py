@@ -9,6 +9,7 @@ import click
 
 from ..api import Conversation, Made, Sanfang, read_answers, terminal_ask
 from ..errors import SanfangError
+from . import web
 from .base import command, from_option, main, out_option
 
 
@@ -106,7 +107,9 @@ def make(home: str | None, doc_key: str, answers_file: str | None, from_record: 
 
 
 @command(main, name="demo")
-def demo(home: str | None) -> None:
+@click.option("--serve", "then_serve", is_flag=True, help="归档后启动网页版（首次会创建管理员账号并显示密码）。")
+@web.with_serve_options
+def demo(home: str | None, then_serve: bool, host: str, port: int, threads: int) -> None:
     """用随附的示例答案生成全部示范文本并归档（演示与自检）。"""
     app = Sanfang(home)
     made = app.make_examples()
@@ -114,6 +117,10 @@ def demo(home: str | None) -> None:
         assert m.record is not None
         click.echo(f"{m.record.archive_no}  {m.document.title}")
     click.secho(f"共归档 {len(made)} 份文件：{app.archive.root}", fg="green")
+    if then_serve:
+        web.run_server(app, host, port, threads)
+    else:
+        click.echo("在浏览器中使用：sanfang serve（或 sanfang demo --serve）")
 
 
 def _report(made: Made, as_json: bool) -> None:

@@ -1,0 +1,250 @@
+"""End to end in a real browser: Debian's chromium driven by Playwright (never `playwright
+install`), the app on waitress. One browser session for the whole file (a fixed budget in CI).
+
+The clerk journey of the issue — log in, branch-founding for a 支委会 with one validation error,
+one back step and one edit on the review screen, both downloads (the PDF passes pdfsig), the
+record found by search — then a 街道 user drafts the 批复 from the 请示's page. axe-core
+(vendored in axe-playwright-python) checks every screen on the way, the first screen of each
+of the 13 interviews, the archive and admin pages and the login page: no serious or critical violation.
+Screenshots of every screen go to test-artifacts/web/ (kept by CI as artifacts).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, example
+from tests.webkit import PASSWORD, Site, make_site, serve_in_thread
+
+pytestmark = pytest.mark.xdist_group("web-browser")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+SHOTS = Path(os.environ.get("SANFANG_ARTIFACTS", REPO / "test-artifacts")) / "web"
+
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian's chromium is not installed (scripts/setup.sh installs it)", allow_module_level=True)
+
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, str]]:
+    site = make_site(tmp_path_factory.mktemp("browser") / "ws")
+    base, server = serve_in_thread(site.app)
+    yield site, base
+    server.close()
+    site.app.extensions["sanfang-filer"].close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+class Journey:
+    """A page plus the checks every screen gets: a screenshot and axe."""
+
+    def __init__(self, page: Page, name: str):
+        self.page, self.name, self.n = page, name, 0
+        self.axe = Axe()
+        self.violations: list[str] = []
+        SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def check(self, label: str) -> None:
+        self.n += 1
+        self.page.screenshot(path=str(SHOTS / f"{self.name}-{self.n:02d}-{label}.png"), full_page=True)
+        results = self.axe.run(self.page)
+        for v in results.response["violations"]:
+            if v.get("impact") in ("serious", "critical"):
+                self.violations.append(f"{label}: {v['id']} ({v['impact']}) {v['help']} — "
+                                       f"{[n['target'] for n in v['nodes']][:3]}")
+
+
+def login(page: Page, base: str, user: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="首页")).to_be_visible()
+
+
+def fill_screen(page: Page, answers: dict) -> None:  # noqa: C901 - one branch per kind of control
+    """Answer the shown fields of the current screen as a person would, by their controls."""
+    for wrap in page.locator("div.field[data-field]:visible").all():
+        name = wrap.get_attribute("data-field") or ""
+        value = answers.get(name)
+        if value is None:
+            continue
+        control = wrap.locator(f'[name="{name}"]')
+        kind = control.first.get_attribute("type") or control.first.evaluate("e => e.tagName.toLowerCase()")
+        if kind == "radio":
+            wrap.locator(f'input[name="{name}"][value="{value}"]').check()
+        elif kind == "checkbox" and isinstance(value, bool):
+            control.set_checked(value)
+        elif kind == "select":
+            control.select_option(str(value))
+        elif kind == "date":
+            control.fill(value.isoformat() if hasattr(value, "isoformat") else str(value))
+        else:
+            control.fill(str(value))
+
+
+def next_screen(page: Page) -> None:
+    page.get_by_role("button", name=re.compile("下一步|确认无误")).click()
+
+
+def test_clerk_journey_then_the_streets_reply(served: tuple[Site, str], browser: Browser, tmp_path: Path) -> None:
+    site, base = served
+    answers = example("branch-founding", "with-committee")
+    context = browser.new_context(viewport={"width": 360, "height": 740}, accept_downloads=True, locale="zh-CN")
+    page = context.new_page()
+    j = Journey(page, "clerk")
+    page.goto(f"{base}/")
+    expect(page.get_by_role("button", name="登录")).to_be_visible()  # anonymous: the login page
+    j.check("login")
+    login(page, base, "clerk")
+    j.check("home")
+    page.get_by_role("link", name="起草文件").click()
+    j.check("catalog")
+    page.get_by_role("button", name="关于成立XX小区党支部的请示").click()
+
+    for _ in range(12):
+        j.check(f"screen-{j.n}")
+        if page.locator('[data-field="party_member_count"]').count() and "invalid" not in (
+                page.locator('[data-field="party_member_count"]').get_attribute("class") or ""):
+            fill_screen(page, {**answers, "party_member_count": 2})  # one validation error
+            next_screen(page)
+            field = page.locator("#f-party_member_count")
+            expect(field).to_have_attribute("aria-invalid", "true")
+            expect(field).to_be_focused()  # focus moved to the field
+            expect(page.locator("#f-party_member_count-err")).to_contain_text("3")
+            j.check("refused")
+        if page.locator('[data-field="convener_name"]').count() and not getattr(j, "went_back", False):
+            j.went_back = True  # type: ignore[attr-defined]
+            page.get_by_role("button", name="上一步").click()  # one back step
+            expect(page.locator("#f-committee_size")).to_have_value("5")
+            j.check("back")
+        if page.get_by_text("请核对全部答案").count():
+            break
+        heading = page.get_by_role("heading", level=1).inner_text()
+        fill_screen(page, answers)
+        next_screen(page)
+        assert page.get_by_role("heading", level=1).inner_text() != heading, "a screen was refused"
+    j.check("review")
+    page.locator('a[href$="/edit/convener_name"]').click()
+    j.check("edit")
+    page.locator("#f-convener_name").fill("李建国")
+    page.get_by_role("button", name="保存修改").click()
+    expect(page.get_by_role("status")).to_contain_text("已修改")
+    expect(page.get_by_text("李建国")).to_be_visible()
+    next_screen(page)
+    j.check("finish")
+    page.get_by_role("button", name="生成、签名并归档").click()
+    expect(page.get_by_role("status").first).to_contain_text("已生成、签名并归档")
+    j.check("record")
+    number = re.search(r"档号 (\S+?)。", page.get_by_role("status").first.inner_text()).group(1)
+
+    with page.expect_download() as got:
+        page.get_by_role("link", name="签名 PDF").click()
+    pdf = tmp_path / "document.pdf"
+    got.value.save_as(pdf)
+    with page.expect_download() as got:
+        page.get_by_role("link", name="Word 文档（DOCX）").click()
+    docx = tmp_path / "document.docx"
+    got.value.save_as(docx)
+    assert pdf.read_bytes().startswith(b"%PDF") and docx.read_bytes().startswith(b"PK")
+    if shutil.which("pdfsig"):
+        out = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True).stdout
+        assert "Signature is Valid" in out, out
+    assert page.locator("img.page").first.evaluate("i => i.complete && i.naturalWidth > 0")
+
+    page.get_by_role("link", name="检索").click()
+    page.get_by_label("检索词").fill("藏龙御景 成立")
+    page.get_by_role("button", name="检索").click()
+    expect(page.locator("ol.hits")).to_contain_text(number)
+    expect(page.locator("ol.hits mark").first).to_be_visible()  # the snippet's matched words
+    j.check("search")
+    page.get_by_role("link", name="档案").click()
+    j.check("archive")
+    page.get_by_role("link", name="五里界街道").click()
+    page.get_by_role("link", name="锦绣社区").click()
+    page.get_by_role("link", name="藏龙御景").click()
+    j.check("archive-cases")
+    context.close()
+
+    # The 街道 user drafts the 批复 from the 请示's page.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    s = Journey(page, "street")
+    login(page, base, "street")
+    page.goto(f"{base}/record/{number}")
+    s.check("request")
+    page.get_by_role("button", name="起草关于同意成立中共XX小区支部委员会的批复").click()
+    for _ in range(12):
+        s.check(f"screen-{s.n}")
+        if page.get_by_role("button", name="生成、签名并归档").count():
+            break
+        fill_screen(page, answers)
+        next_screen(page)
+    page.get_by_role("button", name="生成、签名并归档").click()
+    expect(page.get_by_role("status").first).to_contain_text("已生成")
+    s.check("reply")
+    page.get_by_role("link", name=re.compile(r"branch-founding-")).click()
+    s.check("case")
+    expect(page.locator("ol.case li")).to_have_count(2)
+    context.close()
+    assert not j.violations + s.violations, "\n".join(j.violations + s.violations)
+
+
+def test_every_interviews_first_screen_is_accessible(served: tuple[Site, str], browser: Browser) -> None:
+    site, base = served
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    j = Journey(page, "interviews")
+    # Keyboard only: the name field has focus, Tab to the password, Enter submits.
+    page.goto(f"{base}/login")
+    page.keyboard.type("admin")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="首页")).to_be_visible()
+    entries = [e for e in site.api.catalog() if not e.error]
+    assert len(entries) == 13
+    for entry in entries:
+        page.goto(f"{base}/interviews")
+        page.locator(f"#iv-{entry.interview} button").first.click()
+        expect(page.locator("form.screen")).to_be_visible()
+        j.check(entry.interview)
+        if entry.interview == "branch-founding":  # Enter in a field is 下一步, never 上一步
+            page.locator("#f-street_name").focus()
+            page.keyboard.type("五里界街道")
+            page.keyboard.press("Tab")
+            page.keyboard.type("中共五里界街道工作委员会")
+            page.keyboard.press("Enter")
+            expect(page.get_by_role("heading", level=1)).to_have_text("社区")
+            page.goto(f"{base}/interviews")
+            page.locator(f"#iv-{entry.interview} button").first.click()
+        # Submitting empty shows the rule next to the field and moves focus there.
+        if page.locator("div.field[data-field]:visible input:not([type=hidden])").count():
+            next_screen(page)
+            if page.locator("[aria-invalid=true]").count():
+                expect(page.locator("[aria-invalid=true]").first).to_be_focused()
+                j.check(f"{entry.interview}-refused")
+    for route in ("/admin/users", "/admin/organisations", "/admin/archive", "/matters", "/archive"):
+        page.goto(f"{base}{route}")
+        j.check(route.strip("/").replace("/", "-"))
+    context.close()
+    assert not j.violations, "\n".join(j.violations)
