@@ -61,7 +61,7 @@ def test_damaged_record_is_reported_skipped_and_refused(cli: Any, home: Path, fi
                                                         caplog: pytest.LogCaptureFixture) -> None:
     filed.write_text("[1, 2]", encoding="utf-8")
     reindexed = cli("reindex")  # the warning goes to stderr through logging
-    assert reindexed.exit_code == 0 and "已跳过" in caplog.text and "record.json 已损坏" in caplog.text
+    assert reindexed.exit_code == 0 and "跳过损坏的记录" in caplog.text and "record.json 不是一条记录" in caplog.text
     verified = cli("verify")
     assert verified.exit_code == 8 and FIRST in verified.output
     result = cli("make", "quality-supervisor-letter", "--answers", ANSWERS, "--from", FIRST)

@@ -1,4 +1,6 @@
 """The archive store: one directory per record, filed atomically under a DA/T 22 档号.
+Longer than 400 lines: filing, its journal and recovery, and the changes after filing (scans,
+status, notes) share one lock and one journal, and are read together.
 
 ``archive/YYYY/MM/DD/<档号>/`` (dated by 成文日期) holds ``document.pdf``, ``document.docx``,
 ``answers.json``, ``record.json`` and ``scans/``. A record appears whole or not at all: files
@@ -183,6 +185,8 @@ class Archive:
             # with residents' contact details keeps them in its PDF, not in what search shows.
             "text": redact_contacts(doc.plain_text()) if doc.personal else doc.plain_text(),
             **({"personal": True} if doc.personal else {}),
+            # The 版头's 发文机关标志, printed red (GB/T 9704 7.2.3): intake's OCR drops red ink.
+            **({"发文机关标志": doc.letterhead} if doc.letterhead else {}),
             "files": {name: {"sha256": sha256_hex(data), "bytes": len(data)}
                       for name, data in sorted(files.items())},
         }

@@ -16,6 +16,7 @@ before the switch. The archive stays the source of truth: nothing here is needed
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import marshal
@@ -230,7 +231,16 @@ class SearchIndex:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        try:
+            writer.commit()
+        except BaseException:
+            # A failed commit keeps Whoosh's write lock: let it go, or every later update waits
+            # out LOCK_TIMEOUT_S. The change stays queued (api._index_change) and is retried.
+            lock = getattr(writer, "writelock", None)
+            if lock is not None:
+                with contextlib.suppress(Exception):
+                    lock.release()
+            raise
         return len(records)
 
     def rebuild(self, batch_mb: int = 128) -> int:

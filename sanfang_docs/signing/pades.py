@@ -88,7 +88,7 @@ class Signer:
             reason="电子文件归档", use_pades_lta=False, embed_validation_info=False)
         style = TextStampStyle(
             stamp_text=STAMP_TEXT, timestamp_format=STAMP_TIME,
-            text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(self._stamp_font(key.common_name),
+            text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(self._stamp_font(_stamp_name(key.common_name)),
                                                                      font_size=STAMP_PT), font_size=STAMP_PT),
             border_width=0, background=None)
         try:
@@ -105,12 +105,12 @@ class Signer:
             reserve = 2 * (1536 + ders + (8192 if timestamper else 0))
             try:
                 out = pdf_signer.sign_pdf(_MetadataKeepingWriter(io.BytesIO(pdf)), bytes_reserved=reserve,
-                                          appearance_text_params={"signer": key.common_name})
+                                          appearance_text_params={"signer": _stamp_name(key.common_name)})
             except Exception as exc:  # noqa: BLE001 - a too-small reservation: let pyHanko size it
                 if "ByteRange payload larger" not in str(exc):
                     raise
                 out = pdf_signer.sign_pdf(_MetadataKeepingWriter(io.BytesIO(pdf)),
-                                          appearance_text_params={"signer": key.common_name})
+                                          appearance_text_params={"signer": _stamp_name(key.common_name)})
         except SigningError:
             raise
         except Exception as exc:  # noqa: BLE001 - pyHanko, network or font errors: one clear message
@@ -145,6 +145,15 @@ class Signer:
 
 
 _FONTS: dict[str, str] = {}  # stamp characters → subset font file, for the process
+
+
+def _stamp_name(name: str) -> str:
+    """The signer's name as the visible note prints it: a 生僻字 the note's face lacks becomes 〓
+    (the note is a reading aid; the certificate and the record keep the real name)."""
+    from ..documents.fonts import covers
+
+    face = _stamp_face()
+    return "".join(c if covers(face, c) else "〓" for c in name)
 
 
 def _font_cache() -> Path:
