@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from ..errors import SanfangError, ValidationError, os_reason
+from ..errors import EXIT_VERIFY_PROBLEMS, SanfangError, ValidationError, os_reason
 
 home_option = click.option(
     "--home", envvar="SANFANG_HOME", type=click.Path(file_okay=False),
@@ -78,3 +78,36 @@ out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False), 
 @click.version_option(package_name="sanfang-docs")
 def main() -> None:
     """三方联动文书系统：引导问答生成公文（PDF + DOCX），按档号归档。"""
+
+
+def selection_options(verb: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The filters a selection of the archive takes: the same for ``search`` and ``export``, so
+    a clerk tries a bundle's selection with ``sanfang search`` first. ``verb``: 看 or 导出."""
+    options = [
+        click.option("--community", help=f"只{verb}此社区。"),
+        click.option("--compound", help=f"只{verb}此小区。"),
+        click.option("--street", help=f"只{verb}此街道（开发区）。"),
+        click.option("--kind", help="文种，如 请示、批复、报告、公示。"),
+        click.option("--from", "date_from", help="成文日期起，如 2026、2026-03、2026-03-05。"),
+        click.option("--to", "date_to", help="成文日期止。"),
+        click.option("--status", help="状态：生成、已签名、已盖章。"),
+    ]
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return wrap
+
+
+def end_of_check(summary: str | None, problems: int) -> None:
+    """The last line of a check (``verify``, ``verify-bundle``; None with --json) and its exit
+    code: 8 when it found problems."""
+    if summary is not None:
+        if problems:
+            click.secho(summary + f"发现 {problems} 个问题", fg="red", err=True)
+        else:
+            click.secho(summary + "未发现问题", fg="green", err=True)
+    if problems:
+        sys.exit(EXIT_VERIFY_PROBLEMS)

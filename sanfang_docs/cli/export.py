@@ -9,21 +9,14 @@ from typing import Any
 import click
 
 from ..api import Sanfang, scope_from
-from ..errors import EXIT_VERIFY_PROBLEMS
-from .base import command, main
+from .base import command, end_of_check, main, selection_options
 
 
 @command(main, name="export")
 @click.argument("target", metavar="检查包.zip")
 @click.argument("words", nargs=-1)
-@click.option("--community", help="只导出此社区。")
-@click.option("--compound", help="只导出此小区。")
-@click.option("--street", help="只导出此街道（开发区）。")
-@click.option("--kind", help="文种，如 请示、批复、报告、公示。")
-@click.option("--from", "date_from", help="成文日期起，如 2026、2026-03、2026-03-05。")
-@click.option("--to", "date_to", help="成文日期止。")
+@selection_options("导出")
 @click.option("--year", help="年度（等于 --from 年 --to 年）。")
-@click.option("--status", help="状态：生成、已签名、已盖章。")
 @click.option("--case", "case_id", help="案卷编号（只导出这一案卷）。")
 @click.option("--scope", default="all", show_default=True,
               help="导出范围：all（全部）、街道:名称 或 社区:名称；范围外的记录不会导出。")
@@ -83,6 +76,7 @@ def verify_bundle_cmd(home: str | None, bundle: str, jobs: int | None, as_json: 
     退出码：0 未发现问题；8 发现问题；其他为运行错误。
     """
     report = Sanfang(home).verify_bundle(bundle, jobs)
+    summary: str | None = None  # --json: the JSON says it all
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -90,9 +84,4 @@ def verify_bundle_cmd(home: str | None, bundle: str, jobs: int | None, as_json: 
             click.echo(line)
         summary = (f"核验 {report.records} 条记录、{report.files} 个文件、{report.signatures} 个签名，"
                    f"用时 {report.seconds:.1f} 秒：")
-        if report.ok:
-            click.secho(summary + "未发现问题", fg="green", err=True)
-        else:
-            click.secho(summary + f"发现 {len(report.problems)} 个问题", fg="red", err=True)
-    if not report.ok:
-        sys.exit(EXIT_VERIFY_PROBLEMS)
+    end_of_check(summary, 0 if report.ok else len(report.problems))

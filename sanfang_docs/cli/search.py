@@ -8,7 +8,7 @@ import sys
 import click
 
 from ..api import Sanfang, format_hit, scope_from
-from .base import command, main
+from .base import command, main, selection_options
 
 SEARCH_SYNTAX = """\b
 查询写法：
@@ -25,13 +25,7 @@ SEARCH_SYNTAX = """\b
 
 @command(main, name="search", epilog=SEARCH_SYNTAX)
 @click.argument("words", nargs=-1)
-@click.option("--community", help="只看此社区。")
-@click.option("--compound", help="只看此小区。")
-@click.option("--street", help="只看此街道（开发区）。")
-@click.option("--kind", help="文种，如 请示、批复、报告、公示。")
-@click.option("--from", "date_from", help="成文日期起，如 2026、2026-03、2026-03-05。")
-@click.option("--to", "date_to", help="成文日期止。")
-@click.option("--status", help="状态：生成、已签名、已盖章。")
+@selection_options("看")
 @click.option("--scope", default="all", show_default=True,
               help="检索范围：all（全部）、街道:名称 或 社区:名称；范围外的记录不会出现。")
 @click.option("--limit", default="10", show_default=True, help="最多显示几条（1–500）。")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
 from ..api import Sanfang
-from ..errors import EXIT_VERIFY_PROBLEMS, SanfangError
-from .base import command, main
+from ..errors import SanfangError
+from .base import command, end_of_check, main
 
 
 @command(main, name="verify")
@@ -28,15 +27,11 @@ def verify_cmd(home: str | None, target: str | None, check_all: bool, jobs: int,
     if target and check_all:
         raise SanfangError("--all 与档号（或文件）只能给一个")
     report = Sanfang(home).verify(target, jobs=jobs)
+    summary: str | None = None  # --json: the JSON says it all
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         for problem in report.problems:
             click.echo(problem.as_text())
         summary = f"检测 {report.records} 条记录，用时 {report.seconds:.1f} 秒："
-        if report.ok:
-            click.secho(summary + "未发现问题", fg="green", err=True)
-        else:
-            click.secho(summary + f"发现 {len(report.problems)} 个问题", fg="red", err=True)
-    if not report.ok:
-        sys.exit(EXIT_VERIFY_PROBLEMS)
+    end_of_check(summary, 0 if report.ok else len(report.problems))
