@@ -278,4 +278,5 @@ def test_interview_from_without_doc_offers_what_can_follow(cli, branch_chain: di
                  "--from", branch_chain["request"].replace("·", "."), input="9\n1\n")
     assert "据此可以起草以下文件：" in result.output and "1. 关于同意成立中共XX小区支部委员会的批复（branch-founding-reply）" in result.output
     assert "请输入 1～7 之间的编号" in result.output
-    assert "■ 成立请示的文号" in result.output  # the reply's first new question
+    # The reply's first new question: the request's 文号 is cited from its record, not asked (issue 16).
+    assert "■ 批复的日期" in result.output and "■ 成立请示的文号" not in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,30 @@ def reviewed(convo: Conversation) -> Conversation:
     return convo
 
 
+# Optional fields an example leaves out (副书记, 不计入应到会人数的原因) are asked: a person may fill
+# them. An answers file that gives them empty settles their screens and stops at the review.
+LEFT_EMPTY = {"with-committee": {"deputy_secretary": None, "deputy_votes": None},
+              "secretary-only": {"excused_reasons": None}}
+
+
+def answers_file(branch: str) -> dict[str, Any]:
+    """The branch-founding example ``branch`` with its optional fields answered empty."""
+    return {**example("branch-founding", branch), **LEFT_EMPTY[branch]}
+
+
+def fully_answered() -> dict[str, Any]:
+    """The committee example, plus the answer the secretary-only form also needs (张玉梅's
+    入党日期, as in the candidate list): an edit to that form meets no unanswered screen, so
+    every later rule is checked again."""
+    return {**answers_file("with-committee"), "secretary_candidate_joined": date(1998, 6, 18)}
+
+
 def small_committee() -> dict[str, Any]:
-    """9 正式党员 and a 3-member committee, with an attendance that also fits 6 members."""
-    answers = example("branch-founding", "with-committee")
-    answers.update(party_member_count=9, committee_size=3, expected_count=6, present_count=6, secretary_votes=6,
-                   member_results_text="王丽 5\n赵刚 4\n")
+    """7 正式党员 (the fewest with a 支委会) and a 5-member committee, with an attendance, votes
+    and a 书记 vote that also fit 6 members (应到 is derived: 7 → 6, 实到 6)."""
+    answers = fully_answered()
+    answers.update(party_member_count=7, committee_size=5, excused_count=0, excused_reasons=None, present_count=6,
+                   secretary_votes=4, member_results_text="张玉梅 6\n王丽 5\n赵刚 5\n孙红霞 4\n钱明 4\n吴志强 2\n")
     return answers
 
 
@@ -86,7 +106,7 @@ def test_every_example_answered_screen_by_screen_reaches_its_documents(interview
 
 
 def test_term_follow_up_is_asked_when_its_choice_is_typed_by_number() -> None:
-    answers = example("branch-founding", "with-committee")
+    answers = answers_file("with-committee")
     answers["term_mode"] = "2"  # 明确任期截止日期, as typed at the prompt
     convo = reviewed(Conversation(load("branch-founding"), answers, NOTICE))
     assert convo.finished  # no screen repeats: the date shown by the choice is taken
@@ -119,11 +139,13 @@ def test_a_refused_value_is_not_offered_again_but_the_rest_of_the_screen_is() ->
 
 
 def test_review_lists_every_answer_that_reaches_the_document_by_screen() -> None:
-    answers = example("branch-founding", "with-committee")
+    answers = answers_file("with-committee")
     convo = Conversation(load("branch-founding"), answers, NOTICE)
     groups = convo.review()
     listed = [a.name for g in groups for a in g.answers]
-    assert sorted(listed) == sorted(answers)  # all 38, not 2
+    # All 40 but the 请示's 签发人 and 联系人 (issue 16), which a 公示 does not ask.
+    request_only = {"signer_name", "contact_name", "contact_phone"}
+    assert sorted(listed) == sorted(set(answers) - request_only) and len(listed) == 40
     assert [a.number for g in groups for a in g.answers] == list(range(1, len(listed) + 1))
     shown = {a.name: a.shown for g in groups for a in g.answers}
     assert shown["request_issuer"] == "藏龙御景小区党支部筹备组" and shown["meeting_date"] == "2026年9月28日"
@@ -131,24 +153,27 @@ def test_review_lists_every_answer_that_reaches_the_document_by_screen() -> None
 
 
 def test_an_edit_that_breaks_a_later_rule_is_refused_and_changes_nothing() -> None:
-    convo = reviewed(Conversation(load("branch-founding"), example("branch-founding", "with-committee"), NOTICE))
+    convo = reviewed(Conversation(load("branch-founding"), fully_answered(), NOTICE))
     before = convo.state()
-    result = convo.edit("party_member_count", 6)
+    result = convo.edit("party_member_count", 6)  # 应到 is derived again: 6 − 0 − 1 = 5, 实到 19
     assert not result.accepted
     assert [p.as_text() for p in result.problems] == [
-        "【应到会有选举权党员（名）】（expected_count）应到会人数（22）不能多于正式党员人数（6）"]
+        "【实到（名）】（present_count）实到人数（19）不能多于应到会有选举权党员（5 = 正式党员 6 − 无选举权 0 − 不计入 1）"]
     assert convo.state() == before and convo.finished
 
 
 def test_an_edit_recomputes_what_follows_and_drops_what_no_longer_applies() -> None:
     convo = reviewed(Conversation(load("branch-founding"), small_committee(), NOTICE))
-    assert convo.finished and "支部委员" in "".join(b.text for b in convo.outcome().documents[0].blocks)
+    assert convo.finished and "当选支委委员" in "".join(b.text for b in convo.outcome().documents[0].blocks)
+    assert convo.outcome().session.ns["expected_count"] == 7
     result = convo.edit("party_member_count", 6)
     assert result.accepted, result.problems
-    assert result.message == "因修改了正式党员人数，以下答案已不再需要：委员职数（含书记）、委员候选人、当选委员及得票"
-    assert "committee_size" not in convo.answers and convo.finished
+    assert result.message == ("因修改了正式党员人数，以下答案已不再需要：委员职数（含书记）、委员候选人、每名候选人的得票、"
+                              "会议日期、副书记（姓名）、副书记得票")
+    assert "committee_size" not in convo.answers and "committee_meeting_date" not in convo.answers and convo.finished
+    assert convo.outcome().session.ns["expected_count"] == 6  # derived again from the new count
     text = "".join(b.text for b in convo.outcome().documents[0].blocks)
-    assert "当选为支部委员" not in text and "张玉梅同志当选为藏龙御景小区党支部书记" in text
+    assert "当选支委委员" not in text and "张玉梅同志当选为藏龙御景小区党支部书记" in text
 
 
 def test_a_default_taken_follows_the_answer_it_came_from() -> None:
@@ -176,7 +201,7 @@ def test_state_round_trips_through_json_and_resumes_where_it_stopped() -> None:
 
 
 def test_liberal_input_exact_output() -> None:
-    answers = example("branch-founding", "secretary-only")
+    answers = answers_file("secretary-only")
     answers.update(compound_name=" 江南花山郡小区 ", founding_request_no="文化路社区党委[2026]3号",
                    founding_reply_no="纸工委（2026）12号", founding_request_date="２０２６年３月２日",
                    founding_reply_date="2026.3.9", convener_name="  李建国 ")

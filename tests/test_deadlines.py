@@ -72,7 +72,7 @@ def test_a_matter_to_accept_the_quarterly_notice_and_the_december_evaluation(tmp
     assert not [i for i in api.todo(other, today=matter.registered) if i.target[0] == "matter"]
     # After the quarter ends, its 实事公示 is due for the compound.
     notice = [i for i in api.todo(wen, today=date(2026, 10, 8)) if i.title.startswith("季度实事公示")]
-    assert [i.title for i in notice] == ["季度实事公示：江南花山郡小区2026年第三季度"]
+    assert [i.title for i in notice] == ["季度实事公示：文化佳园小区2026年第三季度"]
     assert notice[0].target == ("start", "resident-matter")
     api.matter_accept(matter.no, "2026-10-08")
     assert not [i for i in api.todo(wen, today=date(2026, 10, 8)) if i.target[0] == "matter"]

@@ -43,7 +43,7 @@ def test_filed_documents_fill_the_registry_and_a_near_miss_is_refused(app: Sanfa
     reg = app.organisations
     assert reg.get("street", "纸坊街道").party_org == "中共纸坊街道工作委员会"
     assert reg.get("community", "文化路社区").parent == "纸坊街道"
-    assert reg.get("person", "李建国").role == "社区党委委员"
+    assert reg.get("person", "李建国").role == "社区党委副书记"  # as the examples name him
     typo = {**answers, "compound_name": "江南花山君"}
     with pytest.raises(ValidationError) as info:
         app.make("branch-founding-request", typo, archive=False)
@@ -87,8 +87,8 @@ def test_people_named_before_are_offered_with_their_role(app: Sanfang) -> None:
     step = convo.current()
     assert step.screen.question == "筹备工作"
     (offer,) = step.offers["convener_name"]
-    assert offer.label == "李建国，社区党委委员"
-    assert offer.values == {"convener_name": "李建国", "convener_title": "社区党委委员"}
+    assert offer.label == "李建国，社区党委副书记"
+    assert offer.values == {"convener_name": "李建国", "convener_title": "社区党委副书记"}
     assert not convo.submit(offer.values)
 
 

@@ -85,23 +85,31 @@ def test_branch_founding_for_a_committee_with_mistakes_back_review_ctrl_c_and_re
     clerk.answer("请示成文日期（如 2026-03-05）", "2026-09-14")
     clerk.answer("召开日期（如 2026-03-05）", "2026-09-28")
     clerk.answer("地点 [藏龙御景小区党群服务驿站]", "")  # the default, which follows the compound
-    clerk.answer("候选人姓名", "张玉梅")
-    clerk.answer("入党日期（如 2026-03-05）", "1998-06-18")
-    clerk.answer("委员候选人（可多行", "王丽 2012-07-01", "赵刚 2016-05-20", "孙红霞 2019-11-11",
-                 "钱明 2008-03-05", "吴志强 2021-06-30", ".")
+    # A 支委会: the 党员大会 elects the members (张玉梅 among them), the committee the 书记 (issue 10).
+    clerk.answer("委员候选人（可多行", "张玉梅 1998-06-18", "王丽 2012-07-01", "赵刚 2016-05-20",
+                 "孙红霞 2019-11-11", "钱明 2008-03-05", "吴志强 2021-06-30", ".")
     # A back step: the candidates come back as they were typed and are kept with “.”.
-    out = clerk.answer("请示文号", "上一步")
-    assert "藏龙御景小区筹备组〔2026〕1号" in out  # the hint is rendered, not ${ compound_name }
+    out = clerk.answer("书记候选人姓名", "上一步")
+    assert "候选人应在委员候选人名单中：张玉梅、王丽" in out
     out = clerk.answer("直接输入“.”保留现有内容", ".")
-    assert "■ 支部委员候选人预备人选" in out and "吴志强 2021-06-30" in out
-    clerk.answer("请示文号", "藏龙御景小区筹备组〔2026〕2号")
+    assert "■ 支部委员会委员候选人预备人选" in out and "吴志强 2021-06-30" in out
+    clerk.answer("书记候选人姓名", "张玉梅")
+    out = clerk.answer("请示文号", "藏龙御景小区筹备组〔2026〕2号")
+    assert "藏龙御景小区筹备组〔2026〕1号" in out  # the hint is rendered, not ${ compound_name }
     clerk.answer("批复成文日期（如 2026-03-05）", "2026-09-21")
     clerk.answer("主持人 [周卫东]", "")
     clerk.answer("主持人身份 [筹备组临时负责人]", "")
-    clerk.answer("应到会有选举权党员（名）（整数）", "22")
+    # 应到 is derived: 23 正式党员 − 0 without a vote − 1 excused (with the reason) = 22.
+    clerk.answer("没有选举权的正式党员（名）（整数） [0]", "")
+    clerk.answer("不计入应到会人数的正式党员（名）（整数） [0]", "1")
+    clerk.answer("不计入的原因（可多行", "刘建华同志自费出国半年以上，经社区党委同意、党员大会通过不计入应到会人数", ".")
     clerk.answer("实到（名）（整数）", "19")
-    clerk.answer("张玉梅 同志得票（整数）", "18")
-    clerk.answer("当选委员及得票（可多行", "王丽 17", "赵刚 15", "钱明 14", "孙红霞 12", ".")
+    clerk.answer("每名候选人的得票（可多行", "张玉梅 18", "王丽 17", "赵刚 15", "孙红霞 12", "钱明 14", "吴志强 6", ".")
+    out = clerk.answer("会议日期（如 2026-03-05）", "2026-09-28")
+    assert "当选委员：张玉梅、王丽、赵刚、钱明、孙红霞" in out
+    clerk.answer("张玉梅 同志得票（书记）（整数）", "5")
+    clerk.answer("副书记（姓名）", "")
+    clerk.answer("副书记得票（整数）", "")
     clerk.answer("报告成文日期（如 2026-03-05）", "2026-10-05")  # mistake 3: later than 3 days
     out = clerk.answer("报告成文日期（如 2026-03-05）: ", "2026-09-30")
     assert "选举结果须在会后 3 日内上报" in out
@@ -128,9 +136,9 @@ def test_branch_founding_for_a_committee_with_mistakes_back_review_ctrl_c_and_re
     clerk.child.sendline("99")  # the review takes only what it offers
     out = clerk.answer("修改该项: ", number["正式党员人数"])
     assert "请输入 1～" in out
-    clerk.answer("正式党员人数（整数） [23]", "6")  # breaks 应到 22: refused
+    clerk.answer("正式党员人数（整数） [23]", "18")  # 应到 derived again: 17, fewer than the 19 present: refused
     out = clerk.answer("修改该项: ", number["小区名称"])
-    assert "未修改" in out and "应到会人数（22）不能多于正式党员人数（6）" in out
+    assert "未修改" in out and "实到人数（19）不能多于应到会有选举权党员（17 = 正式党员 18 − 无选举权 0 − 不计入 1）" in out
     clerk.answer("小区名称 [藏龙御景]", "桂花苑")
     clerk.answer("确认“桂花苑”是新的小区吗？", "是")
     out = clerk.wait("修改该项: ")
