@@ -6,14 +6,11 @@ file name.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..archive.numbers import ARCHIVE_NO, canonical_archive_no
 from .decode import Page
-
-# DA/T 22 档号 as written in a file name: the middle dot may have become "." "_" or "-".
-ARCHIVE_NO = re.compile(r"([A-Za-z0-9]+)-WS[·._-]?(\d{4})-(Y|D30|D10)-([A-Za-z]+)-(\d{4})")
 
 
 @dataclass
@@ -33,8 +30,9 @@ class Match:
 
 
 def archive_no_in_name(name: str) -> str:
+    """The 档号 a file name holds, in any spelling a clerk types (the archive's one parser), or ''."""
     m = ARCHIVE_NO.search(name)
-    return f"{m[1]}-WS·{m[2]}-{m[3]}-{m[4]}-{m[5]}" if m else ""
+    return (canonical_archive_no(m.group(0)) or "") if m else ""
 
 
 def _pages_text(numbers: list[int]) -> str:
