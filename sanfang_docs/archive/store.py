@@ -37,6 +37,7 @@ from ..rules.matters import redact_contacts
 from ..workspace import Workspace
 from .audit import AuditLog, crash_point, new_event
 from .doc_numbers import DocNumbers
+from .durable import fsync_dir, replace_durably
 from .locks import exclusive
 from .numbers import ItemNumbers, format_archive_no, qr_payload, record_dir
 
@@ -207,10 +208,10 @@ class Archive:
                     os.fsync(fh.fileno())
             os.chmod(staging, DIR_MODE)
             os.chmod(staging / "scans", DIR_MODE)
-            _fsync_dir(staging)
+            fsync_dir(staging)
             final.parent.mkdir(parents=True, exist_ok=True)
             os.rename(staging, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -303,9 +304,9 @@ class Archive:
         self._begin("update", record.path, data, events, **extra)
         crash_point("after-update-journal")
         if scan:
-            _replace_file(record.file(scan[0]), scan[1])
+            replace_durably(record.file(scan[0]), scan[1], FILE_MODE)
         crash_point("after-update-files")
-        _replace_file(record.file("record.json"), data)
+        replace_durably(record.file("record.json"), data, FILE_MODE)
         self._commit(events)
         return Record(record.path, meta)
 
@@ -318,13 +319,13 @@ class Archive:
             entry["record_sha256"] = sha256_hex(record_json)
             if op == "update":  # the new record.json, to roll forward with
                 entry["record_json"] = record_json.decode("utf-8")
-        _replace_file(self.journal, _json_bytes(entry))
+        replace_durably(self.journal, _json_bytes(entry), FILE_MODE)
 
     def _commit(self, events: list[dict[str, Any]]) -> None:
         self.audit.append(events)
         crash_point("after-audit")
         self.journal.unlink()
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
 
     def recover(self) -> list[Record]:
         """Finish or undo what a crashed process left; returns records it completed."""
@@ -355,7 +356,7 @@ class Archive:
                 if scan and _digest(path / scan["file"]) != scan["sha256"]:
                     missing = []  # the scan never landed: the change did not happen
                 elif _digest(meta_file) != entry["record_sha256"]:
-                    _replace_file(meta_file, entry["record_json"].encode("utf-8"))
+                    replace_durably(meta_file, entry["record_json"].encode("utf-8"), FILE_MODE)
                 if missing:
                     self.audit.append(missing)
                 for stray in [*path.glob(".*.tmp"), *path.glob("scans/.*.tmp")]:
@@ -363,7 +364,7 @@ class Archive:
             elif entry["op"] == "log" and missing:
                 self.audit.append(missing)
             self.journal.unlink()
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
         self._clean_tmp()
         for stray in self.root.glob(".*.tmp"):  # a journal or log head a dead writer never renamed
             stray.unlink()
@@ -427,23 +428,3 @@ def _digest(path: Path) -> str:
         return sha256_hex(path.read_bytes())
     except (FileNotFoundError, NotADirectoryError):
         return ""
-
-
-def _replace_file(path: Path, data: bytes) -> None:
-    """Write beside, fsync, rename over: readers see the old bytes or the new, never a mix."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fchmod(fh.fileno(), FILE_MODE)
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

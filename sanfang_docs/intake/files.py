@@ -4,34 +4,22 @@ folder after), and cut a scan into the pages of one record."""
 from __future__ import annotations
 
 import json
-import os
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
+from ..archive.durable import replace_durably
+
 EXTENSIONS = {"pdf": "pdf", "jpg": "jpg", "png": "png", "tif": "tif"}
 
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_durably(path: Path, data: bytes) -> None:
     """Beside, fsync, rename over, fsync the folder: after return the bytes survive a crash."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+    replace_durably(path, data)
 
 
 def write_json(path: Path, data: Any) -> None:

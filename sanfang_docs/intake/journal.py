@@ -18,7 +18,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import fsync_dir, read_json, write_json
+from ..archive.durable import fsync_dir
+from .files import read_json, write_json
 
 
 @dataclass
