@@ -49,6 +49,8 @@ def with_line(tmp_path: Path, line: str, base: Path = BASE) -> Path:
     ("a: !custom x", "a", "tag", "!custom"),
     ("street_name: 一\nstreet_name: 二\n", "street_name", "duplicate", "不止一次"),
     ("a: 1\n---\nb: 2\n", "a", "format", "YAML"),
+    ("a: 1\ncompound_name: 江南\x07花山郡\n", "compound_name", "characters", "第 2 行有控制字符 U+0007"),
+    ("a: 1\n\x00", "", "characters", "U+0000"),
 ])
 def test_yaml_that_is_not_plain_answers_is_refused(text: str, key: str, rule: str, words: str) -> None:
     problem = refused(text)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -166,7 +167,14 @@ class _Loader(yaml.SafeLoader):
 
 
 def _parse_yaml(text: str) -> Any:
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # PyYAML's reader refuses control characters here, before parsing
+    except yaml.reader.ReaderError as exc:
+        line_no = text.count("\n", 0, exc.position)
+        line = text.splitlines()[line_no] if text else ""
+        key = re.match(r"\s*([A-Za-z_]\w*)\s*:", line)
+        raise _Refused(key.group(1) if key else "", "characters",
+                       f"第 {line_no + 1} 行有控制字符 U+{exc.character:04X}：答案中不能有控制字符（可能是从别处粘贴带入的）") from None
     try:
         node = loader.get_single_node()
         return None if node is None else _build(loader, node, "", 0)
