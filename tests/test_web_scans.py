@@ -7,6 +7,7 @@ with a progress page and holds only the caller's scope. Each route is in the acc
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 import zipfile
@@ -140,14 +141,19 @@ def test_bundle_export_with_progress_in_the_callers_scope(site: Site) -> None:
         assert c.get(url).status_code == 404 and c.get(link.group(1)).status_code == 404
     r = street.get(link.group(1))
     assert r.status_code == 200 and r.mimetype == "application/zip"
-    names = zipfile.ZipFile(io.BytesIO(r.data)).namelist()
-    assert any(own in n for n in names) and not any(other in n for n in names)
+    bag = zipfile.ZipFile(io.BytesIO(r.data))
+    filed = [json.loads(bag.read(n)) for n in bag.namelist() if n.endswith("/record.json")]
+    assert [m["档号"] for m in filed] == [own] and other != own
+    assert site.other.record.meta["compound"] not in bag.read(next(n for n in bag.namelist()
+                                                                   if n.endswith("manifest.json"))).decode()
     verified = site.api.verify_bundle(_saved(site, r.data))
     assert verified.ok, verified
-    # A selection with nothing in scope: the job says so in words.
-    r = street.post("/export", data={"csrf": token(street), "community": "青龙社区"})
-    page = _finished(street, r.headers["Location"])
-    assert "没有符合条件的记录" in page and "青龙社区" not in page.replace('value="青龙社区"', "")
+    # Another street's community: in words, exactly what a community that does not exist gets.
+    pages = []
+    for community in ("青龙社区", "无此社区"):
+        r = street.post("/export", data={"csrf": token(street), "community": community})
+        pages.append(_finished(street, r.headers["Location"]).replace(community, "…"))
+    assert "没有符合条件的记录" in pages[0] and pages[0] == pages[1]
 
 
 def _saved(site: Site, data: bytes):  # noqa: ANN202
