@@ -454,6 +454,7 @@ class Sanfang:
             from .intake import Intake
 
             self._intake = Intake(self.archive, self.workspace.home, self.workspace.setting("intake"))
+            self._intake.allow_for = self._upload_guard
         return self._intake
 
     def intake(self, paths: list[str | os.PathLike[str]], ocr: bool = True) -> list[Result]:
@@ -752,6 +753,7 @@ class Sanfang:
             raise SanfangError("【扫描件】（scan）文件为空")
         folder = self._uploads(record.meta) / uuid.uuid4().hex[:12]
         folder.mkdir(parents=True)
+        (folder / UPLOADED_FOR).write_text(record.archive_no, encoding="utf-8")  # for a recovery
         (folder / base).write_bytes(data)
 
         def allow(no: str) -> str:
@@ -765,9 +767,21 @@ class Sanfang:
 
         with acting_as(caller.user):
             results = self.intake_box.take(folder / base, allow)
+        (folder / UPLOADED_FOR).unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             folder.rmdir()
         return results
+
+    def _upload_guard(self, source: str) -> Callable[[str], str] | None:
+        """A recovered upload files only on the record it was uploaded for."""
+        uploads = self.workspace.home.resolve() / "uploads"
+        if not Path(source).is_relative_to(uploads):
+            return None
+        try:
+            meant = (Path(source).parent / UPLOADED_FOR).read_text(encoding="utf-8").strip()
+        except OSError:
+            meant = ""
+        return lambda no: "" if meant and no == meant else f"上传的扫描件处理中断后重新识别，二维码与上传时所在档案 {meant or '（未知）'} 不符"
 
     def _uploads(self, meta: dict[str, Any]) -> Path:
         parts = [str(meta.get("street") or "_"), str(meta.get("community") or "_")]
@@ -827,6 +841,9 @@ class Sanfang:
             return self.export(target, query, scope=scope, who=caller.display or caller.user,
                                progress=progress, **filters)
 
+
+
+UPLOADED_FOR = ".archive_no"  # in an upload's folder: the record it was uploaded for
 
 
 def _write_out(out_dir: Path, doc: Document, files: dict[str, bytes]) -> dict[str, Path]:

@@ -160,3 +160,17 @@ def _saved(site: Site, data: bytes):  # noqa: ANN202
     path = site.api.workspace.home.parent / "downloaded.zip"
     path.write_bytes(data)
     return path
+
+
+def test_an_interrupted_upload_recovered_files_only_on_its_record(site: Site) -> None:
+    """A server killed between taking an upload and filing it: the next intake (or a watcher's
+    recovery) still keeps it off any record but the one it was uploaded for."""
+    own, other = site.own.record.archive_no, site.other.record.archive_no
+    folder = site.api.workspace.home / "uploads" / "五里界街道" / "锦绣社区" / "interrupted"
+    folder.mkdir(parents=True)
+    (folder / ".archive_no").write_text(own, encoding="utf-8")
+    (folder / "中断.pdf").write_bytes(scan_of(site.other, seed=7))
+    site.api.intake_box.journal.take(folder / "中断.pdf")  # taken, then the process died
+    results = site.api.intake([], ocr=False)
+    assert [r.status for r in results] == ["已隔离"] and "不符" in results[0].reason
+    assert scans_of(site, other) == []

@@ -60,6 +60,9 @@ class Intake:
         self.journal = Journal(self.state)
         self.quarantine = Quarantine(home / "quarantine")
         self.ocr_queue = ocr.OcrQueue(self.state)
+        # source → the check a file from there needs when it is recovered (or found by another
+        # process's recovery mid-way): an upload's ``allow`` must survive a crash.
+        self.allow_for: Callable[[str], Allow | None] = lambda source: None
 
     # -- taking files ------------------------------------------------------------------------
 
@@ -73,7 +76,8 @@ class Intake:
 
     def recover(self) -> list[Result]:
         """Finish what a killed process had taken (see journal.py)."""
-        return [r for entry in self.journal.pending() for r in self._finish(entry)]
+        return [r for entry in self.journal.pending()
+                for r in self._finish(entry, allow=self.allow_for(str(entry.source)))]
 
     def _finish(self, entry: Entry, was: Item | None = None, allow: Allow | None = None) -> list[Result]:
         data = entry.work.read_bytes()
