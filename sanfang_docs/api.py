@@ -772,6 +772,11 @@ class Sanfang:
             folder.rmdir()
         return results
 
+    def read_scans(self, caller: Caller | None = None) -> int:
+        """OCR every queued scan (uploads queue theirs; the text is filed naming the uploader)."""
+        with acting_as(caller.user) if caller else contextlib.nullcontext():
+            return self.intake_box.run_ocr()
+
     def _upload_guard(self, source: str) -> Callable[[str], str] | None:
         """A recovered upload files only on the record it was uploaded for."""
         uploads = self.workspace.home.resolve() / "uploads"

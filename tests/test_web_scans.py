@@ -9,8 +9,10 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import time
 import zipfile
+from collections.abc import Iterator
 
 import pytest
 
@@ -21,8 +23,11 @@ pytestmark = pytest.mark.xdist_group("web")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return make_site(tmp_path_factory.mktemp("web-scans") / "ws")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    yield make_site(tmp_path_factory.mktemp("web-scans") / "ws")
+    for thread in threading.enumerate():  # the background readers finish before the workspace goes
+        if thread.name in ("scan-ocr",) or thread.name.startswith("export-"):
+            thread.join(300)
 
 
 def scan_of(made, seed: int = 0) -> bytes:  # noqa: ANN001
@@ -36,8 +41,10 @@ def upload(client, archive_no: str, data: bytes, name: str = "扫描.pdf", csrf:
                        content_type="multipart/form-data")
 
 
-def scans_of(site: Site, archive_no: str) -> list[str]:
-    return sorted(k for k in site.api.archive.get(archive_no).meta["files"] if k.startswith("scans/"))
+def scans_of(site: Site, archive_no: str, ocr: bool = False) -> list[str]:
+    """The scans filed on a record (or, with ``ocr``, their read text)."""
+    return sorted(k for k in site.api.archive.get(archive_no).meta["files"]
+                  if k.startswith("scans/") and k.endswith(".txt") == ocr)
 
 
 def test_upload_on_a_record_page_through_the_intake(site: Site) -> None:
@@ -48,6 +55,11 @@ def test_upload_on_a_record_page_through_the_intake(site: Site) -> None:
     assert r.status_code == 200 and "已归档" in text(r), text(r)
     assert len(scans_of(site, own)) == 1 and site.api.archive.get(own).meta["status"] == "已盖章"
     assert [e["actor"] for e in site.api.audit_trail(own) if e["event"] == "scan attached"] == ["clerk"]
+    for _ in range(240):  # its text is read off the request, in the background
+        if scans_of(site, own, ocr=True):
+            break
+        time.sleep(0.5)
+    assert scans_of(site, own, ocr=True), "the upload's OCR never ran"
     # Another scope's scan uploaded on this page: quarantined, on neither record, and the page
     # says so without naming the other record.
     r = upload(clerk, own, scan_of(site.other), "别处.pdf")

@@ -36,7 +36,25 @@ def upload(archive_no: str) -> Any:
     if sent is None or not sent.filename:
         raise SanfangError("【扫描件】（scan）请选择要上传的文件")
     results = api().upload_scan(archive_no, sent.read(), sent.filename, g.caller)
+    if any(r.archive_no for r in results):
+        _read_later(str(api().workspace.home), g.caller)
     return render_template("scan_result.html", title="上传扫描件", archive_no=archive_no, results=results)
+
+
+_reading = threading.Lock()
+
+
+def _read_later(home: str, caller: Any) -> None:
+    """OCR off the request (seconds a page), one reader at a time, each draining the queue, on
+    its own ``Sanfang`` (as a bundle's) so the server's search index is not shared."""
+    def read() -> None:
+        with _reading:
+            try:
+                Sanfang(home).read_scans(caller)
+            except Exception:  # noqa: BLE001 - the scan is filed; its text can be read again later
+                log.exception("扫描件文字识别出错")
+
+    threading.Thread(target=read, daemon=True, name="scan-ocr").start()
 
 
 @bp.route("/quarantine")
@@ -51,6 +69,8 @@ def handle(name: str) -> Any:
         results = [api().quarantine_file_for(name, request.form.get("archive_no", ""), g.caller)]
     else:
         results = api().quarantine_retry_for(name, g.caller)
+    if any(r.archive_no for r in results):
+        _read_later(str(api().workspace.home), g.caller)
     return render_template("quarantine.html", title="隔离区", items=_items(), results=results)
 
 
