@@ -828,6 +828,10 @@ class Sanfang:
         with acting_as(caller.user):
             return self.quarantine_file(item.name, record.archive_no, ocr=ocr)
 
+    def quarantined_file(self, name: str, caller: Caller) -> Path:
+        """A quarantined file's bytes, to look at before deciding where it belongs."""
+        return self._quarantined_for(name, caller).path
+
     def _quarantined_for(self, name: str, caller: Caller) -> Item:
         found = next((i for i in self.quarantine_for(caller) if i.name == Path(name).name), None)
         if found is None:

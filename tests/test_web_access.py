@@ -270,7 +270,7 @@ MATRIX = {
     "admin": {"/admin/users", "/admin/organisations", "/admin/archive"},
     # tests/test_web_scans.py: each role against its own scope's and another's record, upload,
     # quarantined file and export job (403 for a clerk on the staff pages, 404 for another's).
-    "scans": {"/record/<archive_no>/scan", "/quarantine", "/quarantine/<name>", "/export", "/export/<job_id>",
+    "scans": {"/record/<archive_no>/scan", "/quarantine", "/quarantine/<name>", "/quarantine/<name>/file", "/export", "/export/<job_id>",
               "/export/<job_id>/bundle.zip"},
     "public": {"/login", "/logout", "/static/<path:filename>"},
 }

@@ -94,15 +94,23 @@ def test_the_quarantine_is_its_scopes(site: Site) -> None:
     name = next(i.name for i in site.api.quarantine_list() if "隔离" in i.name)
     for user in ("clerk", "clerk_x"):
         c = login(site.app, user)
-        assert c.get("/quarantine").status_code == 403
+        assert c.get("/quarantine").status_code == 403 and c.get(f"/quarantine/{name}/file").status_code == 403
         assert c.post(f"/quarantine/{name}", data={"csrf": token(c), "action": "retry"}).status_code == 403
     outsider = login(site.app, "street_x")  # 纸坊街道: the upload was 五里界街道's
     assert name not in text(outsider.get("/quarantine"))
+    assert outsider.get(f"/quarantine/{name}/file").status_code == 404
+    admin = login(site.app, "admin")  # who sees every quarantined file: still none outside it
+    for forged in ("../../record.json", "..%2F..%2F.intake", f".{name}.json", f"{name}.reason.txt", "%2e%2e"):
+        r = admin.get(f"/quarantine/{forged}/file")
+        assert r.status_code == 404 and b"sha256" not in r.data, forged
     for data in ({"action": "retry"}, {"action": "file", "archive_no": other}):
         assert outsider.post(f"/quarantine/{name}", data={"csrf": token(outsider), **data}).status_code == 404
     street = login(site.app, "street")
     page = text(street.get("/quarantine"))
     assert name in page and "管辖范围以外" in page
+    r = street.get(f"/quarantine/{name}/file")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    assert street.get(f"/quarantine/.{name}.json/file").status_code == 404  # its metadata is no item
     # Retried, its code is still another street's record: it stays, never filed there.
     r = street.post(f"/quarantine/{name}", data={"csrf": token(street), "action": "retry"})
     assert r.status_code == 200 and "不在 street 的管辖范围内" in text(r) and scans_of(site, other) == []
@@ -186,3 +194,20 @@ def test_an_interrupted_upload_recovered_files_only_on_its_record(site: Site) ->
     results = site.api.intake([], ocr=False)
     assert [r.status for r in results] == ["已隔离"] and "不符" in results[0].reason
     assert scans_of(site, other) == []
+
+
+def test_one_bundle_at_a_time_a_person(site: Site) -> None:
+    from sanfang_docs.web.scans import Job
+
+    jobs = site.app.extensions.setdefault("sanfang-exports", {})
+    jobs["running-one"] = Job("street", site.api.workspace.home / "exports" / "running-one.zip", 3, 10, "核对档案")
+    try:
+        street = login(site.app, "street")
+        r = street.post("/export", data={"csrf": token(street)})
+        assert r.status_code == 302 and r.headers["Location"] == "/export/running-one"
+        page = text(street.get("/export/running-one"))
+        assert '<progress id="bar" max="10" value="3">' in page and "核对档案：3 / 10" in page
+        assert 'http-equiv="refresh"' in page
+        assert street.get("/export/running-one/bundle.zip").status_code == 404  # not ready
+    finally:
+        del jobs["running-one"]

@@ -74,6 +74,13 @@ def handle(name: str) -> Any:
     return render_template("quarantine.html", title="隔离区", items=_items(), results=results)
 
 
+@bp.route("/quarantine/<name>/file")
+def quarantined(name: str) -> Any:
+    _items()
+    path = api().quarantined_file(name, g.caller)
+    return send_file(path, as_attachment=True, download_name=path.name)
+
+
 def _items() -> list[Any]:
     if g.caller.role not in ("street", "admin"):
         abort(403)
@@ -110,6 +117,9 @@ def export() -> Any:
     if request.method == "GET":
         return render_template("export.html", title="导出检查包", q=source.get("q", ""), filters=filters,
                                labels=FILTERS)
+    running = next((k for k, j in _jobs().items() if j.owner == g.caller.user and not j.finished), None)
+    if running:  # one bundle at a time a person: each takes both cores for a large selection
+        return redirect(url_for("scans.job", job_id=running))
     job_id = secrets.token_urlsafe(12)
     folder = api().workspace.home / "exports"
     folder.mkdir(exist_ok=True)
