@@ -78,12 +78,14 @@ def test_lists_and_search_show_nothing_of_another_scope(site: Site, user: str) -
 def test_anonymous_gets_the_login_page_everywhere(site: Site) -> None:
     client = site.app.test_client()
     routes = ["/", "/interviews", "/archive", "/search?q=支部", "/admin/users", "/draft/1", "/draft/1/edit/x",
-              "/matter/SS-2026-001", *record_routes(site.own)]
+              "/matter/SS-2026-001", "/quarantine", "/export", "/export/x", "/export/x/bundle.zip",
+              *record_routes(site.own)]
     for route in routes:
         r = client.get(route)
         assert r.status_code == 302 and r.headers["Location"].startswith("/login"), route
         assert site.own.record.archive_no not in r.get_data(as_text=True)
-    for route in ("/start", "/draft/1", "/draft/1/file", "/admin/users"):
+    for route in ("/start", "/draft/1", "/draft/1/file", "/admin/users", f"/record/{site.own.record.archive_no}/scan",
+                  "/quarantine/x", "/export"):
         r = client.post(route, data={"csrf": csrf_of(text(client.get("/login")))})
         assert r.status_code == 302 and r.headers["Location"].startswith("/login"), route
     page = text(client.get("/login"))
@@ -125,7 +127,8 @@ def test_a_post_without_the_sessions_token_is_refused(site: Site) -> None:
     good = token(client)
     posts = {"/start": {"interview": "branch-founding", "doc": "branch-founding-request"}, "/logout": {},
              "/admin/users": {}, "/admin/organisations": {}, "/admin/archive": {"action": "reindex"}, "/draft/1": {"action": "next"}, "/draft/1/file": {},
-             "/draft/1/edit/compound_name": {}, "/matter/SS2026-0001": {}, "/login": {"username": "clerk"}}
+             "/draft/1/edit/compound_name": {}, "/matter/SS2026-0001": {}, "/login": {"username": "clerk"},
+             f"/record/{site.own.record.archive_no}/scan": {}, "/quarantine/x": {"action": "retry"}, "/export": {}}
     for route, data in posts.items():
         for forged in (None, "", "x" * 43, good[:-2] + "AA"):
             sent = dict(data) if forged is None else {**data, "csrf": forged}
@@ -265,6 +268,10 @@ MATRIX = {
     "draft": {"/start", "/draft/<draft_id>", "/draft/<draft_id>/file", "/draft/<draft_id>/answers",
               "/draft/<draft_id>/edit/<name>"},
     "admin": {"/admin/users", "/admin/organisations", "/admin/archive"},
+    # tests/test_web_scans.py: each role against its own scope's and another's record, upload,
+    # quarantined file and export job (403 for a clerk on the staff pages, 404 for another's).
+    "scans": {"/record/<archive_no>/scan", "/quarantine", "/quarantine/<name>", "/quarantine/<name>/file", "/export", "/export/<job_id>",
+              "/export/<job_id>/bundle.zip"},
     "public": {"/login", "/logout", "/static/<path:filename>"},
 }
 

@@ -257,3 +257,42 @@ def test_every_interviews_first_screen_is_accessible(served: tuple[Site, str], b
         j.check(route.strip("/").replace("/", "-"))
     context.close()
     assert not j.violations, "\n".join(j.violations)
+
+
+def test_scans_quarantine_and_a_bundle_in_the_browser(served: tuple[Site, str], browser: Browser,
+                                                      tmp_path: Path) -> None:
+    """A 街道 user uploads a stamped scan on a record's page and another record's scan (to the
+    quarantine), looks at the quarantine, and exports a bundle watching its progress page."""
+    from tests import scans
+
+    site, base = served
+    def scan(made) -> Path:  # noqa: ANN001
+        raw = scans.pages(made.record.file("document.pdf").read_bytes(), 150)
+        path = tmp_path / f"{made.record.meta['compound']}.pdf"
+        path.write_bytes(scans.pdf_of([scans.scanned(p) for p in raw]))
+        return path
+
+    context = browser.new_context(locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    j = Journey(page, "scans")
+    login(page, base, "street")
+    no = site.own.record.archive_no
+    for made, said in ((site.own, "已归档"), (site.other, "已转入隔离区")):
+        page.goto(f"{base}/record/{no}")
+        page.locator("#scan").set_input_files(str(scan(made)))
+        page.get_by_role("button", name="上传").click()
+        expect(page.get_by_role("status")).to_contain_text(said)
+        j.check(f"upload-{said}")
+    page.get_by_role("link", name="隔离区").click()
+    expect(page.get_by_text("管辖范围以外")).to_be_visible()
+    j.check("quarantine")
+    page.get_by_role("link", name="导出检查包").click()
+    j.check("export")
+    page.get_by_role("button", name="导出检查包").click()
+    expect(page.get_by_role("link", name="下载检查包（ZIP）")).to_be_visible(timeout=300_000)
+    j.check("exported")
+    with page.expect_download() as got:
+        page.get_by_role("link", name="下载检查包（ZIP）").click()
+    assert got.value.suggested_filename.endswith(".zip")
+    context.close()
+    assert not j.violations, "\n".join(j.violations)

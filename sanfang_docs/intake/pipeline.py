@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from .match import Part, match
 from .quarantine import Item, Quarantine
 
 log = logging.getLogger("sanfang.intake")
+Allow = Callable[[str], str]  # 档号 → why that record may not take the scan ("" when it may)
 FILED, DUPLICATE, QUARANTINED = "已归档", "重复（已有相同扫描件）", "已隔离"
 # Reasons that pass by themselves: the disk fills and empties, a lock is released.
 TEMPORARY_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EAGAIN, errno.EBUSY, errno.EIO}
@@ -58,24 +60,30 @@ class Intake:
         self.journal = Journal(self.state)
         self.quarantine = Quarantine(home / "quarantine")
         self.ocr_queue = ocr.OcrQueue(self.state)
+        # source → the check a file from there needs when it is recovered (or found by another
+        # process's recovery mid-way): an upload's ``allow`` must survive a crash.
+        self.allow_for: Callable[[str], Allow | None] = lambda source: None
 
     # -- taking files ------------------------------------------------------------------------
 
-    def take(self, path: Path) -> list[Result]:
-        """Take one file (it leaves ``path``) and file or quarantine it; one log line per part."""
+    def take(self, path: Path, allow: Allow | None = None) -> list[Result]:
+        """Take one file (it leaves ``path``) and file or quarantine it; one log line per part.
+        ``allow(档号)`` — a reason to refuse that record, or "" — keeps a part off records its
+        sender may not write (the web app's upload on one record's page, a scoped retry)."""
         entry = self.journal.take(path)
         crash_point("intake-taken")
-        return self._finish(entry)
+        return self._finish(entry, allow=allow)
 
     def recover(self) -> list[Result]:
         """Finish what a killed process had taken (see journal.py)."""
-        return [r for entry in self.journal.pending() for r in self._finish(entry)]
+        return [r for entry in self.journal.pending()
+                for r in self._finish(entry, allow=self.allow_for(str(entry.source)))]
 
-    def _finish(self, entry: Entry, was: Item | None = None) -> list[Result]:
+    def _finish(self, entry: Entry, was: Item | None = None, allow: Allow | None = None) -> list[Result]:
         data = entry.work.read_bytes()
         source, tries = (was.source, was.tries) if was else (str(entry.source), 0)
         try:
-            results = self.process(data, entry.name, source, tries)
+            results = self.process(data, entry.name, source, tries, allow)
         except OSError:
             raise  # e.g. the disk is full even for quarantine: the journal keeps it for the retry
         except Exception as exc:  # noqa: BLE001 - a bug must not stop the inbox; a person looks
@@ -88,7 +96,8 @@ class Intake:
             log.info(r.line())
         return results
 
-    def process(self, data: bytes, name: str, source: str, tries: int = 0) -> list[Result]:
+    def process(self, data: bytes, name: str, source: str, tries: int = 0,
+                allow: Allow | None = None) -> list[Result]:
         """File or quarantine one file's bytes; ``tries``: times it was quarantined before."""
         try:
             kind = decode.kind_of(data)
@@ -103,13 +112,17 @@ class Intake:
             whole = len(found.parts) == 1 and len(part.pages) == len(pages)
             blob, ext = (data, EXTENSIONS[kind]) if whole else subset(data, kind, part.pages)
             part_name = name if whole else f"{Path(name).stem}-{part.archive_no}.{ext}"
-            results.append(self._file_part(blob, ext, part, part_name, source, tries))
+            results.append(self._file_part(blob, ext, part, part_name, source, tries, allow))
         return results
 
-    def _file_part(self, data: bytes, ext: str, part: Part, name: str, source: str, tries: int) -> Result:
+    def _file_part(self, data: bytes, ext: str, part: Part, name: str, source: str, tries: int,
+                   allow: Allow | None = None) -> Result:
         pages = len(part.pages)
         if part.problem:
             return self._quarantine(data, name, source, pages, f"档号 {part.archive_no}：{part.problem}", tries=tries)
+        refused = allow(part.archive_no) if allow else ""
+        if refused:
+            return self._quarantine(data, name, source, pages, refused, tries=tries)
         try:
             return self.file(data, ext, part.archive_no, source, pages, by=("文件名" if part.by_name else "二维码"))
         except NotFoundError:
@@ -143,13 +156,13 @@ class Intake:
 
     # -- the clerk's quarantine commands -----------------------------------------------------
 
-    def retry(self, items: list[Item]) -> list[Result]:
+    def retry(self, items: list[Item], allow: Allow | None = None) -> list[Result]:
         """Read quarantined files again (after a record was filed, or a temporary reason)."""
         results = []
         for item in items:
             entry = self.journal.take(item.path)
             self.quarantine.remove(item)  # its bytes are in the journal's care now
-            results += self._finish(entry, was=item)
+            results += self._finish(entry, was=item, allow=allow)
         return results
 
     def retry_temporary(self) -> list[Result]:

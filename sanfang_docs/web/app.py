@@ -40,9 +40,9 @@ def create_app(home: str | None = None, app_api: Sanfang | None = None, filing_p
     app.extensions["sanfang"] = api
     app.extensions["sanfang-filer"] = Filer(api, in_process=not filing_process)
 
-    from . import accounts, archive, interviews, pages
+    from . import accounts, archive, interviews, pages, scans
 
-    for module in (accounts, archive, interviews, pages):
+    for module in (accounts, archive, interviews, pages, scans):
         app.register_blueprint(module.bp)
 
     @app.before_request
