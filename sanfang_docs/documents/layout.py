@@ -83,6 +83,7 @@ def par(
 
 
 ZWSP = "\u200b"  # a break opportunity that prints nothing (Typst, Word and LibreOffice honour it)
+WJ = "\u2060"  # a word joiner: no break here (Typst, Word and LibreOffice honour it too)
 # Telephone numbers break after the area code and between groups of four digits (027-8795 6688,
 # 138 0000 0001 as they are read out); a time range after its dash; a 档号 after each hyphen.
 # A time itself (17:30) never breaks.
@@ -90,6 +91,11 @@ _PHONE = re.compile(r"(?<![\d-])(0\d{2,3})-(\d{3,4})(\d{4})(?!\d)")
 _MOBILE = re.compile(r"(?<!\d)(1\d{2})(\d{4})(\d{4})(?!\d)")
 _TIME_RANGE = re.compile(r"(\d{1,2}:\d{2})([-–—~～])(\d{1,2}:\d{2})")
 _ARCHIVE_NO = re.compile(r"[A-Z]\d{3}-WS·\d{4}-[A-Z0-9]+-[A-Z]+-\d{4}")
+# A vote count stays with its 票 (（得17票）): the line breaks before the number, never between
+# 17 and 票, which left “（得15” at a line end and the line stretched.
+_VOTES = re.compile(r"(得\d+)(?=票)")
+# A fill-in blank (__________) is a line to write on: it may go on in the next line.
+_BLANK = re.compile(r"_{6,}")
 
 
 def breakable(text: str) -> str:
@@ -98,6 +104,8 @@ def breakable(text: str) -> str:
     text = _PHONE.sub(lambda m: f"{m[1]}-{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
     text = _MOBILE.sub(lambda m: f"{m[1]}{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
     text = _TIME_RANGE.sub(lambda m: f"{m[1]}{m[2]}{ZWSP}{m[3]}", text)  # 9:00- | 17:30, never 17: | 30
+    text = _VOTES.sub(lambda m: m[1] + WJ, text)
+    text = _BLANK.sub(lambda m: ZWSP.join(re.findall("__?", m[0])), text)
     return _ARCHIVE_NO.sub(lambda m: m[0].replace("-", "-" + ZWSP), text)
 
 
