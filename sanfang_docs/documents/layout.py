@@ -92,7 +92,7 @@ _MOBILE = re.compile(r"(?<!\d)(1\d{2})(\d{4})(\d{4})(?!\d)")
 _TIME_RANGE = re.compile(r"(\d{1,2}:\d{2})([-–—~～])(\d{1,2}:\d{2})")
 _ARCHIVE_NO = re.compile(r"[A-Z]\d{3}-WS·\d{4}-[A-Z0-9]+-[A-Z]+-\d{4}")
 # A vote count stays with its 票 (（得17票）): the line breaks before the number, never between
-# 17 and 票, which left “（得15” at a line end and the line stretched.
+# 17 and 票. (LibreOffice then sets no space between them, so neither does the PDF: pdf.py.)
 _VOTES = re.compile(r"(得\d+)(?=票)")
 # A fill-in blank (__________) is a line to write on: it may go on in the next line.
 _BLANK = re.compile(r"_{6,}")
