@@ -192,7 +192,9 @@ def _body(doc: Document) -> list[dict[str, Any]]:
         elif b.kind == "right":
             out.append(par(b.text, align="right"))
         elif b.kind == "table":
-            out.append(_table(b.rows, compact=doc.style in ("form", "scoresheet")))
+            # A score sheet's long scoring tables (not its short result and signature ones) dense.
+            dense = doc.style == "scoresheet" and len(b.rows) > 8
+            out.append(_table(b.rows, compact=doc.style in ("form", "scoresheet"), dense=dense))
         elif b.kind in ("item", "li"):
             out.append(par(b.text, first=indent))
         elif doc.style == "rules":
@@ -217,12 +219,13 @@ TABLE_PAD_PT = 4.0 * 2 + 1.0  # the 4 pt inset on each side (both renderers) and
 _TOKEN = re.compile(r"[\x21-\x7e]+|\S")  # an ASCII run (档号, phone) or one CJK character
 
 
-def _table(rows: list[list[str]], compact: bool = False) -> dict[str, Any]:
-    """A table, first row the header. In letters its rows keep to the line grid; forms and score
-    sheets, which are mostly table, use smaller type and rows."""
+def _table(rows: list[list[str]], compact: bool = False, dense: bool = False) -> dict[str, Any]:
+    """A table, first row the header. In letters its rows keep to the line grid; forms, which are
+    mostly table, use smaller type and rows; a score sheet (the 红色物业 评分表 quotes a whole
+    standard) 五号 type in 15 pt lines (8 pages of 三号-grid rows before, 6 now)."""
     ncols = max((len(r) for r in rows), default=1)
     rows = [list(r) + [""] * (ncols - len(r)) for r in rows]
-    size, pitch = (12.0, 20.0) if compact else (GEOMETRY["table_pt"], GEOMETRY["pitch_pt"])
+    size, pitch = (10.5, 15.0) if dense else (12.0, 20.0) if compact else (GEOMETRY["table_pt"], GEOMETRY["pitch_pt"])
     # Headers and short cells (序号, 分值, names) are centred; sentences start at the left.
     centred = [[r == 0 or len(c) <= 4 for c in row] for r, row in enumerate(rows)]
     return {
