@@ -275,7 +275,8 @@ def _column_widths(rows: list[list[str]], size: float) -> list[float]:
     for col in range(len(rows[0])):
         cells = [r[col] for r in rows]
         lines = [ln for c in cells for ln in c.split("\n")] or [""]
-        unbreakable = [ln for i, c in enumerate(cells) for ln in c.split("\n") if i == 0 or len(ln) <= 6]
+        # A label of up to 8 characters (业主回访满意度) never wraps: it would leave 度 alone.
+        unbreakable = [ln for i, c in enumerate(cells) for ln in c.split("\n") if i == 0 or len(ln) <= 8]
         tokens = [t for ln in lines for t in _TOKEN.findall(ln)]
         minimum.append(max([width(t) for t in unbreakable + tokens] + [width("")]))
         preferred.append(max(minimum[-1], max(width(ln) for ln in lines)))
