@@ -228,15 +228,28 @@ def _table(rows: list[list[str]], compact: bool = False, dense: bool = False) ->
     size, pitch = (10.5, 15.0) if dense else (12.0, 20.0) if compact else (GEOMETRY["table_pt"], GEOMETRY["pitch_pt"])
     # Headers and short cells (序号, 分值, names) are centred; sentences start at the left.
     centred = [[r == 0 or len(c) <= 4 for c in row] for r, row in enumerate(rows)]
+    widths = _column_widths(rows, size)
     return {
         "t": "table",
         "rows": [[breakable(c) for c in row] for row in rows],
         "spans": row_spans(rows),
         "centred": centred,
-        "widths": _column_widths(rows, size),
+        "widths": widths,
+        # A row of up to three lines never splits (a split would leave one line alone); a
+        # taller row may run on, keeping at least two lines on each side in practice.
+        "whole": [_row_lines(row, widths, size) <= 3 for row in rows],
         "size": size,
         "pitch": pitch,
     }
+
+
+def _row_lines(row: list[str], widths: list[float], size: float) -> int:
+    """The lines a row takes: its tallest cell's text over its column's width (estimated)."""
+    def lines(text: str, frac: float) -> int:
+        room = max(frac * 156 * MM - TABLE_PAD_PT, size)
+        return sum(max(1, -(-int(text_width_chars(ln) * size) // int(room))) for ln in text.split("\n"))
+
+    return max(lines(c, w) for c, w in zip(row, widths, strict=True))
 
 
 def row_spans(rows: list[list[str]]) -> list[list[int]]:
