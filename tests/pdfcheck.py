@@ -97,10 +97,10 @@ def pages(pdf: bytes | str | Path) -> list[Page]:
         h = lt.height
         # (Zero-width break opportunities inside numbers, layout.ZWSP, are not characters.)
         chars = [
-            Char(c.get_text().replace("\u200b", ""), c.x0 * PT, c.x1 * PT, (h - c.y1) * PT, (h - c.y0) * PT,
+            Char(c.get_text().replace("\u200b", "").replace("\u2060", ""), c.x0 * PT, c.x1 * PT, (h - c.y1) * PT, (h - c.y0) * PT,
                  c.size, c.fontname)
             for c in _walk(lt)
-            if c.get_text().replace("\u200b", "").strip()
+            if c.get_text().replace("\u200b", "").replace("\u2060", "").strip()
         ]
         out.append(Page(lt.width * PT, lt.height * PT, chars))
     return out
@@ -133,7 +133,7 @@ def text(pdf: bytes | str | Path, page_numbers: bool = False) -> str:
 
 def squash(s: str) -> str:
     """Text compared without whitespace (line breaks fall in different places in each renderer)."""
-    return re.sub(r"[\s\u200b]+", "", s)  # (and the zero-width break opportunities, layout.ZWSP)
+    return re.sub(r"[\s\u200b\u2060]+", "", s)  # (and the zero-width break opportunities, layout.ZWSP)
 
 
 def is_cjk(ch: str) -> bool:

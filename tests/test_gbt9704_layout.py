@@ -53,15 +53,13 @@ def case_keys() -> list[tuple[str, str, str]]:
 
 KEYS = case_keys()
 IDS = [f"{iv}/{branch}/{key}" for iv, branch, key in KEYS]
-# Known divergences, kept visible as strict xfails: Typst breaks before a “ after （ where
-# LibreOffice still fits the next character at the line end, so the pages after it differ by
-# one line. The manual's own 物管会 text of joint-meeting-rules (issue 10) no longer meets it.
-DIVERGES = {("resident-matter", "accepted-overdue", "resident-matter-form")}  # the 登记表's ticked checklist
-# Lines of the manual's new wording (issue 10) that break badly, kept visible until the layout
-# learns them: a vote count “（得17票）” that cannot break, and the 登记表's □ checklist.
-STRETCHED = {("branch-founding", "with-committee", "branch-election-report"),
-             ("branch-founding", "with-committee", "branch-election-approval"),
-             ("resident-matter", "accepted-overdue", "resident-matter-form")}
+# Known divergences, kept visible as strict xfails (none now: Typst used to drop the tracking of
+# the character before a punctuation box, so a line with several marks held one character less
+# than in LibreOffice — the 登记表's ticked checklist; the template gives it back).
+DIVERGES: set[tuple[str, str, str]] = set()
+# Lines that break badly, kept visible until the layout learns them (none now: vote counts keep
+# their 票, fill-in blanks go on in the next line, a short line spreads its room over digits too).
+STRETCHED: set[tuple[str, str, str]] = set()
 
 
 def paginated(keys: list[tuple[str, str, str]]) -> list:

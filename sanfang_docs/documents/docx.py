@@ -332,9 +332,9 @@ def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
     for r, row in enumerate(rows):
         tr = t.rows[r]
         trpr = tr._tr.get_or_add_trPr()
-        if r == 0:
-            # The header row stays whole (and repeats); a tall body row may run on to the next
-            # page rather than leave half a page empty — the Typst layout does the same.
+        if r == 0 or item["whole"][r]:
+            # The header row and a short row stay whole (the header repeats); a tall body row
+            # may run on to the next page rather than leave half a page empty, as in the PDF.
             trpr.append(OxmlElement("w:cantSplit"))
         if r == 0:
             trpr.append(OxmlElement("w:tblHeader"))  # repeat the header on every page

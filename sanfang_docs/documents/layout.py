@@ -83,6 +83,7 @@ def par(
 
 
 ZWSP = "\u200b"  # a break opportunity that prints nothing (Typst, Word and LibreOffice honour it)
+WJ = "\u2060"  # a word joiner: no break here (Typst, Word and LibreOffice honour it too)
 # Telephone numbers break after the area code and between groups of four digits (027-8795 6688,
 # 138 0000 0001 as they are read out); a time range after its dash; a 档号 after each hyphen.
 # A time itself (17:30) never breaks.
@@ -90,6 +91,11 @@ _PHONE = re.compile(r"(?<![\d-])(0\d{2,3})-(\d{3,4})(\d{4})(?!\d)")
 _MOBILE = re.compile(r"(?<!\d)(1\d{2})(\d{4})(\d{4})(?!\d)")
 _TIME_RANGE = re.compile(r"(\d{1,2}:\d{2})([-–—~～])(\d{1,2}:\d{2})")
 _ARCHIVE_NO = re.compile(r"[A-Z]\d{3}-WS·\d{4}-[A-Z0-9]+-[A-Z]+-\d{4}")
+# A vote count stays with its 票 (（得17票）): the line breaks before the number, never between
+# 17 and 票. (LibreOffice then sets no space between them, so neither does the PDF: pdf.py.)
+_VOTES = re.compile(r"(得\d+)(?=票)")
+# A fill-in blank (__________) is a line to write on: it may go on in the next line.
+_BLANK = re.compile(r"_{6,}")
 
 
 def breakable(text: str) -> str:
@@ -98,6 +104,8 @@ def breakable(text: str) -> str:
     text = _PHONE.sub(lambda m: f"{m[1]}-{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
     text = _MOBILE.sub(lambda m: f"{m[1]}{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
     text = _TIME_RANGE.sub(lambda m: f"{m[1]}{m[2]}{ZWSP}{m[3]}", text)  # 9:00- | 17:30, never 17: | 30
+    text = _VOTES.sub(lambda m: m[1] + WJ, text)
+    text = _BLANK.sub(lambda m: ZWSP.join(re.findall("__?", m[0])), text)
     return _ARCHIVE_NO.sub(lambda m: m[0].replace("-", "-" + ZWSP), text)
 
 
@@ -184,7 +192,9 @@ def _body(doc: Document) -> list[dict[str, Any]]:
         elif b.kind == "right":
             out.append(par(b.text, align="right"))
         elif b.kind == "table":
-            out.append(_table(b.rows, compact=doc.style in ("form", "scoresheet")))
+            # A score sheet's long scoring tables (not its short result and signature ones) dense.
+            dense = doc.style == "scoresheet" and len(b.rows) > 8
+            out.append(_table(b.rows, compact=doc.style in ("form", "scoresheet"), dense=dense))
         elif b.kind in ("item", "li"):
             out.append(par(b.text, first=indent))
         elif doc.style == "rules":
@@ -209,23 +219,37 @@ TABLE_PAD_PT = 4.0 * 2 + 1.0  # the 4 pt inset on each side (both renderers) and
 _TOKEN = re.compile(r"[\x21-\x7e]+|\S")  # an ASCII run (档号, phone) or one CJK character
 
 
-def _table(rows: list[list[str]], compact: bool = False) -> dict[str, Any]:
-    """A table, first row the header. In letters its rows keep to the line grid; forms and score
-    sheets, which are mostly table, use smaller type and rows."""
+def _table(rows: list[list[str]], compact: bool = False, dense: bool = False) -> dict[str, Any]:
+    """A table, first row the header. In letters its rows keep to the line grid; forms, which are
+    mostly table, use smaller type and rows; a score sheet (the 红色物业 评分表 quotes a whole
+    standard) 五号 type in 15 pt lines (8 pages of 三号-grid rows before, 6 now)."""
     ncols = max((len(r) for r in rows), default=1)
     rows = [list(r) + [""] * (ncols - len(r)) for r in rows]
-    size, pitch = (12.0, 20.0) if compact else (GEOMETRY["table_pt"], GEOMETRY["pitch_pt"])
+    size, pitch = (10.5, 15.0) if dense else (12.0, 20.0) if compact else (GEOMETRY["table_pt"], GEOMETRY["pitch_pt"])
     # Headers and short cells (序号, 分值, names) are centred; sentences start at the left.
     centred = [[r == 0 or len(c) <= 4 for c in row] for r, row in enumerate(rows)]
+    widths = _column_widths(rows, size)
     return {
         "t": "table",
         "rows": [[breakable(c) for c in row] for row in rows],
         "spans": row_spans(rows),
         "centred": centred,
-        "widths": _column_widths(rows, size),
+        "widths": widths,
+        # A row of up to three lines never splits (a split would leave one line alone); a
+        # taller row may run on, keeping at least two lines on each side in practice.
+        "whole": [_row_lines(row, widths, size) <= 3 for row in rows],
         "size": size,
         "pitch": pitch,
     }
+
+
+def _row_lines(row: list[str], widths: list[float], size: float) -> int:
+    """The lines a row takes: its tallest cell's text over its column's width (estimated)."""
+    def lines(text: str, frac: float) -> int:
+        room = max(frac * 156 * MM - TABLE_PAD_PT, size)
+        return sum(max(1, -(-int(text_width_chars(ln) * size) // int(room))) for ln in text.split("\n"))
+
+    return max(lines(c, w) for c, w in zip(row, widths, strict=True))
 
 
 def row_spans(rows: list[list[str]]) -> list[list[int]]:
@@ -264,7 +288,8 @@ def _column_widths(rows: list[list[str]], size: float) -> list[float]:
     for col in range(len(rows[0])):
         cells = [r[col] for r in rows]
         lines = [ln for c in cells for ln in c.split("\n")] or [""]
-        unbreakable = [ln for i, c in enumerate(cells) for ln in c.split("\n") if i == 0 or len(ln) <= 6]
+        # A label of up to 8 characters (业主回访满意度) never wraps: it would leave 度 alone.
+        unbreakable = [ln for i, c in enumerate(cells) for ln in c.split("\n") if i == 0 or len(ln) <= 8]
         tokens = [t for ln in lines for t in _TOKEN.findall(ln)]
         minimum.append(max([width(t) for t in unbreakable + tokens] + [width("")]))
         preferred.append(max(minimum[-1], max(width(ln) for ln in lines)))

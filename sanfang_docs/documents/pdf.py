@@ -28,6 +28,7 @@ LAYOUT = "gbt9704.typ"
 # Chinese and Latin letters or digits; Typst's own version of it shrinks to squeeze one more
 # character onto a line, so the layout gets the text cut there and adds fixed spaces itself.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+# (A word joiner between them, layout.WJ, is no such place: LibreOffice puts no space there.)
 _BOUNDARY = re.compile(f"(?<=[{_HAN}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[{_HAN}])")
 
 _lock = threading.Lock()  # the compiler is not safe to share between threads
