@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 from sanfang_docs.api import Sanfang  # noqa: E402
 from sanfang_docs.web import create_app  # noqa: E402
 from tests.conftest import example  # noqa: E402
-from tests.webkit import PASSWORD, HttpClient, serve_in_thread  # noqa: E402
+from tests.webkit import PASSWORD, HttpClient, screen_form, serve_in_thread  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:
@@ -74,7 +74,7 @@ def run(label: str, clients: int, rounds: int, dev: bool, think: float = 0.0, th
                 if think:
                     time.sleep(random.uniform(0.5, 1.5) * think)  # a person reading and typing
                 t = time.perf_counter()
-                status, _, page = client.request(url, client.screen_data(page, answers))
+                status, _, page = client.request(url, screen_form(page, answers))
                 mine.append(time.perf_counter() - t)
                 assert status == 200
             t = time.perf_counter()

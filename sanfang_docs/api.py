@@ -33,7 +33,7 @@ from .interview.conversation import display as display_answer  # noqa: F401 - fo
 from .interview.conversation import plain as plain_text  # noqa: F401 - for the shells
 from .interview.drafts import Drafts
 from .interview.drive import Outcome, run
-from .interview.hooks import DocumentHook, hook_for
+from .interview.hooks import DocumentHook, files_last, hook_for
 from .registers import matters, organisations
 from .registers import scope as scoping
 from .registers.accounts import Accounts, Caller
@@ -170,12 +170,9 @@ class Sanfang:
         """File every document of every example answer set: the tour and a self-check."""
         made = []
         catalog = {e.interview: e for e in self.catalog()}
-        def files_last(name: str) -> bool:
-            iv = interviews.load(name)
-            return any((hook := hook_for(iv, key)) and hook.files_last for key in catalog[name].documents)
-
         known = [e for e in self.examples() if e[0] in catalog]
-        for name, _branch, path in sorted(known, key=lambda e: files_last(e[0])):  # stable: else in order
+        # Stable: in order, except what files_last (the 评估表 cites the others' 档号).
+        for name, _branch, path in sorted(known, key=lambda e: files_last(interviews.load(e[0]))):
             answers = read_answers(path)
             iv = interviews.load(name)
             previous: Made | None = None

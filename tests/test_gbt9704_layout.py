@@ -22,7 +22,7 @@ from sanfang_docs.api import Made, Sanfang
 from sanfang_docs.documents import CHAR_PT, layout_items
 from sanfang_docs.documents.titles import word_breaks
 from sanfang_docs.interview import load
-from sanfang_docs.interview.hooks import hook_for
+from sanfang_docs.interview.hooks import files_last
 from tests import pdfcheck
 from tests.conftest import example_sets
 
@@ -43,11 +43,7 @@ BODY_PT = 16.0
 def case_keys() -> list[tuple[str, str, str]]:
     """Every example's documents in the order ``make_examples`` files them: interviews whose hook
     says ``files_last`` (a 评估表 cites the others' 档号) after the rest."""
-    def files_last(iv: str) -> bool:
-        docs = load(iv).metadata.get("documents") or {}
-        return any((hook := hook_for(load(iv), key)) is not None and hook.files_last for key in docs)
-
-    sets = sorted(example_sets(), key=lambda s: files_last(s[0]))  # stable: else in order
+    sets = sorted(example_sets(), key=lambda s: files_last(load(s[0])))  # stable: else in order
     return [(iv, branch, key) for iv, branch in sets for key in load(iv).metadata.get("documents") or {}]
 
 

@@ -87,12 +87,11 @@ def form_value(value: Any) -> Any:
     return str(value)
 
 
-def answer_screen(client: FlaskClient, url: str, answers: dict[str, Any], **override: Any) -> Any:
-    """Post the current screen of ``url`` with the answers its shown fields ask for."""
-    page = text(client.get(url))
-    data: dict[str, Any] = {"csrf": csrf_of(page), "action": "next"}
+def screen_form(page: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """The form a person sends for the screen ``page``: the answers its shown fields ask for."""
+    data: dict[str, Any] = {"action": "next"}
     for name in shown_fields(page):
-        value = override.get(name, answers.get(name))
+        value = answers.get(name)
         if value is None:
             continue
         if isinstance(value, bool) and re.search(rf'type="checkbox"[^>]*name="{name}"', page):
@@ -100,7 +99,13 @@ def answer_screen(client: FlaskClient, url: str, answers: dict[str, Any], **over
                 data[name] = "是"
             continue
         data[name] = form_value(value)
-    return client.post(url, data=data)
+    return data
+
+
+def answer_screen(client: FlaskClient, url: str, answers: dict[str, Any], **override: Any) -> Any:
+    """Post the current screen of ``url`` with the answers its shown fields ask for."""
+    page = text(client.get(url))
+    return client.post(url, data={"csrf": csrf_of(page), **screen_form(page, {**answers, **override})})
 
 
 def title_of(page: str) -> str:
@@ -144,18 +149,6 @@ class HttpClient:
         status, _, page = self.request("/login", {"username": user, "password": password})
         assert status == 200 and "退出" in page, page[-500:]
 
-    def screen_data(self, page: str, answers: dict[str, Any]) -> dict[str, Any]:
-        data: dict[str, Any] = {"action": "next"}
-        for name in shown_fields(page):
-            value = answers.get(name)
-            if value is None:
-                continue
-            if isinstance(value, bool) and re.search(rf'type="checkbox"[^>]*name="{name}"', page):
-                if value:
-                    data[name] = "是"
-                continue
-            data[name] = form_value(value)
-        return data
 
     def file_document(self, doc: str, answers: dict[str, Any], timings: list[float] | None = None) -> str:
         """Start ``doc``, answer every screen, file it; the new record's 档号."""
@@ -167,7 +160,7 @@ class HttpClient:
             if "生成、签名并归档" in page:
                 break
             started = time.perf_counter()
-            status, now, page = self.request(url, self.screen_data(page, answers))
+            status, now, page = self.request(url, screen_form(page, answers))
             if timings is not None:
                 timings.append(time.perf_counter() - started)
             assert status == 200 and now == url, (status, now, page[-800:])

@@ -55,3 +55,10 @@ def hook_for(interview: Interview, doc_key: str) -> DocumentHook | None:
     if not isinstance(hook, DocumentHook):
         raise InterviewError(f"{interview.name}.yml 的 metadata.hooks 中“{target}”不是 DocumentHook")
     return hook
+
+
+def files_last(interview: Interview) -> bool:
+    """Whether a document of the interview is filed after the others in the demo (its hook says
+    so: a 评估表 cites the other examples' 档号)."""
+    docs = interview.metadata.get("documents") or {}
+    return any((hook := hook_for(interview, str(key))) is not None and hook.files_last for key in docs)
