@@ -16,7 +16,7 @@ import yaml
 
 
 class WorkspaceError(Exception):
-    """A home or settings file that cannot be used (api.py reports it as a SanfangError, exit 1:
+    """A home or settings file that cannot be used (the api reports it as a SanfangError, exit 1:
     this module sits beside ``errors`` and does not import it)."""
 
     def __init__(self, message: str):
