@@ -35,7 +35,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Debian's chromium is not installed (scripts/setup.sh installs it)", allow_module_level=True)
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -83,26 +83,40 @@ def login(page: Page, base: str, user: str) -> None:
     expect(page.get_by_role("heading", name="首页")).to_be_visible()
 
 
-def fill_screen(page: Page, answers: dict) -> None:  # noqa: C901 - one branch per kind of control
-    """Answer the shown fields of the current screen as a person would, by their controls."""
-    for wrap in page.locator("div.field[data-field]:visible").all():
-        name = wrap.get_attribute("data-field") or ""
-        value = answers.get(name)
-        if value is None:
-            continue
-        control = wrap.locator(f'[name="{name}"]')
-        kind = control.first.get_attribute("type") or control.first.evaluate("e => e.tagName.toLowerCase()")
-        if kind == "radio":
-            said = ("是" if value else "否") if isinstance(value, bool) else value
-            wrap.locator(f'input[name="{name}"][value="{said}"]').check()
-        elif kind == "checkbox" and isinstance(value, bool):
-            control.set_checked(value)
-        elif kind == "select":
-            control.select_option(str(value))
-        elif kind == "date":
-            control.fill(value.isoformat() if hasattr(value, "isoformat") else str(value))
-        else:
-            control.fill(str(value))
+def fill_screen(page: Page, answers: dict) -> None:
+    """Answer the shown fields of the current screen as a person would, by their controls; a
+    field that an answer shows (the server says so a moment later) is answered too."""
+    done: set[str] = set()
+    while True:
+        fresh = [w for w in page.locator("div.field[data-field]:visible").all()
+                 if (w.get_attribute("data-field") or "") not in done]
+        if not fresh:
+            return
+        for wrap in fresh:
+            name = wrap.get_attribute("data-field") or ""
+            done.add(name)
+            fill_field(wrap, name, answers.get(name))
+        if not page.locator("[data-conditional]").count():
+            return
+        page.wait_for_timeout(500)  # the script's question to the server, and its answer
+
+
+def fill_field(wrap: Locator, name: str, value: object) -> None:  # noqa: C901 - one branch per kind of control
+    if value is None:
+        return
+    control = wrap.locator(f'[name="{name}"]')
+    kind = control.first.get_attribute("type") or control.first.evaluate("e => e.tagName.toLowerCase()")
+    if kind == "radio":
+        said = ("是" if value else "否") if isinstance(value, bool) else value
+        wrap.locator(f'input[name="{name}"][value="{said}"]').check()
+    elif kind == "checkbox" and isinstance(value, bool):
+        control.set_checked(value)
+    elif kind == "select":
+        control.select_option(str(value))
+    elif kind == "date":
+        control.fill(value.isoformat() if hasattr(value, "isoformat") else str(value))
+    else:
+        control.fill(str(value))
 
 
 def next_screen(page: Page) -> None:
@@ -366,4 +380,48 @@ def test_scans_quarantine_and_a_bundle_in_the_browser(served: tuple[Site, str], 
         page.get_by_role("link", name="下载检查包（ZIP）").click()
     assert got.value.suggested_filename.endswith(".zip")
     context.close()
+    assert not j.violations, "\n".join(j.violations)
+
+
+def test_show_if_is_applied_live_by_the_server(served: tuple[Site, str], browser: Browser,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """任期至 shows the moment “明确任期截止日期” is chosen and hides again for “同步”: the page's
+    script asks the server (…/shown, the engine's own rule) on each change. The same field
+    under a condition in ``code:`` (on an earlier answer, as the loader requires) shows as the
+    engine says whatever is chosen on the screen."""
+    from sanfang_docs.interview import loader
+
+    site, base = served
+    answers = {k: v for k, v in example("branch-founding", "with-committee").items() if k not in ("term_mode", "term_end")}
+    answers.update(deputy_secretary=None, deputy_votes=None)
+    admin = site.api.accounts.get("admin")
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    j = Journey(page, "show-if", shots=False)
+    login(page, base, "admin")
+    convo = site.api.conversation("branch-founding", answers, "branch-election-approval", caller=admin)
+    page.goto(f"{base}/draft/{convo.draft_id}")  # the screens answered already are passed
+    term_end = page.locator("#f-term_end-wrap")
+    expect(term_end).to_be_hidden()
+    page.get_by_label("明确任期截止日期").check()
+    expect(term_end).to_be_visible()
+    expect(page.locator("#f-term_end")).to_be_enabled()
+    j.check("term-end-shown")
+    page.get_by_label("与社区党组织同步").check()
+    expect(term_end).to_be_hidden()
+    expect(page.locator("#f-term_end")).to_be_disabled()  # not sent: the server drops it anyway
+
+    item = next(i for b in loader.load("branch-founding").blocks for i in b.raw.get("fields") or []
+                if isinstance(i, dict) and "term_end" in i.values())
+    monkeypatch.setitem(item, "show if", {"code": "party_member_count > 20"})  # 23 members
+    page.reload()
+    expect(term_end).to_be_visible()
+    page.get_by_label("与社区党组织同步").check()
+    page.wait_for_timeout(600)  # the server's answer has come: the code condition still holds
+    expect(term_end).to_be_visible()
+    monkeypatch.setitem(item, "show if", {"code": "party_member_count > 100"})
+    page.get_by_label("明确任期截止日期").check()
+    expect(term_end).to_be_hidden()
+    context.close()
+    site.api.discard_draft(convo.draft_id)
     assert not j.violations, "\n".join(j.violations)
