@@ -13,6 +13,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -268,3 +269,52 @@ def test_jobs_outlive_a_restart_and_finished_zips_are_removed_in_time(site: Site
         assert not young.path.exists()  # swept at start with no hours to keep
     finally:
         settings.write_text(before, encoding="utf-8") if before else settings.unlink()
+
+
+HOLD = ("import sys\nfrom pathlib import Path\nfrom sanfang_docs.archive.locks import exclusive\n"
+        "with exclusive(Path(sys.argv[1])):\n    print('held', flush=True)\n    sys.stdin.readline()\n")
+READ = ("import sys\nfrom sanfang_docs.api import Sanfang\nprint(Sanfang(sys.argv[1]).read_scans())\n")
+
+
+def test_ocr_of_the_queue_is_one_reader_across_processes(tmp_path) -> None:  # noqa: ANN001
+    """The web app's background reader and a `sanfang watch` (or `sanfang intake`) elsewhere:
+    while one process reads the queue the other waits, then reads what is still queued; two
+    processes started together read each scan once between them."""
+    import os
+    import subprocess
+    import sys
+
+    site = make_site(tmp_path / "ws")
+    home = site.api.workspace.home
+    admin = site.api.accounts.get("admin")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(Path.cwd()), os.environ.get("PYTHONPATH", "")) if p)}
+
+    def queue(seed: int) -> None:
+        for made in (site.own, site.other):
+            results = site.api.upload_scan(made.record.archive_no, scan_of(made, seed), f"扫描{seed}.pdf", admin)
+            assert [r.status for r in results] == ["已归档"], results
+        assert len(site.api.intake_box.ocr_queue.jobs()) == 2
+
+    queue(0)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(home / ".intake" / "ocr.lock")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        done: list[int] = []
+        reader = threading.Thread(target=lambda: done.append(site.api.read_scans(admin)))
+        reader.start()
+        reader.join(2.0)
+        assert reader.is_alive() and len(site.api.intake_box.ocr_queue.jobs()) == 2  # waiting, reading nothing
+    finally:
+        holder.communicate("\n", timeout=30)
+    reader.join(300)
+    assert done == [2] and site.api.intake_box.ocr_queue.jobs() == []
+
+    queue(1)
+    readers = [subprocess.Popen([sys.executable, "-c", READ, str(home)], stdout=subprocess.PIPE, text=True, env=env)
+               for _ in range(2)]
+    counts = sorted(int(r.communicate(timeout=300)[0].split()[-1]) for r in readers)
+    assert counts == [0, 2], counts  # one read both; the other waited, then found none left
+    checked = [(e["档号"], e["file"]) for e in site.api.archive.audit.read().intact_entries if e["event"] == "scan checked"]
+    assert len(checked) == 4 and len(set(checked)) == 4  # each of the four scans read once
+    site.app.extensions["sanfang-filer"].close()

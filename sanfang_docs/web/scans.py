@@ -40,18 +40,15 @@ def upload(archive_no: str) -> Any:
     return render_template("scan_result.html", title="上传扫描件", archive_no=archive_no, results=results)
 
 
-_reading = threading.Lock()
-
-
 def _read_later(home: str, caller: Any) -> None:
-    """OCR off the request (seconds a page), one reader at a time, each draining the queue, on
-    its own ``Sanfang`` (as a bundle's) so the server's search index is not shared."""
+    """OCR off the request (seconds a page) on its own ``Sanfang`` (as a bundle's) so the
+    server's search index is not shared. One reader at a time, across threads and processes (a
+    running `sanfang watch` too): ``run_ocr`` waits for the queue's lock, then drains it."""
     def read() -> None:
-        with _reading:
-            try:
-                Sanfang(home).read_scans(caller)
-            except Exception:  # noqa: BLE001 - the scan is filed; its text can be read again later
-                log.exception("扫描件文字识别出错")
+        try:
+            Sanfang(home).read_scans(caller)
+        except Exception:  # noqa: BLE001 - the scan is filed; its text can be read again later
+            log.exception("扫描件文字识别出错")
 
     threading.Thread(target=read, daemon=True, name="scan-ocr").start()
 
