@@ -1,5 +1,6 @@
 """The web app under 20 concurrent clients on loopback: screen round trip p50/p95, and answers →
-signed, filed, downloadable document through the app.
+signed, filed, downloadable document through the app, and the home page (待办, drafts, newest
+records: from the records catalogue) after login and after each filing.
 
 Each client is a person: logs in, starts branch-founding-request, answers its 9 screens (a
 round trip = POST the screen, follow the redirect, GET the next one: the engine resumes the
@@ -59,11 +60,19 @@ def run(label: str, clients: int, rounds: int, dev: bool, think: float = 0.0, th
     base, server = dev_server(app) if dev else serve_in_thread(app, threads=threads)
     screens: list[float] = []
     filing: list[float] = []
+    homes: list[float] = []
     lock = threading.Lock()
+
+    def home(client: HttpClient) -> float:
+        t = time.perf_counter()
+        status, _, page = client.request("/")
+        assert status == 200 and "待办" in page
+        return time.perf_counter() - t
 
     def person(n: int) -> None:
         client = HttpClient(base)
         client.login(f"clerk{n:02d}")
+        seen = [home(client)]  # the home page after login, and after each filing
         for _ in range(rounds):
             mine: list[float] = []
             started = time.perf_counter()
@@ -82,10 +91,13 @@ def run(label: str, clients: int, rounds: int, dev: bool, think: float = 0.0, th
             status2, _, pdf = client.request(f"{record}/file/document.pdf")
             assert status == status2 == 200 and pdf.startswith("%PDF")
             done = time.perf_counter()
+            seen.append(home(client))
             with lock:
                 screens.extend(mine)
                 filing.append(done - t)
             del started
+        with lock:
+            homes.extend(seen)
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
@@ -93,9 +105,11 @@ def run(label: str, clients: int, rounds: int, dev: bool, think: float = 0.0, th
     wall = time.perf_counter() - t0
     (server.close if not dev else server.shutdown)()
     out = {"screen_p50": pct(screens, 50), "screen_p95": pct(screens, 95), "file_p50": pct(filing, 50),
-           "file_p95": pct(filing, 95), "screens": len(screens), "documents": len(filing), "wall_s": wall}
+           "file_p95": pct(filing, 95), "home_p50": pct(homes, 50), "home_p95": pct(homes, 95),
+           "screens": len(screens), "documents": len(filing), "wall_s": wall}
     print(f"{label:<22} screens {out['screens']:>4}  p50 {out['screen_p50']:7.1f} ms  p95 {out['screen_p95']:7.1f} ms"
-          f"   file+download p50 {out['file_p50']:7.0f} ms  p95 {out['file_p95']:7.0f} ms   wall {wall:5.1f} s")
+          f"   file+download p50 {out['file_p50']:7.0f} ms  p95 {out['file_p95']:7.0f} ms"
+          f"   home p50 {out['home_p50']:6.1f} ms  p95 {out['home_p95']:6.1f} ms   wall {wall:5.1f} s")
     return out
 
 

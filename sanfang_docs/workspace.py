@@ -89,6 +89,11 @@ DEFAULT_SETTINGS: dict[str, Any] = {
         "timezone": "Asia/Shanghai",  # the time printed in the signature's appearance
         "key_bits": 3072,  # RSA size of generated keys
     },
+    # The web app (sanfang serve): a finished inspection bundle's ZIP is kept this many hours
+    # for its download, then removed with its job (web/jobs.py).
+    "web": {
+        "export_keep_hours": 24,
+    },
 }
 
 

@@ -84,7 +84,7 @@ def test_anonymous_gets_the_login_page_everywhere(site: Site) -> None:
         r = client.get(route)
         assert r.status_code == 302 and r.headers["Location"].startswith("/login"), route
         assert site.own.record.archive_no not in r.get_data(as_text=True)
-    for route in ("/start", "/draft/1", "/draft/1/file", "/admin/users", f"/record/{site.own.record.archive_no}/scan",
+    for route in ("/start", "/draft/1", "/draft/1/file", "/draft/1/shown", "/admin/users", f"/record/{site.own.record.archive_no}/scan",
                   "/quarantine/x", "/export"):
         r = client.post(route, data={"csrf": csrf_of(text(client.get("/login")))})
         assert r.status_code == 302 and r.headers["Location"].startswith("/login"), route
@@ -127,6 +127,7 @@ def test_a_post_without_the_sessions_token_is_refused(site: Site) -> None:
     good = token(client)
     posts = {"/start": {"interview": "branch-founding", "doc": "branch-founding-request"}, "/logout": {},
              "/admin/users": {}, "/admin/organisations": {}, "/admin/archive": {"action": "reindex"}, "/draft/1": {"action": "next"}, "/draft/1/file": {},
+             "/draft/1/shown": {},
              "/draft/1/edit/compound_name": {}, "/matter/SS2026-0001": {}, "/login": {"username": "clerk"},
              f"/record/{site.own.record.archive_no}/scan": {}, "/quarantine/x": {"action": "retry"}, "/export": {}}
     for route, data in posts.items():
@@ -266,7 +267,7 @@ MATRIX = {
     "lists": {"/", "/archive", "/search", "/interviews", "/matters"},  # scope-filtered lists
     "matter": {"/matter/<no>"},  # tests/test_deadlines.py: another scope's matter is a 404
     "draft": {"/start", "/draft/<draft_id>", "/draft/<draft_id>/file", "/draft/<draft_id>/answers",
-              "/draft/<draft_id>/edit/<name>"},
+              "/draft/<draft_id>/edit/<name>", "/draft/<draft_id>/shown"},
     "admin": {"/admin/users", "/admin/organisations", "/admin/archive"},
     # tests/test_web_scans.py: each role against its own scope's and another's record, upload,
     # quarantined file and export job (403 for a clerk on the staff pages, 404 for another's).
@@ -294,7 +295,8 @@ def test_a_draft_is_its_owners_alone(site: Site) -> None:
         for route in (url, f"{url}/answers", f"{url}/edit/street_name"):
             assert other.get(route).status_code == 404, (user, route)
         for route, data in ((url, {"action": "next", "street_name": "x"}), (url, {"action": "discard"}),
-                            (f"{url}/file", {}), (f"{url}/edit/street_name", {"street_name": "x"})):
+                            (f"{url}/file", {}), (f"{url}/edit/street_name", {"street_name": "x"}),
+                            (f"{url}/shown", {"street_name": "x"})):
             assert other.post(route, data={"csrf": good, **data}).status_code == 404, (user, route)
     assert owner.get(url).status_code == 200  # nothing the others sent changed or removed it
     assert 'value="五里界街道"' in text(owner.get(url))

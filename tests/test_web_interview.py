@@ -182,9 +182,46 @@ def test_show_if_is_applied_live_and_again_on_the_server(site: Site) -> None:
         g.caller, g.api = site.api.accounts.get("clerk"), site.api
         page, _ = render_screen(convo)
     wrap = re.search(r'<div class="field" id="f-term_end-wrap"[^>]*>', page).group(0)
-    assert 'data-show-var="term_mode"' in wrap and 'data-show-is="until"' in wrap and "hidden" in wrap
+    assert 'data-conditional="1"' in wrap and "hidden" in wrap
     script = site.app.test_client().get("/static/app.js")
-    assert script.status_code == 200 and b"data-show-var" in script.data
+    assert script.status_code == 200 and b"data-shown-url" in script.data
     page = text(clerk.get(url))
     clerk.post(url, data={"csrf": csrf_of(page), "action": "discard"})
     assert clerk.get(url).status_code == 404
+
+
+def test_the_page_asks_the_engine_which_fields_show(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """POST …/shown answers, for what is typed so far, the fields the engine shows — a simple
+    condition and one in ``code:`` (on an earlier answer, as the loader requires) alike; only
+    the draft's owner may ask, with the form's CSRF token."""
+    from sanfang_docs.interview import loader
+
+    answers = {k: v for k, v in example("branch-founding", "with-committee").items() if k not in ("term_mode", "term_end")}
+    answers.update(deputy_secretary=None, deputy_votes=None)
+    clerk = login(site.app, "street")  # the 批复 is the street's
+    url = start(clerk, "branch-election-approval")
+    page = walk_to(clerk, url, answers, "term_mode")
+    csrf = csrf_of(page)
+    assert 'data-shown-url="' + url + '/shown"' in page
+
+    def shown(**form: str) -> list[str]:
+        r = clerk.post(f"{url}/shown", data={"csrf": csrf, **form})
+        assert r.status_code == 200 and r.is_json, text(r)
+        return r.get_json()["shown"]
+
+    assert shown(term_mode="synced") == ["term_mode"]
+    assert shown(term_mode="until") == ["term_mode", "term_end"]
+    assert clerk.post(f"{url}/shown", data={"term_mode": "until"}).status_code == 400  # no CSRF token
+    other = login(site.app, "street_x")
+    assert other.post(f"{url}/shown", data={"csrf": token(other), "term_mode": "until"}).status_code == 404
+
+    # The same field under a condition in code, on an answer of an earlier screen.
+    item = next(i for b in loader.load("branch-founding").blocks for i in b.raw.get("fields") or []
+                if isinstance(i, dict) and "term_end" in i.values())
+    monkeypatch.setitem(item, "show if", {"code": "party_member_count > 100"})
+    assert shown(term_mode="until") == ["term_mode"]  # 23 members
+    monkeypatch.setitem(item, "show if", {"code": "party_member_count > 20"})
+    assert shown(term_mode="synced") == ["term_mode", "term_end"]
+    page = text(clerk.get(url))
+    assert re.search(r'id="f-term_end-wrap"[^>]*data-conditional="1"', page)
+    clerk.post(url, data={"csrf": csrf, "action": "discard"})

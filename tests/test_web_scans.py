@@ -13,6 +13,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -197,17 +198,123 @@ def test_an_interrupted_upload_recovered_files_only_on_its_record(site: Site) ->
 
 
 def test_one_bundle_at_a_time_a_person(site: Site) -> None:
-    from sanfang_docs.web.scans import Job
-
-    jobs = site.app.extensions.setdefault("sanfang-exports", {})
-    jobs["running-one"] = Job("street", site.api.workspace.home / "exports" / "running-one.zip", 3, 10, "核对档案")
+    jobs = site.app.extensions["sanfang-exports"]
+    job = jobs.new("street")
+    jobs.progress(job, 3, 10, "核对档案")
     try:
         street = login(site.app, "street")
         r = street.post("/export", data={"csrf": token(street)})
-        assert r.status_code == 302 and r.headers["Location"] == "/export/running-one"
-        page = text(street.get("/export/running-one"))
+        assert r.status_code == 302 and r.headers["Location"] == f"/export/{job.id}"
+        page = text(street.get(f"/export/{job.id}"))
         assert '<progress id="bar" max="10" value="3">' in page and "核对档案：3 / 10" in page
         assert 'http-equiv="refresh"' in page
-        assert street.get("/export/running-one/bundle.zip").status_code == 404  # not ready
+        assert street.get(f"/export/{job.id}/bundle.zip").status_code == 404  # not ready
     finally:
-        del jobs["running-one"]
+        jobs.finish(job, error="测试结束")
+
+
+def test_jobs_outlive_a_restart_and_finished_zips_are_removed_in_time(site: Site) -> None:
+    """A new server over the same workspace shows the finished job (and serves its ZIP), reads a
+    job cut short by the restart as failed (its half ZIP removed), and removes finished ZIPs
+    once ``web: export_keep_hours`` have passed."""
+    import subprocess
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from sanfang_docs.api import Sanfang
+    from sanfang_docs.web import create_app
+    from sanfang_docs.web.jobs import INTERRUPTED
+
+    street = login(site.app, "street")
+    r = street.post("/export", data={"csrf": token(street), "kind": "请示"})
+    done_url = r.headers["Location"]
+    assert "检查包已生成" in _finished(street, done_url)
+    home = site.api.workspace.home
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process that has ended: the server that ran the job below
+    cut = home / "exports" / "cutshort.json"
+    cut.write_text(json.dumps({"id": "cutshort", "owner": "street", "done": 1, "total": 5, "label": "写入",
+                               "created": "2026-12-01T08:00:00+00:00", "pid": gone.pid, "runner": "old"}),
+                   encoding="utf-8")
+    (home / "exports" / "cutshort.zip").write_bytes(b"PK half")
+
+    again = create_app(app_api=Sanfang(home), filing_process=False)  # the restart
+    again.config["TESTING"] = False
+    street = login(again, "street")
+    page = text(street.get(done_url))
+    assert "检查包已生成" in page and "保留至生成后 24 小时" in page
+    assert street.get(f"{done_url}/bundle.zip").status_code == 200
+    assert INTERRUPTED in text(street.get("/export/cutshort"))
+    assert not (home / "exports" / "cutshort.zip").exists()
+    listed = text(street.get("/export"))
+    assert "我的导出" in listed and done_url in listed and "/export/cutshort" in listed
+
+    # Past its time a finished ZIP goes, with its job; a younger one stays.
+    jobs = again.extensions["sanfang-exports"]
+    job_id = done_url.rsplit("/", 1)[1]
+    old = jobs.get(job_id)
+    old.finished_at = (datetime.now(UTC) - timedelta(hours=25)).isoformat(timespec="seconds")
+    old.save()
+    young = jobs.new("street")
+    young.path.write_bytes(b"PK")
+    jobs.finish(young, SimpleNamespace(records=1, pages=1, files=1, bytes=2, sha256="", transfer_ok=True, notes=[]))
+    assert text(street.get("/export"))  # the export pages sweep
+    assert not old.path.exists() and street.get(done_url).status_code == 404
+    assert young.path.exists() and street.get(f"/export/{young.id}").status_code == 200
+    settings = home / "settings.yaml"
+    before = settings.read_text(encoding="utf-8") if settings.exists() else ""
+    settings.write_text(before + "\nweb:\n  export_keep_hours: 0\n", encoding="utf-8")
+    try:
+        assert create_app(app_api=Sanfang(home), filing_process=False).extensions["sanfang-exports"].keep_hours == 0
+        assert not young.path.exists()  # swept at start with no hours to keep
+    finally:
+        settings.write_text(before, encoding="utf-8") if before else settings.unlink()
+
+
+HOLD = ("import sys\nfrom pathlib import Path\nfrom sanfang_docs.archive.locks import exclusive\n"
+        "with exclusive(Path(sys.argv[1])):\n    print('held', flush=True)\n    sys.stdin.readline()\n")
+READ = ("import sys\nfrom sanfang_docs.api import Sanfang\nprint(Sanfang(sys.argv[1]).read_scans())\n")
+
+
+def test_ocr_of_the_queue_is_one_reader_across_processes(tmp_path) -> None:  # noqa: ANN001
+    """The web app's background reader and a `sanfang watch` (or `sanfang intake`) elsewhere:
+    while one process reads the queue the other waits, then reads what is still queued; two
+    processes started together read each scan once between them."""
+    import os
+    import subprocess
+    import sys
+
+    site = make_site(tmp_path / "ws")
+    home = site.api.workspace.home
+    admin = site.api.accounts.get("admin")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(Path.cwd()), os.environ.get("PYTHONPATH", "")) if p)}
+
+    def queue(seed: int) -> None:
+        for made in (site.own, site.other):
+            results = site.api.upload_scan(made.record.archive_no, scan_of(made, seed), f"扫描{seed}.pdf", admin)
+            assert [r.status for r in results] == ["已归档"], results
+        assert len(site.api.intake_box.ocr_queue.jobs()) == 2
+
+    queue(0)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(home / ".intake" / "ocr.lock")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        done: list[int] = []
+        reader = threading.Thread(target=lambda: done.append(site.api.read_scans(admin)))
+        reader.start()
+        reader.join(2.0)
+        assert reader.is_alive() and len(site.api.intake_box.ocr_queue.jobs()) == 2  # waiting, reading nothing
+    finally:
+        holder.communicate("\n", timeout=30)
+    reader.join(300)
+    assert done == [2] and site.api.intake_box.ocr_queue.jobs() == []
+
+    queue(1)
+    readers = [subprocess.Popen([sys.executable, "-c", READ, str(home)], stdout=subprocess.PIPE, text=True, env=env)
+               for _ in range(2)]
+    counts = sorted(int(r.communicate(timeout=300)[0].split()[-1]) for r in readers)
+    assert counts == [0, 2], counts  # one read both; the other waited, then found none left
+    checked = [(e["档号"], e["file"]) for e in site.api.archive.audit.read().intact_entries if e["event"] == "scan checked"]
+    assert len(checked) == 4 and len(set(checked)) == 4  # each of the four scans read once
+    site.app.extensions["sanfang-filer"].close()

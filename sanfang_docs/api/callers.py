@@ -6,19 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..archive import Archive, Record
 from ..errors import NotFoundError, SanfangError
 from ..registers import matters, organisations
 from ..registers import scope as scoping
 from ..registers.accounts import Accounts, Caller
+from ..registers.catalogue import Catalogue, Newest
 from ..workspace import Workspace
 from .making import PDF, Made
-
-if TYPE_CHECKING:
-    pass
-
 
 
 class Callers:
@@ -122,12 +119,23 @@ class Callers:
 
         return page_count(self.record_file(archive_no, PDF, caller).read_bytes())
 
+    @property
+    def catalogue(self) -> Catalogue:
+        """A few fields of every record, kept current from the audit log (registers/catalogue.py)."""
+        return Catalogue(self.archive)
+
+    def newest(self, caller: Caller | None = None) -> Newest:
+        """The home page's count, newest records and recent cases of the caller's scope, from
+        the catalogue (no record.json read)."""
+        return self.catalogue.newest(caller)
+
     def todo(self, caller: Caller | None = None, today: date | None = None) -> list[Any]:
-        """待办 of the caller's scope (registers/deadlines.py), the most urgent first."""
+        """待办 of the caller's scope (registers/deadlines.py), the most urgent first; the records
+        come from the catalogue (only a 议程's or 公示's answers are read)."""
         from ..registers.deadlines import due_items
 
         sees = caller.sees if caller is not None else (lambda meta: True)
-        return due_items(self.records(caller), self.matter_list(), today, sees)
+        return due_items(self.catalogue.records(caller), self.matter_list(), today, sees)
 
     def matter_for(self, no: str, caller: Caller | None = None) -> matters.Matter:
         """One matter of the 实事登记簿 the caller may see."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..archive import STATUS_STAMPED, Archive, sha256_hex
 from ..archive.audit import crash_point
+from ..archive.locks import exclusive
 from ..errors import NotFoundError, SanfangError
 from . import compare, decode, ocr
 from .files import EXTENSIONS, subset
@@ -183,7 +184,21 @@ class Intake:
 
     def run_ocr(self, stop: Any = None) -> int:
         """Read every queued scan's text, file it as ``scans/<scan>.txt`` and compare it with the
-        filed text; returns how many were done. ``stop`` (an Event) ends the loop between scans."""
+        filed text; returns how many were done. ``stop`` (an Event) ends the loop between scans.
+
+        One reader at a time across processes (the web app's background reader, ``sanfang
+        watch``, ``sanfang intake``): the others wait for the lock (``.intake/ocr.lock``, flock)
+        and then read what is still queued, so a scan is never read twice at once and one
+        queued while the other was finishing is not left behind."""
+        while True:
+            try:
+                with exclusive(self.state / "ocr.lock", timeout=0.5):
+                    return self._drain(stop)
+            except TimeoutError:
+                if stop is not None and stop.is_set():
+                    return 0
+
+    def _drain(self, stop: Any) -> int:
         read = ocr.engine(str(self.settings["ocr_engine"]))
         count = 0
         for job in self.ocr_queue.jobs():

@@ -28,7 +28,7 @@ def login() -> Any:
             session["user"], session["csrf"] = caller.user, secrets.token_urlsafe(32)
             session.permanent = True  # ends after PERMANENT_SESSION_LIFETIME (a working day)
             return redirect(safe_next(request.args.get("next")))
-    return render_template("login.html", error=error, username=request.form.get("username", "")), \
+    return render_template("login.html", title="登录", error=error, username=request.form.get("username", "")), \
         (401 if error else 200)
 
 
@@ -51,7 +51,7 @@ def users() -> Any:
             added = with_user.user
         except SanfangError as exc:
             error = exc.message
-    return render_template("users.html", users=api().accounts.users(), error=error, added=added,
+    return render_template("users.html", title="用户", users=api().accounts.users(), error=error, added=added,
                            changes=api().accounts.changes(),
                            roles={"clerk": "社区工作人员", "street": "街道工作人员", "admin": "管理员"},
                            me=g.caller), (400 if error else 200)

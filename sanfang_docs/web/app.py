@@ -44,6 +44,7 @@ def create_app(home: str | None = None, app_api: Sanfang | None = None, filing_p
 
     for module in (accounts, archive, interviews, pages, scans):
         app.register_blueprint(module.bp)
+    app.extensions["sanfang-exports"] = scans.open_jobs(api)  # on disk: a restart still shows them
 
     @app.before_request
     def guard() -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from ..api import plain_text
 from .common import api
@@ -115,8 +115,29 @@ def render_screen(convo: Any, notice: str = "", status: int = 200) -> Any:
                            condition=condition), status
 
 
+@bp.route("/draft/<draft_id>/shown", methods=["POST"])
+def shown(draft_id: str) -> Any:
+    """Which fields of the current screen show for what is typed on it so far (JSON), decided
+    by the engine that decides on submit: the page's script asks on every change, so a
+    ``show if``/``hide if`` — a simple one or ``code:`` — is applied live by the same rule."""
+    convo = api().resume(draft_id, g.caller)
+    if convo.finished:
+        return jsonify(shown=[])
+    return jsonify(shown=[f.name for f in convo.shown_fields(typed(convo, request.form))])
+
+
 def read_screen(convo: Any, form: Any) -> dict[str, Any]:
     """The answers of the current screen as typed, only for the fields its ``show if`` shows."""
+    raw = typed(convo, form)
+    for spec in convo.current().screen.fields:
+        if form.get(f"confirm__{spec.name}"):
+            convo.confirm_new(spec.name, raw.get(spec.name))
+    shown = {f.name for f in convo.shown_fields(raw)}
+    return {k: v for k, v in raw.items() if k in shown}
+
+
+def typed(convo: Any, form: Any) -> dict[str, Any]:
+    """The current screen's answers as sent, a chosen registry entry standing for what it sets."""
     step = convo.current()
     raw: dict[str, Any] = {}
     for spec in step.screen.fields:
@@ -127,10 +148,7 @@ def read_screen(convo: Any, form: Any) -> dict[str, Any]:
             continue
         if spec.name not in raw:
             raw[spec.name] = field_value(spec, form)
-        if form.get(f"confirm__{spec.name}"):
-            convo.confirm_new(spec.name, raw[spec.name])
-    shown = {f.name for f in convo.shown_fields(raw)}
-    return {k: v for k, v in raw.items() if k in shown}
+    return raw
 
 
 def field_value(spec: Any, form: Any) -> Any:
@@ -155,12 +173,6 @@ def form_value(spec: Any, value: Any) -> Any:
 
 
 def condition(spec: Any) -> dict[str, str]:
-    """data- attributes for the page's script: a simple ``show if``/``hide if`` applied live
-    (a condition in code is applied by the server when the screen is sent)."""
-    out = {}
-    for cond, attr in ((spec.show_if, "show"), (spec.hide_if, "hide")):
-        if isinstance(cond, dict) and "variable" in cond:
-            out[f"data-{attr}-var"], out[f"data-{attr}-is"] = str(cond["variable"]), str(cond.get("is"))
-        elif isinstance(cond, str):
-            out[f"data-{attr}-var"], out[f"data-{attr}-is"] = cond, "True"
-    return out
+    """data- attributes for the page's script: a field with a ``show if``/``hide if`` (simple or
+    ``code:``) is shown or hidden as the server answers on each change (``shown``)."""
+    return {"data-conditional": "1"} if spec.show_if is not None or spec.hide_if is not None else {}

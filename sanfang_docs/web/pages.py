@@ -15,14 +15,9 @@ bp = Blueprint("pages", __name__)
 
 @bp.route("/")
 def home() -> Any:
-    records = api().records(g.caller)
-    newest = sorted(records, key=lambda r: str(r.meta.get("created_at", "")), reverse=True)
-    cases: dict[str, Any] = {}
-    for r in newest:  # the cases of the newest records, each once, newest first
-        if r.meta.get("case_id") and len(cases) < 8:
-            cases.setdefault(str(r.meta["case_id"]), r)
+    found = api().newest(g.caller)  # from the records catalogue: no record.json read
     return render_template("home.html", title="首页", drafts=api().drafts_of(g.caller),
-                           todo=api().todo(g.caller), cases=cases, newest=newest[:10], count=len(records))
+                           todo=api().todo(g.caller), cases=found.cases, newest=found.newest, count=found.count)
 
 
 @bp.route("/interviews")

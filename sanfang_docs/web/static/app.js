@@ -1,39 +1,39 @@
-// Little and optional: the pages work without it. It applies a field's simple `show if` /
-// `hide if` while the person types (the server applies them again), and moves focus to the
-// list of problems of a refused screen.
+// Little and optional: the pages work without it (the server applies every `show if` /
+// `hide if` again when a screen is sent). While the person types, it asks the server which
+// fields of this screen show for the answers so far (POST …/shown, decided by the same engine
+// as on submit, so a condition in `code:` is applied live too) and hides or shows them; it
+// moves focus to the first field of a refused screen. Plain XMLHttpRequest: old office browsers.
 (function () {
   "use strict";
-  function valueOf(form, name) {
-    var els = form.querySelectorAll('[name="' + name + '"]');
-    for (var i = 0; i < els.length; i++) {
-      var el = els[i];
-      if (el.type === "radio" || el.type === "checkbox") {
-        if (el.checked) { return el.value === "是" && el.type === "checkbox" ? "True" : el.value; }
-      } else if (!el.disabled) { return el.value; }
-    }
-    for (var j = 0; j < els.length; j++) { if (els[j].type === "checkbox") { return "False"; } }
-    return "";
-  }
-  function apply(form) {
-    var wraps = form.querySelectorAll("[data-show-var], [data-hide-var]");
+  function apply(form, shown) {
+    var wraps = form.querySelectorAll("[data-conditional]");
     for (var i = 0; i < wraps.length; i++) {
-      var w = wraps[i], show = true;
-      if (w.hasAttribute("data-show-var")) { show = valueOf(form, w.getAttribute("data-show-var")) === w.getAttribute("data-show-is"); }
-      if (show && w.hasAttribute("data-hide-var")) { show = valueOf(form, w.getAttribute("data-hide-var")) !== w.getAttribute("data-hide-is"); }
+      var w = wraps[i], show = shown.indexOf(w.getAttribute("data-field")) >= 0;
       w.hidden = !show;
       var inputs = w.querySelectorAll("input, select, textarea");
       for (var k = 0; k < inputs.length; k++) { inputs[k].disabled = !show; }
     }
   }
+  function watch(form) {
+    var url = form.getAttribute("data-shown-url"), timer = null, asked = 0;
+    if (!url || !form.querySelector("[data-conditional]") || !window.FormData) { return; }
+    function ask() {
+      var mine = ++asked, xhr = new XMLHttpRequest();
+      xhr.open("POST", url);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.onload = function () {
+        if (mine !== asked || xhr.status !== 200) { return; }  // a newer answer is on its way
+        try { apply(form, JSON.parse(xhr.responseText).shown || []); } catch (e) { /* keep the page */ }
+      };
+      xhr.send(new FormData(form));
+    }
+    function soon() { if (timer) { clearTimeout(timer); } timer = setTimeout(ask, 150); }
+    form.addEventListener("change", soon);
+    form.addEventListener("input", soon);
+  }
   document.addEventListener("DOMContentLoaded", function () {
     var forms = document.querySelectorAll("form.screen");
-    for (var i = 0; i < forms.length; i++) {
-      (function (form) {
-        apply(form);
-        form.addEventListener("change", function () { apply(form); });
-        form.addEventListener("input", function () { apply(form); });
-      })(forms[i]);
-    }
+    for (var i = 0; i < forms.length; i++) { watch(forms[i]); }
     var first = document.querySelector("[aria-invalid=true]");
     if (first) { first.focus(); }
   });
