@@ -17,7 +17,18 @@ from urllib.parse import unquote
 import pytest
 
 from tests.conftest import example
-from tests.webkit import Site, answer_screen, csrf_of, login, make_site, shown_fields, text, title_of, token
+from tests.webkit import (
+    Site,
+    answer_screen,
+    csrf_of,
+    login,
+    make_site,
+    screen_form,
+    shown_fields,
+    text,
+    title_of,
+    token,
+)
 
 pytestmark = pytest.mark.xdist_group("web")
 
@@ -155,6 +166,23 @@ def test_clerk_journey_and_the_streets_reply(site: Site, tmp_path: Path) -> None
     # The clerk cannot start the 批复 even by posting the form by hand.
     r = elsewhere.post("/start", data={"csrf": token(elsewhere), "doc": "branch-founding-reply", "from": no})
     assert r.status_code == 400 and "街道党工委签发" in text(r)
+
+
+def test_a_refused_screen_keeps_everything_typed(site: Site) -> None:
+    """Bad input loses nothing: the screen comes back with the rule's message and every answer
+    as the clerk typed it, the refused one included, to be corrected rather than retyped."""
+    answers = example("branch-founding", "with-committee")
+    clerk = login(site.app, "clerk")
+    url = start(clerk, "branch-founding-request")
+    page = text(clerk.get(url))
+    fields = shown_fields(page)
+    assert fields == ["street_name", "street_party_org"], fields
+    form = screen_form(page, {**answers, "street_name": "新港街道", "street_party_org": "中共纸坊街道工作委员会（手输）"})
+    r = clerk.post(url, data={"csrf": csrf_of(page), **form})
+    again = text(r)
+    assert r.status_code == 422 and "不在组织登记中" in again, again  # confirm a new organisation first
+    assert re.search(r'name="street_name"[^>]*value="新港街道"', again), again
+    assert re.search(r'name="street_party_org"[^>]*value="中共纸坊街道工作委员会（手输）"', again), again
 
 
 def test_show_if_is_applied_live_and_again_on_the_server(site: Site) -> None:

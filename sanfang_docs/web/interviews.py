@@ -51,7 +51,8 @@ def screen(draft_id: str) -> Any:
         raw = read_screen(convo, request.form)
         if not convo.submit(raw):
             return redirect(url_for("interviews.screen", draft_id=convo.draft_id))
-        return render_screen(convo, notice, status=422)  # the same screen with its problems
+        # The same screen with its problems and everything as typed: a refusal loses nothing.
+        return render_screen(convo, notice, status=422, as_typed=typed(convo, request.form))
     if convo.finished:
         return render_template("finish.html", convo=convo, draft_id=convo.draft_id,
                                title=convo.interview.title, notice=notice)
@@ -99,7 +100,7 @@ def edit(draft_id: str, name: str) -> Any:
                            title=f"修改：{plain_text(answer.label)}"), (422 if problems else 200)
 
 
-def render_screen(convo: Any, notice: str = "", status: int = 200) -> Any:
+def render_screen(convo: Any, notice: str = "", status: int = 200, as_typed: dict[str, Any] | None = None) -> Any:
     step = convo.current()
     shown = {f.name for f in step.fields}
     names = {f.name for f in step.screen.fields}
@@ -108,6 +109,7 @@ def render_screen(convo: Any, notice: str = "", status: int = 200) -> Any:
     for p in step.problems:
         (by_field.setdefault(p.key, []) if p.key in names else general).append(p)
     values = {f.name: form_value(f, step.known.get(f.name, f.default)) for f in step.screen.fields}
+    values.update({f.name: form_value(f, as_typed[f.name]) for f in step.screen.fields if f.name in (as_typed or {})})
     groups = convo.review() if step.is_review else []
     return render_template("screen.html", convo=convo, step=step, shown=shown, by_field=by_field,
                            general=general, values=values, draft_id=convo.draft_id, groups=groups,
