@@ -24,7 +24,7 @@ problems_of = partial(kit.problems, INTERVIEW)
 
 EXPECTED = {
     "secretary-only": {
-        "branch-founding-request": ["江南花山郡小区共有5名正式党员", "拟不设支部委员会，仅设党支部书记1名",
+        "branch-founding-request": ["江南花山郡小区共有5名正式党员", "拟不设支委会，仅设党支部书记1名",
                                     "临时召集人李建国（社区党委副书记）"],
         "branch-founding-reply": ["（文化路社区党委〔2026〕3号）已收悉", "不设支部委员会，仅设党支部书记1名",
                                   "同意成立中共江南花山郡小区支部，隶属中共文化路社区委员会管理"],
@@ -38,10 +38,10 @@ EXPECTED = {
                                    "王秀兰同志当选为江南花山郡小区党支部书记现予以公示"],
     },
     "with-committee": {
-        "branch-founding-request": ["拟设立党支部委员会，委员职数5名（含书记1名）"],
-        "branch-founding-reply": ["设立支部委员会，委员职数5名（含书记1名）"],
-        "branch-meeting-request": ["支部委员候选人：张玉梅、王丽、赵刚、孙红霞、钱明、吴志强（应选5名，附简历）",
-                                   "党支部书记候选人：张玉梅（由支部委员会第一次全体会议选举）",
+        "branch-founding-request": ["根据党员人数，拟设立党支部委员会，委员职数5名。"],
+        "branch-founding-reply": ["设立支部委员会，委员职数5名；"],
+        "branch-meeting-request": ["支部委员候选人：张玉梅、王丽、赵刚、孙红霞、钱明、吴志强\n",
+                                   "党支部书记候选人：张玉梅（附简历，由支部委员会第一次全体会议选举）",
                                    "差额选举（委员）；党支部书记由支部委员会第一次全体会议等额选举产生"],
         "branch-meeting-reply": ["选举采取无记名投票、差额选举方式", "由支部委员会第一次全体会议等额选举",
                                  "党员大会须有超过应到会有选举权党员五分之四的党员到会方可进行"],
@@ -116,7 +116,7 @@ def test_branch_form_by_member_count(count: int, form: str) -> None:
 def test_seven_members_get_a_committee_of_the_default_size() -> None:
     """An answers file that does not settle a field with a default takes the default."""
     doc = build(with_changes("secretary-only", party_member_count=7), "branch-founding-request")
-    assert "拟设立党支部委员会，委员职数3名（含书记1名）" in doc.plain_text()
+    assert "拟设立党支部委员会，委员职数3名。" in doc.plain_text()
     (msg,) = problems_of(with_changes("secretary-only", party_member_count=7, committee_size=8),
                          "branch-founding-request")
     assert msg == "【委员职数（含书记）】不能大于 7"

@@ -142,7 +142,7 @@ def test_new_answers_override_the_record(fast_app: Sanfang) -> None:
     request = app.make("pmc-founding-request", {n: full[n] for n in PMC_REQUEST})
     reply = app.make("pmc-founding-reply", {"pmc_reply_date": "2026-05-22", "owner_reps_text": "陈国栋"},
                      from_record=request.record.archive_no, archive=False)
-    assert "代表彭志华同志；业主代表陈国栋同志。" in reply.document.plain_text()
+    assert "武汉金港置业有限公司彭志华同志；业主代表陈国栋同志。" in reply.document.plain_text()
 
 
 def test_interview_from_picks_the_only_follower(cli, fast_home: Path, tmp_path: Path) -> None:  # noqa: ANN001

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sanfang_docs.api import Sanfang
 from sanfang_docs.documents import render_docx, render_pdf
 from sanfang_docs.documents.model import Document
 from sanfang_docs.interview import load
@@ -88,7 +90,8 @@ def test_indicator_types_printed_once_per_group() -> None:
 
 
 def test_evidence_archive_numbers_are_printed() -> None:
-    rows = indicator_table(build(example(INTERVIEW, PMC)))
+    rows = indicator_table(build(changed(PMC, indicator_evidence_1="J001-WS·2026-Y-YZWYH-0027、J001-WS·2026-Y-SQDW-0028",
+                                         indicator_evidence_10="J001-WS·2026-Y-SQDW-0018")))
     assert rows[1][4].endswith("；佐证材料档号：J001-WS·2026-Y-YZWYH-0027、J001-WS·2026-Y-SQDW-0028")
     assert rows[10][4].startswith("评议监督考核制度已印发，但本年度尚未组织评议") \
         and rows[10][4].endswith("；佐证材料档号：J001-WS·2026-Y-SQDW-0018")
@@ -200,3 +203,61 @@ def test_evidence_problem_rules() -> None:
     assert "不在纸坊街道的范围内" in check(["C"], assessor="street")
     assert "在档案中不存在" in check(["D"], assessor="street")
     assert rules_scoring.evidence_problem(["D"], None, "江南花山郡", "文化路社区", "纸坊街道", "community") is None
+
+
+# -- evidence named by document key (文件:doc-key), resolved to the 档号 when filed ---------------------
+
+
+def _cited(answers: dict[str, Any]) -> dict[str, list[str]]:
+    return {k: rules_scoring.parse_archive_nos(v) for k, v in answers.items()
+            if k.startswith("indicator_evidence_") and v}
+
+
+@pytest.mark.parametrize("branch", BRANCHES)
+def test_examples_cite_evidence_by_document_key_not_by_number(branch: str, app) -> None:  # noqa: ANN001
+    """A 档号 in an example shifts when examples are added or reordered; a document key does not."""
+    cited = _cited(example(INTERVIEW, branch))
+    known = {k for e in app.catalog() for k in e.documents}
+    assert cited and all(ref.startswith("文件:") and ref[3:] in known for refs in cited.values() for ref in refs), cited
+
+
+def test_references_resolve_in_any_filing_order_and_refuse_clearly(app) -> None:  # noqa: ANN001
+    blank = {f"indicator_evidence_{n}": "" for n in range(1, 19)}
+    notes = {f"indicator_note_{n}": "实地查看" for n in range(1, 19)}
+    base = {**example(INTERVIEW, PMC), **blank, **notes}
+    reply = app.make("instructor-reply", example("party-instructor", "property-management-committee")).record
+    other = app.make("branch-founding-reply", example("branch-founding", "secretary-only")).record  # 江南花山郡
+    outcome = app.run_interview(INTERVIEW, {**base, "indicator_evidence_1": "文件:instructor-reply"}, KEY)
+    assert outcome.session.answers["indicator_evidence_1"] == reply.archive_no  # the record keeps the 档号
+    assert indicator_table(outcome.documents[0])[1][4].endswith("佐证材料档号：" + reply.archive_no)
+    with pytest.raises(kit.ValidationError) as info:  # another compound's record is not this one's
+        app.run_interview(INTERVIEW, {**base, "indicator_evidence_6": "文件:branch-founding-reply"}, KEY)
+    assert [p.as_text() for p in info.value.problems] == [
+        "【第6项 佐证材料档号】（indicator_evidence_6）第6项指标：“文件:branch-founding-reply”：本小区没有这类已归档的文件，或不止一份，请直接填写档号"]
+    assert other.archive_no not in info.value.message
+    app.make("instructor-reply", example("party-instructor", "property-management-committee"))
+    with pytest.raises(kit.ValidationError) as info:  # two of a kind: the clerk picks
+        app.run_interview(INTERVIEW, {**base, "indicator_evidence_1": "文件:instructor-reply"}, KEY)
+    assert "“文件:instructor-reply”：本小区没有这类已归档的文件，或不止一份" in info.value.message
+    # Without an archive (a docassemble server) the reference is printed as written, not refused.
+    assert build({**base, "indicator_evidence_1": "文件:instructor-reply"})
+
+
+def test_demo_files_every_assessment_with_its_evidence_resolved(cli, home: Path) -> None:  # noqa: ANN001
+    """`sanfang demo` whole: each 评估表 is filed, and every piece of evidence it cites is a 档号 of
+    the archive, of its compound, of the kind its example names."""
+    result = cli("demo")
+    assert result.exit_code == 0, result.output
+    app = Sanfang(home)
+    filed = [r for r in app.archive.records() if r.meta.get("doc_key") == KEY]
+    assert sorted(r.meta["compound"] for r in filed) == sorted(example(INTERVIEW, b)["compound_name"] for b in BRANCHES)
+    for record in filed:
+        branch = next(b for b in BRANCHES if example(INTERVIEW, b)["compound_name"] == record.meta["compound"])
+        kept = json.loads(record.file("answers.json").read_text(encoding="utf-8"))
+        wanted, got = _cited(example(INTERVIEW, branch)), _cited(kept)
+        assert wanted.keys() == got.keys()
+        for key, refs in wanted.items():
+            cited = [app.archive.get(no).meta for no in got[key]]
+            assert [f"文件:{m['doc_key']}" for m in cited] == refs
+            assert {m["compound"] for m in cited} == {record.meta["compound"]}
+            assert all(no in record.meta["text"] for no in got[key])

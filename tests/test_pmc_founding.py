@@ -34,19 +34,19 @@ EXPECTED = {
         "《湖北省物业管理条例》第二十条", "等其他法律法规，本小区暂未达到成立业主委员会的条件。",
         "武组文〔2013〕110号", "为此，我社区现申请成立金色港湾三期小区物业管理委员会代行业主委员会职责。",
         "金色港湾三期小区物业管理委员会成员名单：",
-        "主任：文化路社区居民委员会副主任胡雪梅同志；委员：开发建设单位（武汉金港置业有限公司）代表彭志华同志；"
+        "主任：社区居委会副主任胡雪梅同志；委员：开发建设单位武汉金港置业有限公司彭志华同志；"
         "业主代表陈国栋同志、业主代表刘春燕同志、业主代表万金平同志。",
         "妥否，请批示！",
     ],
     ("pmc", "pmc-founding-reply"): [
         "你们《关于成立金色港湾三期小区物业管理委员会的请示》（文化路社区党委〔2026〕9号）收悉，经研究：",
-        "同意中共文化路社区委员会指导文化路社区居民委员会成立金色港湾三期小区物业管理委员会，成员如下：",
-        "主任：文化路社区居民委员会副主任胡雪梅同志；", "业主代表万金平同志。", "此复",
+        "同意中共文化路社区委员会指导文化路社区居委会成立金色港湾三期小区物业管理委员会，成员如下：",
+        "主任：社区居委会副主任胡雪梅同志；", "业主代表万金平同志。", "此复",
     ],
     ("slow-occupancy", "pmc-founding-request"): [
         "业主代表王德明同志、业主代表程玉兰同志、业主代表柯建新同志、业主代表夏国强同志、业主代表严晓梅同志。",
     ],
-    ("slow-occupancy", "pmc-founding-reply"): ["（童周岭社区党委〔2026〕17号）收悉", "居民委员会主任叶春华同志"],
+    ("slow-occupancy", "pmc-founding-reply"): ["（童周岭社区党委〔2026〕17号）收悉", "主任：社区居委会主任叶春华同志"],
 }
 
 
@@ -78,7 +78,9 @@ def test_request_and_reply_addressing() -> None:
     assert reply.title == "关于同意成立金色港湾三期小区物业管理委员会的批复"
     assert (reply.kind, reply.addressee, reply.issuer, reply.doc_date) == (
         "批复", "中共文化路社区委员会", "中共纸坊街道工作委员会", "2026-05-20")
-    assert request.attachments == ["金色港湾三期小区房屋交付及入住情况统计表", "金色港湾三期小区物业管理委员会成员基本情况"]
+    assert request.attachments == []  # the manual's 请示 has none: an optional clause adds them
+    with_attachments = build({**answers, "clause_request_attachments": True}, "pmc-founding-request")
+    assert with_attachments.attachments == ["金色港湾三期小区房屋交付及入住情况统计表", "金色港湾三期小区物业管理委员会成员基本情况"]
 
 
 def test_reply_without_request_number() -> None:
@@ -153,7 +155,7 @@ def test_owner_representatives_are_names_without_repeats() -> None:
 
 def test_one_owner_representative_is_enough() -> None:
     text = build(with_changes("pmc", owner_reps_text="陈国栋"), "pmc-founding-reply").plain_text()
-    assert "代表彭志华同志；业主代表陈国栋同志。" in text
+    assert "武汉金港置业有限公司彭志华同志；业主代表陈国栋同志。" in text
 
 
 def test_reply_before_request_is_refused() -> None:

@@ -274,7 +274,7 @@ def test_every_screen_of_every_interview_is_accessible(served: tuple[Site, str],
         answers = first_example(entry.interview)
         cited = next((no for no in filed if site.api.record(no).meta.get("community") == answers.get("community_name")),
                      site.own.record.archive_no)
-        answers = {k: cited if isinstance(v, str) and v.startswith("J001-") else v for k, v in answers.items()}
+        answers = {k: cited if isinstance(v, str) and v.startswith(("J001-", "文件:")) else v for k, v in answers.items()}
         page.goto(f"{base}/interviews")
         if entry is entries[0]:
             j.check("catalog")

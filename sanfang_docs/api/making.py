@@ -181,6 +181,7 @@ class Making:
             doc_key, answers = start.doc_key, {**start.answers, **answers}
             preset.update(start.preset)
         elif doc_key and (hook := hook_for(iv, doc_key)):
+            answers = hook.answers(self.workspace, answers)  # e.g. evidence named by document key
             preset.update(hook.preset(self.workspace, answers))  # e.g. rows from a register
         if doc_key:
             preset["doc_key"] = doc_key

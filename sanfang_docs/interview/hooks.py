@@ -36,6 +36,12 @@ class DocumentHook:
         """Variables preset before a fresh run of the interview (not one started ``--from``)."""
         return {}
 
+    def answers(self, workspace: Workspace, answers: dict[str, Any]) -> dict[str, Any]:
+        """The answers the interview runs on: an answers file's stable references (e.g. to a
+        filed record by document key) resolved to what the document prints and the record
+        keeps. Raises ValidationError naming the field when one cannot be resolved."""
+        return answers
+
     def produce(self, workspace: Workspace, outcome: Outcome, produce: Callable[[Outcome], Any],
                 archive: bool) -> Any:
         """Make (and, with ``archive``, file) the document; ``produce`` is the common path."""

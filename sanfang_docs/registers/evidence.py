@@ -4,10 +4,17 @@
 ``archive_index`` — 档号 → the record's street, community, compound and title — so
 :func:`sanfang_docs.rules.scoring.evidence_problem` can check that every cited 档号 exists, lies in
 the assessor's scope and belongs to the compound, without the rules importing the archive.
+
+An answers file may also name a piece of evidence by its document key, ``文件:branch-election-approval``:
+this compound's filed record of that kind. The hook resolves it to the record's 档号 before the
+interview runs (so the document prints, and the record keeps, the 档号), and the check above still
+applies. The shipped examples cite their evidence this way, so adding or reordering examples
+cannot shift what a 评估表 cites (the demo files them in any order, 评估表 last).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..archive import Archive
@@ -54,6 +61,37 @@ class EvidenceHook(DocumentHook):
 
     def preset(self, workspace: Workspace, answers: dict[str, Any]) -> dict[str, Any]:
         return {"archive_index": ArchiveIndex(Archive(workspace))}
+
+    def answers(self, workspace: Workspace, answers: dict[str, Any]) -> dict[str, Any]:
+        cited = {key: value for key, value in answers.items()
+                 if _EVIDENCE_FIELD.fullmatch(key) and isinstance(value, str) and _REFERENCE.search(value)}
+        if not cited:
+            return answers  # only 档号: nothing to look up, the archive is not read
+        filed = _filed_here(Archive(workspace), answers)
+
+        def archive_no(ref: re.Match[str]) -> str:
+            # None or several of a kind: left as written, and the interview's check of evidence
+            # refuses it with every other problem of the answers (rules/scoring.py).
+            found = filed.get(ref.group(1), [])
+            return found[0] if len(found) == 1 else ref.group(0)
+
+        return {**answers, **{key: _REFERENCE.sub(archive_no, value) for key, value in cited.items()}}
+
+
+_EVIDENCE_FIELD = re.compile(r"indicator_evidence_\d+")
+_REFERENCE = re.compile(r"文件[:：]([a-z][a-z0-9-]*)")  # 文件:document-key: this compound's record of that kind
+
+
+def _filed_here(archive: Archive, answers: dict[str, Any]) -> dict[str, list[str]]:
+    """document key → 档号 of the records filed for the answers' street, community and compound."""
+    place = {field: str(answers.get(key, "")).strip() for field, key in
+             (("street", "street_name"), ("community", "community_name"), ("compound", "compound_name"))}
+    place["compound"] = place["compound"].removesuffix("小区").strip()  # as the interview keeps it
+    out: dict[str, list[str]] = {}
+    for record in archive.records():
+        if all(str(record.meta.get(field, "")) == value for field, value in place.items()):
+            out.setdefault(str(record.meta.get("doc_key", "")), []).append(record.archive_no)
+    return out
 
 
 EVIDENCE_HOOK = EvidenceHook()

@@ -55,21 +55,6 @@ QUORUM_SENTENCES = {
     QUORUM_AT_LEAST: "党员大会须有应到会有选举权党员五分之四以上到会方可进行",
     QUORUM_MORE_THAN: "党员大会须有超过应到会有选举权党员五分之四的党员到会方可进行",
 }
-QUORUM_WHY = (
-    "批复中“超过应到会有选举权党员五分之四”与示范文本“五分之四以上”不同，"
-    "是因为《中国共产党基层组织选举工作条例》规定“超过应到会人数的五分之四，会议有效”，党内法规高于手册。"
-)
-
-SECRETARY_BY_COMMITTEE_WHY = (
-    "设支委会的，文中写党员大会选举委员、支委会第一次全体会议选举书记，与示范文本“党员大会选举书记”不同，"
-    "是因为《中国共产党支部工作条例（试行）》规定“党支部书记、副书记一般由党支部委员会会议选举产生”。"
-)
-SECRETARY_ONLY_NAME_WHY = (
-    "不设支委会的党支部全称写“中共××小区支部”，不写示范文本的“支部委员会”，"
-    "是因为按《中国共产党支部工作条例（试行）》正式党员不足7人的党支部不设支部委员会。"
-)
-
-
 def election_rules(settings: dict | None = None) -> dict[str, str]:
     """The election thresholds in force: the office's settings over the stricter defaults."""
     rules = dict(DEFAULT_ELECTION)

@@ -178,14 +178,20 @@ def indicator_type_label(no: int) -> str:
 # DA/T 22-2015 档号: 全宗号-WS·年度-保管期限-机构代码-件号, e.g. J001-WS·2026-Y-SQDW-0003.
 _ARCHIVE_NO = _re.compile(r"[A-Z0-9]{1,10}-WS·\d{4}-(?:Y|D30|D10)-[A-Z0-9]{1,10}-\d{4}")
 _DOTS = _re.compile(r"[·•・．.]")  # how a middle dot gets typed: all mean ·
+# An answers file may name evidence by document key, 文件:branch-election-approval: the compound's filed
+# record of that kind, resolved to its 档号 where the archive is at hand (registers/evidence.py).
+_REFERENCE = _re.compile(r"文件[:：][a-z][a-z0-9-]*")
 
 
 def parse_archive_nos(text: str) -> list[str]:
     """档号 separated by 、，,；; or spaces → the list (middle dot normalised to ·); raises
-    ValueError naming the first one that is not a 档号."""
+    ValueError naming the first one that is not a 档号 (nor a 文件:document-key reference)."""
     out = []
     for raw in _re.split(r"[、，,；;\s]+", (text or "").strip()):
         if not raw:
+            continue
+        if _REFERENCE.fullmatch(raw):
+            out.append(raw)
             continue
         candidate = _DOTS.sub("·", raw.upper())
         if not _ARCHIVE_NO.fullmatch(candidate):
@@ -203,6 +209,8 @@ def evidence_problem(nos: list[str], index: dict[str, dict[str, str]] | None, co
     if index is None:
         return None
     for no in nos:
+        if _REFERENCE.fullmatch(no):
+            return f"“{no}”：本小区没有这类已归档的文件，或不止一份，请直接填写档号"
         rec = index.get(no)
         if rec is None:
             return f"档号 {no} 在档案中不存在：请核对档号，或删去它并在“情况说明”中写明核查方式"
