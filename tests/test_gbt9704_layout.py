@@ -179,6 +179,16 @@ def test_libreoffice_paginates_like_the_pdf_and_keeps_the_margins(demo: dict, ke
         assert abs(a[0].top - b[0].top) <= tolerance, (n, a[0].text, a[0].top, b[0].top)
 
 
+@pytest.mark.parametrize("key", KEYS, ids=IDS)
+def test_score_sheet_fits_four_pages(demo: dict, key: tuple[str, str, str]) -> None:
+    """The 红色物业评分表 quotes a whole standard: at most 4 pages, in the PDF and in LibreOffice."""
+    filed = demo[key]
+    if filed.made.document.kind != "评分表":
+        return
+    assert len(filed.pages) <= 4
+    assert filed.lo is None or len(filed.lo) <= 4
+
+
 # -- lines --------------------------------------------------------------------------------------
 
 

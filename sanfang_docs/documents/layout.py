@@ -192,9 +192,7 @@ def _body(doc: Document) -> list[dict[str, Any]]:
         elif b.kind == "right":
             out.append(par(b.text, align="right"))
         elif b.kind == "table":
-            # A score sheet's long scoring tables (not its short result and signature ones) dense.
-            dense = doc.style == "scoresheet" and len(b.rows) > 8
-            out.append(_table(b.rows, compact=doc.style in ("form", "scoresheet"), dense=dense))
+            out.append(_table(b.rows, *table_type(doc, b.rows)))
         elif b.kind in ("item", "li"):
             out.append(par(b.text, first=indent))
         elif doc.style == "rules":
@@ -219,13 +217,32 @@ TABLE_PAD_PT = 4.0 * 2 + 1.0  # the 4 pt inset on each side (both renderers) and
 _TOKEN = re.compile(r"[\x21-\x7e]+|\S")  # an ASCII run (档号, phone) or one CJK character
 
 
-def _table(rows: list[list[str]], compact: bool = False, dense: bool = False) -> dict[str, Any]:
-    """A table, first row the header. In letters its rows keep to the line grid; forms, which are
-    mostly table, use smaller type and rows; a score sheet (the 红色物业 评分表 quotes a whole
-    standard) 五号 type in 15 pt lines (8 pages of 三号-grid rows before, 6 now)."""
+# Table type (size, line pitch in pt). GB/T 9704-2012 sets no size for tables: 5.2.2 "如无特殊
+# 说明，公文格式各要素一般用3号仿宋体字。特定情况可以作适当调整" — a table is such a case.
+TABLE_TYPES: dict[str, tuple[float, float]] = {
+    "letter": (GEOMETRY["table_pt"], GEOMETRY["pitch_pt"]),  # 4号 on the 22-line grid
+    "form": (12.0, 20.0),  # 小四: forms are mostly table
+    "scoresheet": (10.5, 15.0),  # 五号 for a score sheet's long scoring tables
+    # The 红色物业 评分表 quotes a whole standard (15 items, 40 评分要点): 小五 in 11.5 pt rows,
+    # the usual type of a 评分细则, keeps it to 4 pages (五号 in 13 pt rows takes 5, in 15 pt 6).
+    "评分表": (9.0, 11.5),
+}
+
+
+def table_type(doc: Document, rows: list[list[str]]) -> tuple[float, float]:
+    """The type of one table of ``doc``: by 文种 where one is named, else by house style (a score
+    sheet's short result and signature tables as a form's)."""
+    if doc.kind in TABLE_TYPES:
+        return TABLE_TYPES[doc.kind]
+    if doc.style == "scoresheet" and len(rows) <= 8:
+        return TABLE_TYPES["form"]
+    return TABLE_TYPES.get(doc.style, TABLE_TYPES["letter"])
+
+
+def _table(rows: list[list[str]], size: float, pitch: float) -> dict[str, Any]:
+    """A table, first row the header, in ``size`` type on ``pitch`` rows (:func:`table_type`)."""
     ncols = max((len(r) for r in rows), default=1)
     rows = [list(r) + [""] * (ncols - len(r)) for r in rows]
-    size, pitch = (10.5, 15.0) if dense else (12.0, 20.0) if compact else (GEOMETRY["table_pt"], GEOMETRY["pitch_pt"])
     # Headers and short cells (序号, 分值, names) are centred; sentences start at the left.
     centred = [[r == 0 or len(c) <= 4 for c in row] for r, row in enumerate(rows)]
     widths = _column_widths(rows, size)
