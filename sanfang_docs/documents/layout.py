@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .imprint import imprint_items
 from .measure import text_width_chars
 from .model import Document, heading_prefix
 
@@ -38,6 +39,10 @@ GEOMETRY: dict[str, float] = {
     # Typst and Word do; the DOCX's 版心 starts that much higher (and ends that much higher)
     # so that in LibreOffice too the first line's type stands where the 天头 says (measured).
     "docx_raise": 1.3,
+    # 版记 (7.4): 4号 lines on the grid between rules of 0.35 mm (first, last) and 0.25 mm (between).
+    "imprint_pt": 14.0,
+    "imprint_rule_pt": 1.0,
+    "imprint_thin_pt": 0.7,
     "qr_size": 18.0,  # mm, bottom-left corner, outside the 版心
     "qr_x": 7.0,
     "qr_bottom": 9.0,
@@ -143,7 +148,11 @@ def layout_items(doc: Document) -> list[dict[str, Any]]:
             if it["t"] in ("par", "table"):
                 break
     items += signature
-    return items
+    imprint = [dict(it, cc=breakable(it["cc"])) if it["t"] == "imprint" else it
+               for it in imprint_items(doc, GEOMETRY["imprint_pt"])]
+    if imprint and items:
+        items[-1]["sticky"] = True  # the 版记 goes with the signature (and so with body text)
+    return items + imprint
 
 
 LETTERHEAD_COLOR = "#E60012"  # 红色 (GB/T 9704-2012 7.2.3, 7.2.5)
@@ -213,6 +222,7 @@ def _rules_par(text: str) -> dict[str, Any]:
     return par(text, first=2, runs=runs)
 
 
+WHOLE_ROW_LINES = 8  # at most 8 lines left empty at a page's foot when such a row moves on
 TABLE_PAD_PT = 4.0 * 2 + 1.0  # the 4 pt inset on each side (both renderers) and the borders
 _TOKEN = re.compile(r"[\x21-\x7e]+|\S")  # an ASCII run (档号, phone) or one CJK character
 
@@ -252,9 +262,11 @@ def _table(rows: list[list[str]], size: float, pitch: float) -> dict[str, Any]:
         "spans": row_spans(rows),
         "centred": centred,
         "widths": widths,
-        # A row of up to three lines never splits (a split would leave one line alone); a
-        # taller row may run on, keeping at least two lines on each side in practice.
-        "whole": [_row_lines(row, widths, size) <= 3 for row in rows],
+        # A row that splits must keep at least two lines on each side. Neither Typst nor
+        # LibreOffice applies widow and orphan control inside a table cell (measured: a 7-line
+        # row split 6 | 1 in both, with it set), so a row of up to WHOLE_ROW_LINES lines never
+        # splits (w:cantSplit; Typst: not breakable) and only a taller one may run on.
+        "whole": [_row_lines(row, widths, size) <= WHOLE_ROW_LINES for row in rows],
         "size": size,
         "pitch": pitch,
     }
@@ -384,7 +396,9 @@ def expected_text(doc: Document) -> str:
             parts.extend(_attachment_lines(item))
         elif item["t"] == "docno":
             parts.append(item["no"] + (f"签发人：{item['signer']}" if item["signer"] else ""))
-    return "\n".join(parts)
+        elif item["t"] == "imprint":
+            parts.extend([item["cc"], item["printer"] + item["date"]])
+    return "\n".join(p for p in parts if p)
 
 
 def _attachment_lines(item: dict[str, Any]) -> list[str]:
