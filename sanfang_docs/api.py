@@ -318,8 +318,9 @@ class Sanfang:
         context = self._context(outcome, doc, answers) if archive else {}
 
         def render(d: Document) -> dict[str, bytes]:
-            # The 版记, once the archive has given the 公文 its 发文字号 (documents/imprint.py).
-            apply_office(d, self.workspace.setting("gongwen") or {}, str(answers.get("cc") or ""))
+            if archive:
+                # The 版记, once the archive has given the 公文 its 发文字号 and 版头 (documents/imprint.py).
+                apply_office(d, self.workspace.setting("gongwen") or {}, str(answers.get("cc") or ""))
             pdf = render_pdf(d)
             if archive:
                 # Every filed PDF is signed by its issuing organisation (signing/), after the 档号

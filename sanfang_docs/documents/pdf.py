@@ -119,16 +119,23 @@ def layout_data(doc: Document, families: dict[str, dict[str, Any]]) -> dict[str,
 def render_pdf(doc: Document) -> bytes:
     """The PDF. A record's code (``SF2``, see qr.py) becomes one code per page: the first pass
     learns the page count (the codes sit in the foreground, so they never move the text), the
-    second prints page n of N on each page, and ``doc.qr_payload`` learns N for the DOCX."""
+    second prints page n of N on each page, and ``doc.qr_payload`` learns N for the DOCX. A
+    版记 not yet placed is placed from the first pass too (it keeps the page count)."""
     with _lock:
         compiler, families = _compiler()
-        if doc.printer and doc.imprint_gap < 0:
-            doc.imprint_gap = _imprint_gap(compiler, families, doc)
+        measure = bool(doc.printer) and doc.imprint_gap < 0
+        if measure:
+            doc.imprint_gap = 0
         inputs = {"data": json.dumps(layout_data(doc, families), ensure_ascii=False)}
         record = parse_payload(doc.qr_payload) if doc.qr_payload.startswith("SF2|") else None
         if doc.qr_payload:
             inputs["qr"] = json.dumps([qr_svg(doc.qr_payload)])
         pdf = _compile(compiler, inputs)
+        if measure:
+            doc.imprint_gap = _gap_below_imprint(pdf)
+            inputs["data"] = json.dumps(layout_data(doc, families), ensure_ascii=False)
+            if record is None:
+                pdf = _compile(compiler, inputs)
         if record is not None:
             pages = _page_count(pdf)
             inputs["qr"] = json.dumps([qr_svg(page_payload(record.archive_no, n, pages))
@@ -158,12 +165,15 @@ def imprint_gap(doc: Document) -> int:
 
 
 def _imprint_gap(compiler: typst.Compiler, families: dict[str, dict[str, Any]], doc: Document) -> int:
+    doc.imprint_gap = 0
+    return _gap_below_imprint(_compile(compiler, {"data": json.dumps(layout_data(doc, families), ensure_ascii=False)}))
+
+
+def _gap_below_imprint(pdf: bytes) -> int:
     # Laid out with no gap, the 版记 (kept whole, kept with the signature) follows the body
     # on the last page: the lines below its last line are the gap.
     import pypdfium2 as pdfium
 
-    doc.imprint_gap = 0
-    pdf = _compile(compiler, {"data": json.dumps(layout_data(doc, families), ensure_ascii=False)})
     document = pdfium.PdfDocument(pdf)
     try:
         page = document[len(document) - 1]
