@@ -11,6 +11,11 @@ format, so the standard decides here as it does for the 版头. The 印发机关
 社区党委 has no 办公室 that sends its papers to print) unless ``printed_by`` names the office's
 文秘部门; the 印发日期 is the 成文日期 (the system prints on filing). An office that does not
 print 版记 sets ``imprint: false``.
+
+Where: at the foot of the document's last page (7.4.1 "公文最后一面"), whatever its number. No
+blank page is added to bring it to an even page (a 版记页 alone would carry no body text, and
+these documents are filed as PDFs and printed one-sided); when it does not fit under the
+signature, the last body lines, the signature and the 版记 go to a new page together (7.3.5).
 """
 
 from __future__ import annotations
