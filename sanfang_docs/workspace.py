@@ -77,9 +77,17 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # DOCX print the 发文机关标志 (the issuer's full name + "文件", red) and the red separator,
     # as the standard's 版头 requires; an office that prints on pre-printed 红头纸 sets
     # letterhead: false (the 发文字号 and 签发人 line stays). No seal is ever drawn.
+    # 版记 (GB/T 9704-2012 7.4, documents/imprint.py says why it is on by default): the same 公文
+    # end with 印发机关 and 印发日期 (the 成文日期) at the foot of the last page between rules;
+    # printed_by: {署名: 印发机关} when an office's 文秘部门 sends its papers to print (default:
+    # the issuer itself); cc: {文种: 抄送机关} a default 抄送 (an answers file's cc wins);
+    # imprint: false prints none.
     "gongwen": {
         "letterhead": True,
         "letterhead_suffix": "文件",
+        "imprint": True,
+        "printed_by": {},
+        "cc": {},
     },
     # Signing (signing/pades.py, signing/keys.py). The key passphrase: $SANFANG_KEY_PASSPHRASE, else
     # "passphrase" here, else a random one kept in keys/passphrase (owner-only).

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pdfminer.high_level import extract_pages
-from pdfminer.layout import LTChar, LTContainer, LTPage
+from pdfminer.layout import LTChar, LTContainer, LTCurve, LTPage
 
 PT = 25.4 / 72  # millimetres per point
 
@@ -104,6 +104,39 @@ def pages(pdf: bytes | str | Path) -> list[Page]:
         ]
         out.append(Page(lt.width * PT, lt.height * PT, chars))
     return out
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A horizontal rule: its ends and height on the page (mm from the top-left), its thickness."""
+
+    x0: float
+    x1: float
+    y: float
+    thickness: float
+
+
+def rules(pdf: bytes | str | Path, min_length: float = 50.0) -> list[list[Rule]]:
+    """Each page's horizontal rules at least ``min_length`` mm long (stroked lines or thin filled
+    boxes, as Typst and LibreOffice draw them), top to bottom. Table grids count too."""
+    out = []
+    for lt in extract_pages(_source(pdf), laparams=None):
+        found = []
+        for obj in _walk_shapes(lt):
+            height = (obj.y1 - obj.y0) * PT
+            if height <= 1.0 and (obj.x1 - obj.x0) * PT >= min_length:
+                thickness = max(height, (obj.linewidth or 0) * PT if obj.stroke else 0.0)
+                found.append(Rule(obj.x0 * PT, obj.x1 * PT, (lt.height - (obj.y0 + obj.y1) / 2) * PT, thickness))
+        out.append(sorted(found, key=lambda r: r.y))
+    return out
+
+
+def _walk_shapes(obj: LTContainer) -> Iterable[LTCurve]:
+    for child in obj:
+        if isinstance(child, LTCurve):  # LTLine and LTRect are curves too
+            yield child
+        elif isinstance(child, LTContainer):
+            yield from _walk_shapes(child)
 
 
 def group_lines(chars: list[Char], tolerance: float = 1.2) -> list[Line]:

@@ -13,6 +13,7 @@ import yaml
 from sanfang_docs.api import Sanfang
 from sanfang_docs.archive import Record
 from sanfang_docs.archive.cases import carried_answers, followers
+from sanfang_docs.documents.imprint import apply_office
 from sanfang_docs.errors import ValidationError
 from sanfang_docs.interview import load
 from sanfang_docs.interview.drive import run
@@ -96,6 +97,7 @@ def test_branch_founding_chain_by_from(cli, fast_home: Path, tmp_path: Path) -> 
         whole = run(load("branch-founding"), {**full, **cites}, preset={"doc_key": key}).documents[0]
         whole.doc_no = record.meta.get("发文字号", "")
         whole.letterhead = whole.issuer + "文件" if whole.doc_no else ""
+        apply_office(whole, {})  # the default 版记 (documents/imprint.py)
         assert record.meta["doc_key"] == key and record.meta["text"] == whole.plain_text()
         answers = json.loads(record.file("answers.json").read_text(encoding="utf-8"))
         assert answers.get("case_id", made[0]["case_id"]) == made[0]["case_id"]

@@ -382,3 +382,29 @@ def test_group_cells_are_merged_over_their_continuation_rows() -> None:
     assert merges.count("restart") == 3 and merges.count("continue") == 3
     assert pdfcheck.docx_text(render_docx(doc)).count("30") == 1
     assert pdfcheck.text(render_pdf(doc)).count("30") == 1
+
+
+def test_a_tall_table_row_never_leaves_one_line_alone(tmp_path: Path) -> None:
+    """A row of up to layout.WHOLE_ROW_LINES lines never splits, wherever the page breaks, in the
+    PDF and in LibreOffice (neither applies widow and orphan control inside a table cell)."""
+    from sanfang_docs.documents.layout import WHOLE_ROW_LINES
+
+    def doc(lead: int) -> Document:
+        rows = [["序号", "事项", "说明"], ["1", "事项一", "短"], ["2", "事项二", "甲" * 150], ["3", "事项三", "短"]]
+        return Document(key="x", title="关于表格分页的通知", kind="通知", issuer="中共红星社区委员会",
+                        doc_date="2026-03-05", blocks=[Block("p", "段落。")] * lead + [Block("table", rows=rows)])
+
+    def split(pdf: bytes | Path) -> list[int]:
+        per_page = [sum("甲甲甲" in ln.text for ln in page.lines()) for page in pdfcheck.pages(pdf)]
+        return [n for n in per_page if n]
+
+    leads = [12, 13, 16, 17]  # the page breaks after the row's 1st, 2nd, 5th and 6th of 7 lines
+    docx_files = []
+    for lead in leads:
+        d = doc(lead)
+        assert split(render_pdf(d)) == [7] and 7 <= WHOLE_ROW_LINES, lead
+        (tmp_path / f"{lead}.docx").write_bytes(render_docx(d))
+        docx_files.append(tmp_path / f"{lead}.docx")
+    if shutil.which("soffice"):
+        for lead, pdf in zip(leads, pdfcheck.soffice_to_pdf(docx_files, tmp_path, tmp_path / "profile"), strict=True):
+            assert split(pdf) == [7], lead

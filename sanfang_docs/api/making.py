@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 PDF, DOCX = "document.pdf", "document.docx"
 # Answers that filing takes, not a question: a 发文字号 an office assigned by hand (archive/doc_numbers.py).
-FILING_KEYS = frozenset({"doc_no"})
+FILING_KEYS = frozenset({"doc_no", "cc"})  # 发文字号 by hand; 抄送 (版记)
 
 
 @dataclass
@@ -189,6 +189,8 @@ class Making:
             # A 发文字号 the office assigned by hand: the archive registers it at filing
             # instead of taking the next one (archive/doc_numbers.py).
             preset["doc_no"] = str(answers["doc_no"])
+        if answers.get("cc"):
+            preset["cc"] = str(answers["cc"])  # the 版记's 抄送 (documents/imprint.py)
         return iv, answers, preset, problems
 
     # -- conversations and drafts (interview/conversation.py, interview/drafts.py) -------------
@@ -265,6 +267,7 @@ class Making:
 
     def _produce(self, outcome: Outcome, out_dir: str | os.PathLike[str] | None, archive: bool) -> Made:
         from ..documents import render_docx, render_pdf  # Typst loads lazily: catalog stays fast
+        from ..documents.imprint import apply_office
 
         doc = outcome.documents[0]
         answers = outcome.session.answers_json()
@@ -272,6 +275,8 @@ class Making:
         context = self._context(outcome, doc, answers) if archive else {}
 
         def render(d: Document) -> dict[str, bytes]:
+            # The 版记, once the archive has given the 公文 its 发文字号 (documents/imprint.py).
+            apply_office(d, self.workspace.setting("gongwen") or {}, str(answers.get("cc") or ""))
             pdf = render_pdf(d)
             if archive:
                 # Every filed PDF is signed by its issuing organisation (signing/), after the 档号

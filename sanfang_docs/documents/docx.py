@@ -34,6 +34,10 @@ ALIGN = {
 
 
 def render_docx(doc: Document) -> bytes:
+    if doc.printer and doc.imprint_gap < 0:
+        from .pdf import imprint_gap  # where the 版记 goes is measured on the PDF's layout
+
+        doc.imprint_gap = imprint_gap(doc)
     face = faces()
     d = new_docx(io.BytesIO(_base(face)))
     d.core_properties.title = doc.title
@@ -59,6 +63,8 @@ def render_docx(doc: Document) -> bytes:
             _attachments(d, face["body"], item)
         elif item["t"] == "table":
             _table(d, face, item)
+        elif item["t"] == "imprint":
+            _imprint(d, face["body"], item)
     footers(d, face, doc.qr_payload)
     out = io.BytesIO()
     d.save(out)
@@ -262,6 +268,51 @@ def _rule_above(p: Any, color: str) -> None:
     # (Off the grid, or LibreOffice rounds the shortened line back up to a whole grid line.)
     p.paragraph_format.line_spacing = Twips(579 - 20)
     put(ppr, "snapToGrid", PPR_ORDER, val="0")
+
+
+def _imprint(d: Any, body: Face, item: dict[str, Any]) -> None:
+    """版记 (layout._imprint) as a one-column table: Word and LibreOffice draw a paragraph's
+    borders between its indents, a table's across the 版心, with the 1-character insets as cell
+    margins. Its rows are 4号 lines on the grid; a border adds its width to a row in LibreOffice,
+    so the lines it touches give it back."""
+    one = Pt(item["size"])
+    thick, thin = (round(G[k] * 8) for k in ("imprint_rule_pt", "imprint_thin_pt"))  # eighths of a pt
+    rows = ([(item["cc"], item["cc_lines"])] if item["cc"] else []) + [(item["printer"] + "\t" + item["date"], 1)]
+    t = d.add_table(rows=len(rows), cols=1)
+    t.autofit = False
+    tblpr = t._tbl.tblPr
+    total = Mm(156)
+    put(tblpr, "tblW", TBLPR_ORDER, w=str(int(total.twips)), type="dxa")
+    put(tblpr, "tblInd", TBLPR_ORDER, w=str(int(one.twips)), type="dxa")  # the rules meet the 版心's edges
+    edges = {"top": thick, "left": 0, "bottom": thick, "right": 0, "insideH": thin, "insideV": 0}
+    put(tblpr, "tblBorders", TBLPR_ORDER).extend(
+        parse_xml(f'<w:{side} {nsdecls("w")} w:val="{"single" if sz else "nil"}" w:sz="{sz}" w:space="0" '
+                  'w:color="000000"/>') for side, sz in edges.items())
+    put(tblpr, "tblLayout", TBLPR_ORDER, type="fixed")
+    mar = put(tblpr, "tblCellMar", TBLPR_ORDER)
+    for side, width in (("top", 0), ("left", one.twips), ("bottom", 0), ("right", one.twips)):
+        mar.append(parse_xml(f'<w:{side} {nsdecls("w")} w:w="{int(width)}" w:type="dxa"/>'))
+    t.columns[0].width = total
+    for r, (text, lines) in enumerate(rows):
+        trpr = t.rows[r]._tr.get_or_add_trPr()
+        trpr.append(OxmlElement("w:cantSplit"))
+        cell = t.rows[r].cells[0]
+        cell.width = total
+        p = cell.paragraphs[0]
+        p._p.style = "公文正文"
+        pf = p.paragraph_format
+        pf.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        pf.keep_with_next = r < len(rows) - 1
+        if "\t" in text:  # 印发机关 left, 印发日期 right
+            pf.tab_stops.add_tab_stop(total - one - one, WD_TAB_ALIGNMENT.RIGHT)
+        else:  # 抄送：A，B: wrapped lines under A
+            pf.left_indent, pf.first_line_indent = one * 3, -one * 3
+        # Each row carries the border below it, the first also the table's top one (as in _table).
+        below = thick if r == len(rows) - 1 else thin
+        taken = ((thick if r == 0 else 0) + below) * 20 / 8  # twips
+        pf.line_spacing = Twips(round(579 - taken / lines))
+        put(p._p.get_or_add_pPr(), "snapToGrid", PPR_ORDER, val="0")
+        _runs(p, text, body, item["size"], 0.0)
 
 
 def _docno(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:

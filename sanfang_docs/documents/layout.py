@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .imprint import imprint_items
 from .measure import text_width_chars
 from .model import Document, heading_prefix
 
@@ -38,6 +39,10 @@ GEOMETRY: dict[str, float] = {
     # Typst and Word do; the DOCX's 版心 starts that much higher (and ends that much higher)
     # so that in LibreOffice too the first line's type stands where the 天头 says (measured).
     "docx_raise": 1.3,
+    # 版记 (7.4): 4号 lines on the grid between rules of 0.35 mm (first, last) and 0.25 mm (between).
+    "imprint_pt": 14.0,
+    "imprint_rule_pt": 1.0,
+    "imprint_thin_pt": 0.7,
     "qr_size": 18.0,  # mm, bottom-left corner, outside the 版心
     "qr_x": 7.0,
     "qr_bottom": 9.0,
@@ -143,7 +148,11 @@ def layout_items(doc: Document) -> list[dict[str, Any]]:
             if it["t"] in ("par", "table"):
                 break
     items += signature
-    return items
+    imprint = [dict(it, cc=breakable(it["cc"])) if it["t"] == "imprint" else it
+               for it in imprint_items(doc, GEOMETRY["imprint_pt"])]
+    if imprint and items:
+        items[-1]["sticky"] = True  # the 版记 goes with the signature (and so with body text)
+    return items + imprint
 
 
 LETTERHEAD_COLOR = "#E60012"  # 红色 (GB/T 9704-2012 7.2.3, 7.2.5)
@@ -192,9 +201,7 @@ def _body(doc: Document) -> list[dict[str, Any]]:
         elif b.kind == "right":
             out.append(par(b.text, align="right"))
         elif b.kind == "table":
-            # A score sheet's long scoring tables (not its short result and signature ones) dense.
-            dense = doc.style == "scoresheet" and len(b.rows) > 8
-            out.append(_table(b.rows, compact=doc.style in ("form", "scoresheet"), dense=dense))
+            out.append(_table(b.rows, *table_type(doc, b.rows)))
         elif b.kind in ("item", "li"):
             out.append(par(b.text, first=indent))
         elif doc.style == "rules":
@@ -215,17 +222,37 @@ def _rules_par(text: str) -> dict[str, Any]:
     return par(text, first=2, runs=runs)
 
 
+WHOLE_ROW_LINES = 8  # at most 8 lines left empty at a page's foot when such a row moves on
 TABLE_PAD_PT = 4.0 * 2 + 1.0  # the 4 pt inset on each side (both renderers) and the borders
 _TOKEN = re.compile(r"[\x21-\x7e]+|\S")  # an ASCII run (档号, phone) or one CJK character
 
 
-def _table(rows: list[list[str]], compact: bool = False, dense: bool = False) -> dict[str, Any]:
-    """A table, first row the header. In letters its rows keep to the line grid; forms, which are
-    mostly table, use smaller type and rows; a score sheet (the 红色物业 评分表 quotes a whole
-    standard) 五号 type in 15 pt lines (8 pages of 三号-grid rows before, 6 now)."""
+# Table type (size, line pitch in pt). GB/T 9704-2012 sets no size for tables: 5.2.2 "如无特殊
+# 说明，公文格式各要素一般用3号仿宋体字。特定情况可以作适当调整" — a table is such a case.
+TABLE_TYPES: dict[str, tuple[float, float]] = {
+    "letter": (GEOMETRY["table_pt"], GEOMETRY["pitch_pt"]),  # 4号 on the 22-line grid
+    "form": (12.0, 20.0),  # 小四: forms are mostly table
+    "scoresheet": (10.5, 15.0),  # 五号 for a score sheet's long scoring tables
+    # The 红色物业 评分表 quotes a whole standard (15 items, 40 评分要点): 小五 in 11.5 pt rows,
+    # the usual type of a 评分细则, keeps it to 4 pages (五号 in 13 pt rows takes 5, in 15 pt 6).
+    "评分表": (9.0, 11.5),
+}
+
+
+def table_type(doc: Document, rows: list[list[str]]) -> tuple[float, float]:
+    """The type of one table of ``doc``: by 文种 where one is named, else by house style (a score
+    sheet's short result and signature tables as a form's)."""
+    if doc.kind in TABLE_TYPES:
+        return TABLE_TYPES[doc.kind]
+    if doc.style == "scoresheet" and len(rows) <= 8:
+        return TABLE_TYPES["form"]
+    return TABLE_TYPES.get(doc.style, TABLE_TYPES["letter"])
+
+
+def _table(rows: list[list[str]], size: float, pitch: float) -> dict[str, Any]:
+    """A table, first row the header, in ``size`` type on ``pitch`` rows (:func:`table_type`)."""
     ncols = max((len(r) for r in rows), default=1)
     rows = [list(r) + [""] * (ncols - len(r)) for r in rows]
-    size, pitch = (10.5, 15.0) if dense else (12.0, 20.0) if compact else (GEOMETRY["table_pt"], GEOMETRY["pitch_pt"])
     # Headers and short cells (序号, 分值, names) are centred; sentences start at the left.
     centred = [[r == 0 or len(c) <= 4 for c in row] for r, row in enumerate(rows)]
     widths = _column_widths(rows, size)
@@ -235,9 +262,11 @@ def _table(rows: list[list[str]], compact: bool = False, dense: bool = False) ->
         "spans": row_spans(rows),
         "centred": centred,
         "widths": widths,
-        # A row of up to three lines never splits (a split would leave one line alone); a
-        # taller row may run on, keeping at least two lines on each side in practice.
-        "whole": [_row_lines(row, widths, size) <= 3 for row in rows],
+        # A row that splits must keep at least two lines on each side. Neither Typst nor
+        # LibreOffice applies widow and orphan control inside a table cell (measured: a 7-line
+        # row split 6 | 1 in both, with it set), so a row of up to WHOLE_ROW_LINES lines never
+        # splits (w:cantSplit; Typst: not breakable) and only a taller one may run on.
+        "whole": [_row_lines(row, widths, size) <= WHOLE_ROW_LINES for row in rows],
         "size": size,
         "pitch": pitch,
     }
@@ -367,7 +396,9 @@ def expected_text(doc: Document) -> str:
             parts.extend(_attachment_lines(item))
         elif item["t"] == "docno":
             parts.append(item["no"] + (f"签发人：{item['signer']}" if item["signer"] else ""))
-    return "\n".join(parts)
+        elif item["t"] == "imprint":
+            parts.extend([item["cc"], item["printer"] + item["date"]])
+    return "\n".join(p for p in parts if p)
 
 
 def _attachment_lines(item: dict[str, Any]) -> list[str]:

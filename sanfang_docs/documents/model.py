@@ -66,6 +66,12 @@ class Document:
     issuer_role: str = ""  # street / community / compound / owners / property …: picks the 机构代码
     personal: bool = False  # holds residents' personal data (contact details): kept out of search
     names: list[str] = field(default_factory=list)  # names in the answers: titles never break inside them
+    # 版记 (GB/T 9704-2012 7.4), set at filing from the office's settings (imprint.py): no 印发机关,
+    # no 版记. The gap is the blank lines that put it at the foot of the last page (pdf.py measures).
+    copy_to: str = ""  # 抄送机关, e.g. 中共纸坊街道工作委员会，文化路社区居民委员会
+    printer: str = ""  # 印发机关
+    print_date: str = ""  # 印发日期, ISO
+    imprint_gap: int = -1
 
     @property
     def date_cn(self) -> str:
@@ -89,7 +95,17 @@ class Document:
             parts.append(heading_prefix(b.kind, counters) + b.text)
         parts.extend(self.attachments)
         parts.extend([self.issuer, self.date_cn, self.note])
+        if self.printer:
+            cc, printer, printed = self.imprint()
+            parts.extend([cc, f"{printer} {printed}"])
         return "\n".join(p for p in parts if p)
+
+    def imprint(self) -> tuple[str, str, str]:
+        """The 版记's words: "抄送：…。" (7.4.2: a 句号 after the last 机关; empty without one),
+        the 印发机关 and "2026年3月5日印发" (7.4.3)."""
+        cc = self.copy_to.strip().rstrip("。，；、")
+        return (f"抄送：{cc}。" if cc else "", self.printer,
+                chinese_date(self.print_date or self.doc_date) + "印发")
 
 
 CN_NUMERALS = "〇一二三四五六七八九"

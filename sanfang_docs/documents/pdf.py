@@ -18,7 +18,7 @@ import typst
 
 from ..errors import RenderError
 from .fonts import Face, faces, fallbacks, font_dirs
-from .layout import GEOMETRY, layout_items
+from .layout import GEOMETRY, MM, layout_items
 from .model import Document
 from .qr import page_payload, parse_payload, qr_svg, record_payload
 
@@ -99,6 +99,8 @@ def _segment_item(item: dict[str, Any]) -> dict[str, Any]:
         item["items"] = [segments(a) for a in item["items"]]
     elif item["t"] == "docno":
         item["no"], item["signer"] = segments(item["no"]), segments(item["signer"])
+    elif item["t"] == "imprint":
+        item.update({k: segments(item[k]) for k in ("cc", "printer", "date")})
     return item
 
 
@@ -117,14 +119,23 @@ def layout_data(doc: Document, families: dict[str, dict[str, Any]]) -> dict[str,
 def render_pdf(doc: Document) -> bytes:
     """The PDF. A record's code (``SF2``, see qr.py) becomes one code per page: the first pass
     learns the page count (the codes sit in the foreground, so they never move the text), the
-    second prints page n of N on each page, and ``doc.qr_payload`` learns N for the DOCX."""
+    second prints page n of N on each page, and ``doc.qr_payload`` learns N for the DOCX. A
+    版记 not yet placed is placed from the first pass too (it keeps the page count)."""
     with _lock:
         compiler, families = _compiler()
+        measure = bool(doc.printer) and doc.imprint_gap < 0
+        if measure:
+            doc.imprint_gap = 0
         inputs = {"data": json.dumps(layout_data(doc, families), ensure_ascii=False)}
         record = parse_payload(doc.qr_payload) if doc.qr_payload.startswith("SF2|") else None
         if doc.qr_payload:
             inputs["qr"] = json.dumps([qr_svg(doc.qr_payload)])
         pdf = _compile(compiler, inputs)
+        if measure:
+            doc.imprint_gap = _gap_below_imprint(pdf)
+            inputs["data"] = json.dumps(layout_data(doc, families), ensure_ascii=False)
+            if record is None:
+                pdf = _compile(compiler, inputs)
         if record is not None:
             pages = _page_count(pdf)
             inputs["qr"] = json.dumps([qr_svg(page_payload(record.archive_no, n, pages))
@@ -142,6 +153,44 @@ def _compile(compiler: typst.Compiler, inputs: dict[str, str]) -> bytes:
     if not isinstance(pdf, bytes):
         raise RenderError("PDF 排版失败：排版程序没有返回单个 PDF 文件。")
     return pdf
+
+
+def imprint_gap(doc: Document) -> int:
+    """The blank lines between the signature and the 版记 that put the 版记's last line on the
+    last line of the 版心 (GB/T 9704 7.4.1: the closing rule on its lower edge); the DOCX uses
+    the same number, and LibreOffice, paginating alike, puts the 版记 in the same place."""
+    with _lock:
+        compiler, families = _compiler()
+        return _imprint_gap(compiler, families, doc)
+
+
+def _imprint_gap(compiler: typst.Compiler, families: dict[str, dict[str, Any]], doc: Document) -> int:
+    doc.imprint_gap = 0
+    return _gap_below_imprint(_compile(compiler, {"data": json.dumps(layout_data(doc, families), ensure_ascii=False)}))
+
+
+def _gap_below_imprint(pdf: bytes) -> int:
+    # Laid out with no gap, the 版记 (kept whole, kept with the signature) follows the body
+    # on the last page: the lines below its last line are the gap.
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[len(document) - 1]
+        height, text = page.get_height(), page.get_textpage()
+        top, bottom = GEOMETRY["top"] * MM, (GEOMETRY["page_h"] - GEOMETRY["bottom"]) * MM
+        middles = []
+        for i in range(text.count_chars()):
+            left, low, right, high = text.get_charbox(i)
+            middle = height - (low + high) / 2  # from the top of the page
+            if high > low and top < middle < bottom:  # inside the 版心 (not the page number)
+                middles.append(middle)
+    finally:
+        document.close()
+    pitch = GEOMETRY["pitch_pt"]
+    lines = round((bottom - top) / pitch)  # 22
+    last = int((max(middles) - top) // pitch) if middles else lines - 1
+    return max(0, lines - 1 - last)
 
 
 def _page_count(pdf: bytes) -> int:
