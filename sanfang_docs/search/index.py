@@ -36,8 +36,9 @@ from whoosh.searching import Searcher
 from ..archive.locks import exclusive
 from ..archive.store import Archive, Record
 from ..errors import NotFoundError, SearchIndexError
+from . import bulk
 from .analyzer import Vocabulary, register, registered
-from .damage import damaged_index, readable_records, skip, usable
+from .damage import RECORD_GLOB, damaged_index, read_record, readable_records, skip, usable
 from .documents import SCHEMA_VERSION, make_schema, record_document, record_names
 from .engine import Engine, PostingCache
 from .scoring import FastBM25F
@@ -243,44 +244,49 @@ class SearchIndex:
             raise
         return len(records)
 
-    def rebuild(self, batch_mb: int = 128) -> int:
+    def rebuild(self, batch_mb: int = 128, jobs: int | None = None) -> int:
         """A new generation from the archive alone, switched in when complete. Damaged records
-        are left out (:attr:`skipped`); a directory that cannot be written is a clean error."""
+        are left out (:attr:`skipped`); a directory that cannot be written is a clean error.
+        ``jobs``: worker processes (default: two, or one on a one-core machine; bulk.py)."""
         self.skipped = {}
         try:
-            return self._rebuild(batch_mb)
+            return self._rebuild(batch_mb, bulk.default_jobs() if jobs is None else jobs)
         except OSError as exc:
             raise SearchIndexError(f"无法写入检索索引目录 {self.root}（{exc.strerror or exc}）；"
                                    "请检查该目录的权限和磁盘空间后重新运行 `sanfang reindex`") from exc
 
-    def _rebuild(self, batch_mb: int) -> int:
+    def _rebuild(self, batch_mb: int, jobs: int) -> int:
         started = time.time()
         self.root.mkdir(parents=True, exist_ok=True)
         gen = self._create_generation()
         try:
             # Every name first (a pass over the archive), so the first record is cut with
             # the same words as the last. The new generation is private: no lock needed yet.
-            self._learn(gen, (n for r in self.records() for n in record_names(r)))
-            vocab = self.vocabulary(gen)
-            ix = windex.open_dir(str(self._gen_dir(gen)))
-            writer = ix.writer(limitmb=batch_mb)
-            seen: set[str] = set()
-            for record in self.records():
-                writer.add_document(**record_document(record, self.archive_root, vocab))
-                seen.add(record.archive_no)
-            writer.commit(optimize=True)
+            listed: list[Path] = []
+
+            def names() -> Iterator[str]:
+                for record in self.records():
+                    listed.append(record.file("record.json"))
+                    yield from record_names(record)
+
+            self._learn(gen, names())
+            done, skipped = bulk.build(self._gen_dir(gen), gen, self.archive_root, listed, jobs, batch_mb)
+            for name, why in skipped.items():  # changed since the first pass (warned there)
+                self.skipped.setdefault(name, why)
+            seen = set(done)
             with self.write_lock():
-                # Catch up on records filed or changed while the rebuild ran. Queued
-                # (pending) changes stay queued: replaying them later is harmless.
-                late = [r for r in self.records()
-                        if r.archive_no not in seen or _changed_since(r, started)]
+                # Catch up on records filed or changed while the rebuild ran (found by
+                # their folders and file times; only those are read). Queued (pending)
+                # changes stay queued: replaying them later is harmless.
+                late = [r for r in (read_record(p, self.skipped) for p in _late(self.archive_root, seen, started))
+                        if r is not None]
                 self._write(gen, late)
                 self._save_query_dict(gen)
                 self._switch(gen, self._named())
         except BaseException:
             shutil.rmtree(self._gen_dir(gen), ignore_errors=True)
             raise
-        return len(seen) + len([r for r in late if r.archive_no not in seen])
+        return len(seen) + len([r for r in late if str(r.file("record.json")) not in seen])
 
     def _load(self, archive_no: str) -> Record | None:
         try:
@@ -389,9 +395,19 @@ def _lines(path: Path) -> list[str]:
         return []
 
 
-def _changed_since(record: Record, t: float) -> bool:
+def _late(archive_root: Path, seen: set[str], t: float) -> Iterator[Path]:
+    """record.json files a rebuild that started at ``t`` did not index, or that changed (it
+    or an OCR text of its scans) since then."""
+    for meta_file in sorted(archive_root.glob(RECORD_GLOB)):
+        if str(meta_file) not in seen or _changed_since(meta_file.parent, t):
+            yield meta_file
+
+
+def _changed_since(folder: Path, t: float) -> bool:
     try:
-        newest = max(p.stat().st_mtime for p in [record.file("record.json"), *record.path.glob("scans/*.txt")])
-    except (OSError, ValueError):
+        newest = os.stat(folder / "record.json").st_mtime
+        with contextlib.suppress(FileNotFoundError), os.scandir(folder / "scans") as scans:
+            newest = max([newest, *(e.stat().st_mtime for e in scans if e.name.endswith(".txt"))])
+    except OSError:
         return True
     return newest >= t - 1.0
