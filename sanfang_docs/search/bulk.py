@@ -23,6 +23,7 @@ instead, and each loads the same words in the same order from ``words.txt``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from array import array
@@ -39,7 +40,7 @@ from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
 from .analyzer import _BLOCK, JiebaTokenizer, Vocabulary, register, registered
-from .damage import read_record
+from .damage import RECORD_GLOB, read_record
 from .documents import record_document
 
 DEFAULT_JOBS = 2
@@ -223,3 +224,21 @@ def _vocabulary(gen: str, gen_dir: Path) -> Vocabulary:
         vocab.add((gen_dir / "words.txt").read_text(encoding="utf-8").split())
         register(gen, vocab)
     return vocab
+
+
+def late(archive_root: Path, seen: set[str], t: float) -> Iterator[Path]:
+    """record.json files a rebuild that started at ``t`` did not index, or that changed (it
+    or an OCR text of its scans) since then."""
+    for meta_file in sorted(archive_root.glob(RECORD_GLOB)):
+        if str(meta_file) not in seen or _changed_since(meta_file.parent, t):
+            yield meta_file
+
+
+def _changed_since(folder: Path, t: float) -> bool:
+    try:
+        newest = os.stat(folder / "record.json").st_mtime
+        with contextlib.suppress(FileNotFoundError), os.scandir(folder / "scans") as scans:
+            newest = max([newest, *(e.stat().st_mtime for e in scans if e.name.endswith(".txt"))])
+    except OSError:
+        return True
+    return newest >= t - 1.0

@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as windex
 from whoosh.searching import Searcher
@@ -38,10 +38,12 @@ from ..archive.store import Archive, Record
 from ..errors import NotFoundError, SearchIndexError
 from . import bulk
 from .analyzer import Vocabulary, register, registered
-from .damage import RECORD_GLOB, damaged_index, read_record, readable_records, skip, usable
+from .damage import damaged_index, read_record, readable_records, skip, usable
 from .documents import SCHEMA_VERSION, make_schema, record_document, record_names
-from .engine import Engine, PostingCache
 from .scoring import FastBM25F
+
+if TYPE_CHECKING:
+    from .engine import Engine, PostingCache
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +65,19 @@ class SearchIndex:
         self._searcher_gen: str = ""
         self._words_read: dict[str, int] = {}
         self.cache: dict[Any, Any] = {}  # per-searcher caches (the engine, name lists)
-        self.postings = PostingCache()  # decoded posting lists, per segment: survive refreshes
+        self._postings: PostingCache | None = None
         self.skipped: dict[str, str] = {}  # damaged records the last writes left out, and why
+
+    @property
+    def postings(self) -> PostingCache:
+        """Decoded posting lists, per segment: they survive refreshes (engine.py; numpy loads
+        with the first search, not with a filing's index update)."""
+        with self._state_lock:
+            if self._postings is None:
+                from .engine import PostingCache
+
+                self._postings = PostingCache()
+            return self._postings
 
     # -- generations -------------------------------------------------------------------------
 
@@ -278,7 +291,7 @@ class SearchIndex:
                 # Catch up on records filed or changed while the rebuild ran (found by
                 # their folders and file times; only those are read). Queued (pending)
                 # changes stay queued: replaying them later is harmless.
-                late = [r for r in (read_record(p, self.skipped) for p in _late(self.archive_root, seen, started))
+                late = [r for r in (read_record(p, self.skipped) for p in bulk.late(self.archive_root, seen, started))
                         if r is not None]
                 self._write(gen, late)
                 self._save_query_dict(gen)
@@ -358,6 +371,8 @@ class SearchIndex:
 
     def engine(self) -> Engine:
         """The query evaluator of the current searcher (engine.py)."""
+        from .engine import Engine
+
         searcher = self.searcher()
         with self._state_lock:
             found = self.cache.get("engine")
@@ -393,21 +408,3 @@ def _lines(path: Path) -> list[str]:
         return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
     except FileNotFoundError:
         return []
-
-
-def _late(archive_root: Path, seen: set[str], t: float) -> Iterator[Path]:
-    """record.json files a rebuild that started at ``t`` did not index, or that changed (it
-    or an OCR text of its scans) since then."""
-    for meta_file in sorted(archive_root.glob(RECORD_GLOB)):
-        if str(meta_file) not in seen or _changed_since(meta_file.parent, t):
-            yield meta_file
-
-
-def _changed_since(folder: Path, t: float) -> bool:
-    try:
-        newest = os.stat(folder / "record.json").st_mtime
-        with contextlib.suppress(FileNotFoundError), os.scandir(folder / "scans") as scans:
-            newest = max([newest, *(e.stat().st_mtime for e in scans if e.name.endswith(".txt"))])
-    except OSError:
-        return True
-    return newest >= t - 1.0
