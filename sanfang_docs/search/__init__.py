@@ -5,7 +5,8 @@
 
 The index follows the archive (``Archive.listeners``) and can always be rebuilt from it.
 Content beside the code: synonyms.txt (short forms), families.txt (the manual's names for a
-family of documents). May import: ``archive``, ``errors``, ``workspace``.
+family of documents). bulk.py rebuilds the index on every core. May import: ``archive``,
+``documents`` (jieba's dictionary on disk: documents/lexicon.py), ``errors``, ``workspace``.
 """
 
 from importlib import import_module
