@@ -142,14 +142,15 @@ class Vocabulary:
         self.jieba.initialized = True
         self.full = True
 
-    def _ensure(self, text: str) -> None:
-        """The dictionary's entries for the pieces of ``text``, before jieba looks for them."""
+    def _ensure(self, *texts: str) -> None:
+        """The dictionary's entries for the pieces of ``texts``, before jieba looks for them."""
         if self._lazy is not None:
-            self._lazy.ensure(self.jieba.FREQ, self._seen, text)
+            self._lazy.ensure(self.jieba.FREQ, self._seen, *texts)
 
-    def _add_word(self, word: str) -> None:
-        self._ensure(word)
-        self.jieba.add_word(word)
+    def _add_words(self, words: list[str]) -> None:
+        self._ensure(*words)
+        for w in words:
+            self.jieba.add_word(w)
 
     def materialize(self) -> None:
         """Every entry of the dictionary (a lazy one had only those its texts held): the
@@ -170,8 +171,7 @@ class Vocabulary:
             if self.full:
                 return
             self._load_full(lazy=True)
-            for w in [*self._base_order, *self.order]:
-                self._add_word(w)
+            self._add_words([*self._base_order, *self.order])
             self._cache = {}
 
     def query_dict(self, terms: Iterable[str]) -> dict[str, Any]:
@@ -200,8 +200,8 @@ class Vocabulary:
         new = [w for w in dict.fromkeys(new) if len(w) >= 2]
         if new:
             with self._lock:
+                self._add_words(new)
                 for w in new:
-                    self._add_word(w)
                     self.words.add(w)
                     self.order.append(w)
                 # Cached cuts may now split a new word: forget them.
