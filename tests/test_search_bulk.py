@@ -106,3 +106,21 @@ def test_parallel_and_one_process_rebuilds_search_alike(homes: tuple[Path, Path]
         assert [(h.archive_no, round(h.score, 9)) for h in a.hits] == \
             [(h.archive_no, round(h.score, 9)) for h in b.hits], item.query
         assert a.total == b.total
+
+
+def test_workers_spawned_beside_other_threads_build_the_same_index(homes: tuple[Path, Path]) -> None:
+    """The web app rebuilds with its server threads running: its workers are spawned, not
+    forked, and load the vocabulary again from words.txt, in the same order."""
+    import threading
+
+    app = Sanfang(homes[1])
+    app.index.rebuild(jobs=2)
+    forked = dump(app.index.root / str(app.index.current()))
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        app.index.rebuild(jobs=2)
+    finally:
+        stop.set()
+    assert dump(app.index.root / str(app.index.current())) == forked
