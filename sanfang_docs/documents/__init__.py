@@ -3,8 +3,7 @@
 A :class:`Document` (model.py) is painted from one layout (layout.py) as a GB/T 9704 PDF/A with
 Typst (pdf.py) and as an editable DOCX with python-docx (docx.py, OOXML helpers in docx_parts.py);
 fonts.py finds the faces (and measures text in them), titles.py breaks long titles between words
-(jieba; lexicon.py reads its dictionary piece by piece, for search too), measure.py estimates
-widths, and qr.py draws the code on every page. May import: ``errors`` only.
+(jieba), measure.py estimates widths, and qr.py draws the code on every page. May import: ``errors`` only.
 """
 
 from __future__ import annotations
