@@ -84,16 +84,17 @@ class LazyDictionary:
         """Put into ``freq`` every dictionary entry that is a piece of one of ``texts`` and
         not in ``seen`` (the pieces looked up before; entries already in ``freq``, such as
         words added since, are kept as they are). Many texts at once: fewer queries."""
-        wanted = [p for p in set().union(*map(_pieces, texts)) if p not in seen]
-        if not wanted:
-            return
-        seen.update(wanted)
+        pieces = set().union(*map(_pieces, texts))
+        # Under the lock from the check to the update: another thread must not take a piece
+        # for looked up (in ``seen``) before its entry is in ``freq``.
         with self._lock:
+            wanted = [p for p in pieces if p not in seen]
             for i in range(0, len(wanted), _BATCH):
                 chunk = wanted[i:i + _BATCH]
                 marks = ",".join("?" * len(chunk))
                 for word, n in self.db.execute(f"SELECT word, n FROM freq WHERE word IN ({marks})", chunk):
                     freq.setdefault(word, n)
+            seen.update(wanted)
 
 
 def _pieces(text: str) -> set[str]:
