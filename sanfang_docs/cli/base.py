@@ -5,6 +5,7 @@ errors into a Chinese message and the exit code of their class (never a tracebac
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 import tempfile
@@ -74,7 +75,25 @@ from_option = click.option("--from", "from_record", metavar="档号",
 out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False), help="另将 PDF 和 DOCX 写入此目录。")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands are imported when one runs (or --help lists them), not when
+    ``sanfang`` starts: a command's module brings the library boxes it needs, and only those
+    (``lazy``: command name → module of this package that registers it; cli/__init__.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            importlib.import_module(f"{__package__}.{self.lazy[cmd_name]}")  # registers itself
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sanfang-docs")
 def main() -> None:
     """三方联动文书系统：引导问答生成公文（PDF + DOCX），按档号归档。"""

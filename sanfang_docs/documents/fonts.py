@@ -12,14 +12,18 @@ characters some face can print, so what none can is refused at the field, not at
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import logging
+import marshal
+import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from fontTools.ttLib import TTCollection, TTFont
+from typing import Any
 
 from ..errors import RenderError
 
@@ -213,14 +217,17 @@ def font_dirs(resolved: dict[str, Face]) -> list[str]:
 @functools.cache
 def _advances(path: str, index: int) -> tuple[dict[int, float], float]:
     """(code point → advance in em, the em advance of a missing glyph) of one face file."""
-    from fontTools.ttLib import TTFont
+    def read() -> dict[int, float]:
+        from fontTools.ttLib import TTFont
 
-    font = TTFont(path, fontNumber=index, lazy=True)
-    upm = font["head"].unitsPerEm
-    hmtx = font["hmtx"]
-    table = {cp: hmtx[name][0] / upm for cp, name in font.getBestCmap().items()}
-    font.close()
-    return table, 1.0
+        font = TTFont(path, fontNumber=index, lazy=True)
+        upm = font["head"].unitsPerEm
+        hmtx = font["hmtx"]
+        table = {cp: hmtx[name][0] / upm for cp, name in font.getBestCmap().items()}
+        font.close()
+        return table
+
+    return _font_cache("advances", path, index, read), 1.0
 
 
 def advance_pt(role: str, text: str, size: float, track: float) -> float:
@@ -262,9 +269,37 @@ def fallbacks() -> tuple[Face, ...]:
 
 @functools.cache
 def _cmap(path: str, index: int) -> frozenset[int]:
-    font = TTCollection(path, lazy=True).fonts[index] if path.lower().endswith((".ttc", ".otc")) \
-        else TTFont(path, lazy=True)
-    return frozenset(font.getBestCmap() or {})
+    def read() -> frozenset[int]:
+        from fontTools.ttLib import TTCollection, TTFont
+
+        font = TTCollection(path, lazy=True).fonts[index] if path.lower().endswith((".ttc", ".otc")) \
+            else TTFont(path, lazy=True)
+        return frozenset(font.getBestCmap() or {})
+
+    return _font_cache("cmap", path, index, read)
+
+
+def _font_cache(kind: str, path: str, index: int, read: Callable[[], Any]) -> Any:
+    """``read()`` of one face, kept in the user's cache under the font file's size and time:
+    fontTools takes ~0.3 s to read a CJK face's cmap, the largest cost of a command that
+    files one document. A cache that cannot be read or written is read from the font."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return read()
+    key = hashlib.sha256(f"{kind}\0{path}\0{index}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:24]
+    cached = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sanfang-docs" / "fonts" / key
+    try:
+        return marshal.loads(cached.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):  # none yet, or damaged
+        pass
+    found = read()
+    with contextlib.suppress(OSError):
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}")
+        tmp.write_bytes(marshal.dumps(found))
+        os.replace(tmp, cached)
+    return found
 
 
 def covers(face: Face, char: str) -> bool:

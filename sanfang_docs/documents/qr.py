@@ -21,8 +21,10 @@ import functools
 import hashlib
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import segno
+if TYPE_CHECKING:
+    import segno
 
 # The page margin around the code is white, so a 2-module quiet zone inside the image suffices
 # (zxing-cpp reads it from whole-page scans at 150 dpi and up).
@@ -71,6 +73,8 @@ def parse_payload(text: str) -> Payload | None:
 
 @functools.lru_cache(maxsize=256)
 def _code(payload: str) -> segno.QRCode:
+    import segno  # with the first code drawn: a 档号 is parsed and checked without it
+
     return segno.make(payload, error="m", micro=False)
 
 

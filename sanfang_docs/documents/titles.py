@@ -1,7 +1,7 @@
 """Titles on several lines (GB/T 9704-2012 7.3.1): broken only between words (词意完整) into a
 trapezoid or diamond (排列对称), never leaving one character alone on a line.
 
-Words come from jieba (loaded on first use, ~1 s once per process), told the names in the
+Words come from jieba (its dictionary read piece by piece: lexicon.py), told the names in the
 document (compounds, communities, organisations: ``Document.names``) and the words in
 ``templates/layout/title-words.txt``; a quoted span (“三方联动”, 《…》) is one word.
 """
@@ -27,13 +27,9 @@ _lock = threading.Lock()
 
 @functools.cache
 def _tokenizer() -> Any:
-    import logging
+    from .lexicon import tokenizer  # jieba's dictionary read only where the titles need it
 
-    import jieba
-
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
+    tok = tokenizer()
     path = _words_file()
     if path is not None:
         for line in path.read_text(encoding="utf-8").splitlines():

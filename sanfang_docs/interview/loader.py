@@ -22,6 +22,10 @@ CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 INTERVIEWS_DIR = CONTENT_DIR / "interviews"
 TEMPLATES_DIR = CONTENT_DIR / "templates"
 
+# libyaml's parser where PyYAML was built with it (the same safe constructors, ~10× faster: a
+# command that files one document reads every interview to find its document key).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # Keys of a field item that are modifiers, not "label: variable".
 FIELD_MODIFIERS = {
     "datatype", "required", "default", "min", "max", "minlength", "maxlength", "choices", "show if",
@@ -176,7 +180,7 @@ def _read(path: Path, directory: Path, blocks: list[Block], metadata: dict[str, 
         return
     seen.add(path)
     try:
-        docs = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+        docs = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_LOADER))
     except yaml.YAMLError as exc:
         raise InterviewError(f"访谈文件 {path.name} 不是有效的 YAML：{exc}") from exc
     for raw in docs:

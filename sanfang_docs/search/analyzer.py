@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
@@ -26,27 +25,10 @@ from typing import Any
 
 from whoosh.analysis import Composable, Token
 
+from ..documents.lexicon import LazyDictionary, import_jieba, lazy_dictionary
 from .similar import closest
 
-
-def _import_jieba() -> Any:
-    """jieba, without the pkg_resources it imports only to find its own data files (80 ms of
-    every command-line search); it falls back to a path beside its module, which is where
-    they are."""
-    if "jieba" in sys.modules:
-        return sys.modules["jieba"]
-    had = "pkg_resources" in sys.modules
-    if not had:
-        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # import fails: fallback
-    try:
-        import jieba as module
-    finally:
-        if not had:
-            del sys.modules["pkg_resources"]
-    return module
-
-
-jieba = _import_jieba()
+jieba = import_jieba()
 
 # Function words: in nearly every document, they would only cost time in posting lists.
 STOPWORDS = frozenset("的 了 和 与 及 或 在 为 是 于 对 等 之 将 把 被 并 其 以 而 且 就 都 也 又 这 那 个 着 有 由 向 从".split())
@@ -63,8 +45,6 @@ MAX_CANDIDATES = 2000  # names compared with what was typed (those sharing most 
 _BASE_LOCK = threading.Lock()
 _BASE: Any = None  # jieba.Tokenizer
 _REGISTRY: dict[str, Vocabulary] = {}
-
-logging.getLogger("jieba").setLevel(logging.WARNING)  # its start-up chatter is not for clerks
 
 
 def _base_tokenizer() -> Any:
@@ -130,6 +110,8 @@ class Vocabulary:
         self._chars: dict[str, set[str]] | None = None
         self._chars_for = -1
         self._base_re: re.Pattern[str] | None = None
+        self._lazy: LazyDictionary | None = None  # whole, but read piece by piece (upgrade)
+        self._seen: set[str] = set()
         if cached is None:
             self._load_full()
             self.base = frozenset(self.add(base_words()))
@@ -145,23 +127,51 @@ class Vocabulary:
         self._base_re = re.compile("|".join(map(re.escape, sorted(self.base, key=len, reverse=True))))
         self.add(words)
 
-    def _load_full(self) -> None:
-        base = _base_tokenizer()
+    def _load_full(self, lazy: bool = False) -> None:
         # Copying the loaded dictionary (~20 ms) instead of loading it again (~600 ms): marked
-        # initialised first, or jieba's add_word would load its own.
-        self.jieba.FREQ, self.jieba.total = dict(base.FREQ), base.total
+        # initialised first, or jieba's add_word would load its own. Lazy: the same entries,
+        # read from disk as the texts cut need them (documents/lexicon.py).
+        lexicon = lazy_dictionary() if lazy else None
+        if lexicon is not None:
+            self.jieba.FREQ, self.jieba.total = {}, lexicon.total
+            self._lazy, self._seen = lexicon, set()
+        else:
+            base = _base_tokenizer()
+            self.jieba.FREQ, self.jieba.total = dict(base.FREQ), base.total
+            self._lazy = None
         self.jieba.initialized = True
         self.full = True
 
+    def _ensure(self, *texts: str) -> None:
+        """The dictionary's entries for the pieces of ``texts``, before jieba looks for them."""
+        if self._lazy is not None:
+            self._lazy.ensure(self.jieba.FREQ, self._seen, *texts)
+
+    def _add_words(self, words: list[str]) -> None:
+        self._ensure(*words)
+        for w in words:
+            self.jieba.add_word(w)
+
+    def materialize(self) -> None:
+        """Every entry of the dictionary (a lazy one had only those its texts held): the
+        ones not read yet are the dictionary's own, untouched by the words added since."""
+        with self._lock:
+            if self._lazy is None:
+                return
+            freq = self.jieba.FREQ
+            for word, n in _base_tokenizer().FREQ.items():
+                freq.setdefault(word, n)
+            self._lazy = None
+
     def upgrade(self) -> None:
         """From the query dictionary to jieba's whole one, with the same words added in the
-        same order: cuts exactly as a vocabulary built full (documents need that)."""
+        same order: cuts exactly as a vocabulary built full (documents need that). The whole
+        one is read piece by piece (a process that files one document cuts one)."""
         with self._lock:
             if self.full:
                 return
-            self._load_full()
-            for w in [*self._base_order, *self.order]:
-                self.jieba.add_word(w)
+            self._load_full(lazy=True)
+            self._add_words([*self._base_order, *self.order])
             self._cache = {}
 
     def query_dict(self, terms: Iterable[str]) -> dict[str, Any]:
@@ -169,6 +179,7 @@ class Vocabulary:
         index's words. jieba's ``total`` stays the whole dictionary's, so every kept word
         weighs what it weighs in a full cut."""
         self.upgrade()
+        self.materialize()
         freq = self.jieba.FREQ
         keep: dict[str, int] = {}
         for t in (*terms, *self.words):
@@ -189,8 +200,8 @@ class Vocabulary:
         new = [w for w in dict.fromkeys(new) if len(w) >= 2]
         if new:
             with self._lock:
+                self._add_words(new)
                 for w in new:
-                    self.jieba.add_word(w)
                     self.words.add(w)
                     self.order.append(w)
                 # Cached cuts may now split a new word: forget them.
@@ -223,6 +234,7 @@ class Vocabulary:
         pos = 0
         starts: list[tuple[int, int]] = []  # (char offset, position) of each kept word
         at = 0
+        self._ensure(block)
         for original in self.jieba.cut(block, HMM=True):
             word = original.lower()
             at += len(original)

@@ -32,15 +32,22 @@ def readable_records(archive_root: Path, skipped: dict[str, str]) -> Iterator[Re
     """Every record the index can take, in Archive.records' order; the others go into
     ``skipped`` (folder name → reason)."""
     for meta_file in sorted(archive_root.glob(RECORD_GLOB)):
-        try:
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
-            skip(skipped, meta_file.parent.name, exc)
-            continue
-        if not usable(meta):
-            skip(skipped, meta_file.parent.name, "record.json 不是一条记录（应为含“档号”的对象）")
-            continue
-        yield Record(meta_file.parent, meta)
+        record = read_record(meta_file, skipped)
+        if record is not None:
+            yield record
+
+
+def read_record(meta_file: Path, skipped: dict[str, str]) -> Record | None:
+    """One record.json as the index takes it, or None (and why, in ``skipped``)."""
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        skip(skipped, meta_file.parent.name, exc)
+        return None
+    if not usable(meta):
+        skip(skipped, meta_file.parent.name, "record.json 不是一条记录（应为含“档号”的对象）")
+        return None
+    return Record(meta_file.parent, meta)
 
 
 def skip(skipped: dict[str, str], name: str, why: object) -> None:

@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as windex
 from whoosh.searching import Searcher
@@ -36,11 +36,14 @@ from whoosh.searching import Searcher
 from ..archive.locks import exclusive
 from ..archive.store import Archive, Record
 from ..errors import NotFoundError, SearchIndexError
+from . import bulk
 from .analyzer import Vocabulary, register, registered
-from .damage import damaged_index, readable_records, skip, usable
+from .damage import damaged_index, read_record, readable_records, skip, usable
 from .documents import SCHEMA_VERSION, make_schema, record_document, record_names
-from .engine import Engine, PostingCache
 from .scoring import FastBM25F
+
+if TYPE_CHECKING:
+    from .engine import Engine, PostingCache
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +65,19 @@ class SearchIndex:
         self._searcher_gen: str = ""
         self._words_read: dict[str, int] = {}
         self.cache: dict[Any, Any] = {}  # per-searcher caches (the engine, name lists)
-        self.postings = PostingCache()  # decoded posting lists, per segment: survive refreshes
+        self._postings: PostingCache | None = None
         self.skipped: dict[str, str] = {}  # damaged records the last writes left out, and why
+
+    @property
+    def postings(self) -> PostingCache:
+        """Decoded posting lists, per segment: they survive refreshes (engine.py; numpy loads
+        with the first search, not with a filing's index update)."""
+        with self._state_lock:
+            if self._postings is None:
+                from .engine import PostingCache
+
+                self._postings = PostingCache()
+            return self._postings
 
     # -- generations -------------------------------------------------------------------------
 
@@ -243,44 +257,49 @@ class SearchIndex:
             raise
         return len(records)
 
-    def rebuild(self, batch_mb: int = 128) -> int:
+    def rebuild(self, batch_mb: int = 128, jobs: int | None = None) -> int:
         """A new generation from the archive alone, switched in when complete. Damaged records
-        are left out (:attr:`skipped`); a directory that cannot be written is a clean error."""
+        are left out (:attr:`skipped`); a directory that cannot be written is a clean error.
+        ``jobs``: worker processes (default: two, or one on a one-core machine; bulk.py)."""
         self.skipped = {}
         try:
-            return self._rebuild(batch_mb)
+            return self._rebuild(batch_mb, bulk.default_jobs() if jobs is None else jobs)
         except OSError as exc:
             raise SearchIndexError(f"无法写入检索索引目录 {self.root}（{exc.strerror or exc}）；"
                                    "请检查该目录的权限和磁盘空间后重新运行 `sanfang reindex`") from exc
 
-    def _rebuild(self, batch_mb: int) -> int:
+    def _rebuild(self, batch_mb: int, jobs: int) -> int:
         started = time.time()
         self.root.mkdir(parents=True, exist_ok=True)
         gen = self._create_generation()
         try:
             # Every name first (a pass over the archive), so the first record is cut with
             # the same words as the last. The new generation is private: no lock needed yet.
-            self._learn(gen, (n for r in self.records() for n in record_names(r)))
-            vocab = self.vocabulary(gen)
-            ix = windex.open_dir(str(self._gen_dir(gen)))
-            writer = ix.writer(limitmb=batch_mb)
-            seen: set[str] = set()
-            for record in self.records():
-                writer.add_document(**record_document(record, self.archive_root, vocab))
-                seen.add(record.archive_no)
-            writer.commit(optimize=True)
+            listed: list[Path] = []
+
+            def names() -> Iterator[str]:
+                for record in self.records():
+                    listed.append(record.file("record.json"))
+                    yield from record_names(record)
+
+            self._learn(gen, names())
+            done, skipped = bulk.build(self._gen_dir(gen), gen, self.archive_root, listed, jobs, batch_mb)
+            for name, why in skipped.items():  # changed since the first pass (warned there)
+                self.skipped.setdefault(name, why)
+            seen = set(done)
             with self.write_lock():
-                # Catch up on records filed or changed while the rebuild ran. Queued
-                # (pending) changes stay queued: replaying them later is harmless.
-                late = [r for r in self.records()
-                        if r.archive_no not in seen or _changed_since(r, started)]
+                # Catch up on records filed or changed while the rebuild ran (found by
+                # their folders and file times; only those are read). Queued (pending)
+                # changes stay queued: replaying them later is harmless.
+                late = [r for r in (read_record(p, self.skipped) for p in bulk.late(self.archive_root, seen, started))
+                        if r is not None]
                 self._write(gen, late)
                 self._save_query_dict(gen)
                 self._switch(gen, self._named())
         except BaseException:
             shutil.rmtree(self._gen_dir(gen), ignore_errors=True)
             raise
-        return len(seen) + len([r for r in late if r.archive_no not in seen])
+        return len(seen) + len([r for r in late if str(r.file("record.json")) not in seen])
 
     def _load(self, archive_no: str) -> Record | None:
         try:
@@ -352,6 +371,8 @@ class SearchIndex:
 
     def engine(self) -> Engine:
         """The query evaluator of the current searcher (engine.py)."""
+        from .engine import Engine
+
         searcher = self.searcher()
         with self._state_lock:
             found = self.cache.get("engine")
@@ -387,11 +408,3 @@ def _lines(path: Path) -> list[str]:
         return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
     except FileNotFoundError:
         return []
-
-
-def _changed_since(record: Record, t: float) -> bool:
-    try:
-        newest = max(p.stat().st_mtime for p in [record.file("record.json"), *record.path.glob("scans/*.txt")])
-    except (OSError, ValueError):
-        return True
-    return newest >= t - 1.0
