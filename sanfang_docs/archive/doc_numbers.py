@@ -162,7 +162,8 @@ class DocNumbers:
         return Entry(code, year, seq, TAKEN, reason="手工录入")
 
     def used(self, entry: Entry, archive_no: str) -> None:
-        self._append([Entry(entry.code, entry.year, entry.seq, USED, archive_no, entry.reason)])
+        # No barrier of its own: lost in a power cut, settle() finds the record and writes it again.
+        self._append([Entry(entry.code, entry.year, entry.seq, USED, archive_no, entry.reason)], sync=False)
 
     def gap(self, entry: Entry, reason: str) -> None:
         self._append([Entry(entry.code, entry.year, entry.seq, GAP, reason=reason)])
@@ -179,7 +180,7 @@ class DocNumbers:
             else:
                 self.gap(e, "归档未完成（进程中断），此号作废")
 
-    def _append(self, entries: list[Entry]) -> None:
+    def _append(self, entries: list[Entry], sync: bool = True) -> None:
         if not entries:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -187,6 +188,7 @@ class DocNumbers:
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
             os.write(fd, data.encode("utf-8"))
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
         finally:
             os.close(fd)

@@ -4,7 +4,8 @@ status, notes) share one lock and one journal, and are read together.
 
 ``archive/YYYY/MM/DD/<档号>/`` (dated by 成文日期) holds ``document.pdf``, ``document.docx``,
 ``answers.json``, ``record.json`` and ``scans/``. A record appears whole or not at all: files
-are written to ``archive/.tmp/``, fsynced, and the directory is renamed into place. 件号 are
+are written to ``archive/.tmp/`` and the directory is renamed into place, all made durable
+by one barrier (durable.Batch). 件号 are
 allocated under an exclusive lock and derived from what is on disk, so a crash never leaves a
 gap: the counter file is only a hint that is checked against the records themselves.
 
@@ -37,7 +38,7 @@ from ..rules.matters import redact_contacts
 from ..workspace import Workspace
 from .audit import AuditLog, crash_point, new_event
 from .doc_numbers import DocNumbers
-from .durable import fsync_dir, replace_durably
+from .durable import Batch, fsync_dir, replace_durably
 from .locks import exclusive
 from .numbers import ItemNumbers, format_archive_no, qr_payload, record_dir
 
@@ -131,12 +132,17 @@ class Archive:
         files["record.json"] = _json_bytes(meta)
         where_ = {"record": self._rel(final), "record_sha256": sha256_hex(files["record.json"])}
         events = [{**e, **where_} for e in events]
-        self._begin("create", final, files["record.json"], events)
+        # One barrier (durable.Batch): the staged files, the journal, the rename and the log
+        # lines are flushed together; a power cut keeps a prefix of these steps, which
+        # recovery finishes (the record is in place) or drops (it is not).
+        staging, batch = self._stage(final, files)
+        self._begin("create", final, files["record.json"], events, batch=batch)
+        batch.order()  # the journal is on disk before the record can be
         crash_point("after-journal")
-        self._write_atomically(final, files)
+        self._place(staging, final, batch)
         crash_point("after-rename")
         self.numbers.save(fonds, year, retention, item)
-        self._commit(events)
+        self._commit(events, batch)
         return Record(final, meta)
 
     def _filed_doc_numbers(self) -> Iterator[tuple[str, str]]:
@@ -192,26 +198,35 @@ class Archive:
                       for name, data in sorted(files.items())},
         }
 
-    def _write_atomically(self, final: Path, files: dict[str, bytes]) -> None:
+    def _stage(self, final: Path, files: dict[str, bytes]) -> tuple[Path, Batch]:
+        """The record's files in a fresh folder under ``.tmp/``, written but not yet flushed."""
         if final.exists():
             raise ArchiveError(f"档号 {final.name} 已存在，拒绝覆盖")
         staging = self.tmp / uuid.uuid4().hex
         (staging / "scans").mkdir(parents=True)
+        batch = Batch(self.root)
         try:
-            for name, data in files.items():
-                with open(staging / name, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    # Whatever the umask: verify's security check wants nothing group- or
-                    # world-writable in the archive.
-                    os.fchmod(fh.fileno(), FILE_MODE)
-                    os.fsync(fh.fileno())
             os.chmod(staging, DIR_MODE)
             os.chmod(staging / "scans", DIR_MODE)
-            fsync_dir(staging)
+            batch.folder(self.tmp)
+            batch.folder(staging / "scans")
+            for name, data in files.items():
+                batch.write(staging / name, data, FILE_MODE)
+            batch.folder(staging)
+        except BaseException:
+            batch.flush()  # closes what it opened
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return staging, batch
+
+    def _place(self, staging: Path, final: Path, batch: Batch) -> None:
+        """Rename the staged record into place (its dated folders made as needed)."""
+        try:
+            missing = [p for p in (final.parent, final.parent.parent, final.parent.parent.parent) if not p.exists()]
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(staging, final)
-            fsync_dir(final.parent)
+            for made in missing:
+                batch.folder(made.parent)
+            batch.rename(staging, final)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -313,19 +328,29 @@ class Archive:
     # -- the journal -------------------------------------------------------------------------
 
     def _begin(self, op: str, path: Path | None, record_json: bytes | None, events: list[dict[str, Any]],
-               **extra: Any) -> None:
+               batch: Batch | None = None, **extra: Any) -> None:
+        """Write the journal (durable now, or with ``batch``'s flush)."""
         entry = {"op": op, "record": self._rel(path) if path else "", "events": events, **extra}
         if record_json is not None:
             entry["record_sha256"] = sha256_hex(record_json)
             if op == "update":  # the new record.json, to roll forward with
                 entry["record_json"] = record_json.decode("utf-8")
-        replace_durably(self.journal, _json_bytes(entry), FILE_MODE)
+        if batch is None:
+            replace_durably(self.journal, _json_bytes(entry), FILE_MODE)
+        else:
+            batch.replace(self.journal, _json_bytes(entry), FILE_MODE)
 
-    def _commit(self, events: list[dict[str, Any]]) -> None:
-        self.audit.append(events)
+    def _commit(self, events: list[dict[str, Any]], batch: Batch | None = None) -> None:
+        """Append the events to the log (with ``batch``'s writes: one barrier), then drop the
+        journal. Where one barrier keeps the order (durable.group_commit) the journal's removal
+        needs none: if a power cut brings it back, recovery finds its work done and drops it."""
+        batch = batch or Batch(self.root)
+        self.audit.append(events, batch)
+        batch.flush()
         crash_point("after-audit")
         self.journal.unlink()
-        fsync_dir(self.root)
+        if not batch.ordered:
+            fsync_dir(self.root)
 
     def recover(self) -> list[Record]:
         """Finish or undo what a crashed process left; returns records it completed."""
