@@ -168,9 +168,11 @@ class DocNumbers:
     def gap(self, entry: Entry, reason: str) -> None:
         self._append([Entry(entry.code, entry.year, entry.seq, GAP, reason=reason)])
 
-    def settle(self, filed: Callable[[], Iterable[tuple[str, str]]]) -> None:
-        """Close numbers a dead process left taken: ``filed`` gives (发文字号, 档号) of records."""
-        open_ = [e for e in self.state().values() if e.event == TAKEN]
+    def settle(self, filed: Callable[[], Iterable[tuple[str, str]]], live: Iterable[str] = ()) -> None:
+        """Close numbers a dead process left taken: ``filed`` gives (发文字号, 档号) of records;
+        ``live`` are numbers filers still at work hold (archive/reservations.py)."""
+        busy = set(live)
+        open_ = [e for e in self.state().values() if e.event == TAKEN and e.doc_no not in busy]
         if not open_:
             return
         on_disk = dict(filed())
