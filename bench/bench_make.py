@@ -103,11 +103,12 @@ def timers(parts: dict[str, tuple[Any, str]]) -> Iterator[collections.defaultdic
 
         @functools.wraps(original)
         def timed(*a: Any, _f: Any = original, _label: str = label, **k: Any) -> Any:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             try:
                 return _f(*a, **k)
             finally:
                 spent[_label] += time.perf_counter() - t
+                spent[_label + " cpu"] += time.process_time() - c
 
         saved.append((obj, name, original))
         setattr(obj, name, timed)
@@ -137,21 +138,22 @@ def profile(app: Sanfang, runs: int) -> None:
         durable.group_commit.cache_clear()
         for _ in range(max(3, runs // 2)):
             with timers(parts) as spent:
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 app.make(key, answers)
-                total = time.perf_counter() - t
+                total, cpu = time.perf_counter() - t, time.process_time() - c
             row = rows.setdefault(mode, collections.defaultdict(list))
             row["whole filing"].append(total * 1000)
+            row["whole filing cpu"].append(cpu * 1000)
             for label in parts:
                 row[label].append(spent[label] * 1000)
+                row[label + " cpu"].append(spent[label + " cpu"] * 1000)
     os.environ.pop("SANFANG_FSYNC_EACH", None)
     durable.group_commit.cache_clear()
     print(f"\nwhere a filing's time goes ({key}, median ms of {len(rows['one barrier']['whole filing'])} filings each):")
-    print(f"{'part':<34} {'one barrier':>12} {'fsync each':>12}")
+    print(f"{'part':<34} {'one barrier':>12} {'(CPU)':>8} {'fsync each':>12} {'(CPU)':>8}")
     for label in ["whole filing", *parts]:
-        label_w = label[:34]
-        a, b = (statistics.median(rows[m][label]) for m in ("one barrier", "fsync each"))
-        print(f"{label_w:<34} {a:>10.1f}ms {b:>10.1f}ms")
+        a, ac, b, bc = (statistics.median(rows[m][label + x]) for m in ("one barrier", "fsync each") for x in ("", " cpu"))
+        print(f"{label[:34]:<34} {a:>10.1f}ms {ac:>6.1f}ms {b:>10.1f}ms {bc:>6.1f}ms")
     a = statistics.median(rows["one barrier"]["whole filing"])
     inside = sum(statistics.median(rows["one barrier"][p]) for p in ("interview", "PDF (Typst)", "DOCX",
                                                                      "signature (XMP + pyHanko)"))
@@ -210,6 +212,12 @@ def concurrency(procs: int, per_proc: int) -> None:
             assert p.returncode == 0
         return n * each / (time.perf_counter() - t)
 
+    spin: dict[int, list[float]] = {1: [], procs: []}
+    for _ in range(2):  # what the machine gives N processes now: a pure-Python loop, same split
+        for n in (1, procs):
+            spin[n].append(_spin(n, 4_000_000))
+    print(f"\nthe machine's headroom now: a pure-Python loop in {procs} processes runs "
+          f"{statistics.median(spin[procs]) / statistics.median(spin[1]):.2f}× as fast as in one")
     results: dict[int, list[float]] = {1: [], procs: []}
     for _ in range(2):  # alternating, so both see the same load
         results[1].append(round_(1, procs * per_proc))
@@ -223,6 +231,23 @@ def concurrency(procs: int, per_proc: int) -> None:
         series[(m["全宗号"], m["年度"], m["保管期限"])].append(m["件号"])
     gapless = all(sorted(v) == list(range(1, len(v) + 1)) for v in series.values())
     print(f"  {len(meta)} records, 件号 unique and gapless in every series: {gapless}")
+
+
+def _count(n: int) -> int:
+    x = 0
+    for i in range(n):
+        x += i * i
+    return x
+
+
+def _spin(procs: int, total: int) -> float:
+    """Loop iterations per second of ``procs`` processes sharing ``total`` iterations."""
+    import multiprocessing
+
+    t = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(procs) as pool:
+        pool.map(_count, [total // procs] * procs)
+    return total / (time.perf_counter() - t)
 
 
 def main() -> None:

@@ -72,16 +72,17 @@ def parse_payload(text: str) -> Payload | None:
 @functools.lru_cache(maxsize=256)
 def _code(payload: str) -> segno.QRCode:
     # Choosing the mask (ISO/IEC 18004 penalty over all eight) is 90 % of making a code in
-    # segno (~6 ms). A record's codes differ only in "n/N" and the checksum, so they all take
-    # the mask chosen for the record's first code; any mask decodes alike.
+    # segno (~6 ms; a record has up to seven). Our codes differ only in the 件号, "n/N" and
+    # the checksum, so every code of a series (全宗号, 年度, 保管期限, 机构代码) takes the mask
+    # chosen for that series' first code; any mask decodes alike.
     parsed = parse_payload(payload)
-    mask = _record_mask(parsed.archive_no) if parsed is not None and parsed.version == 2 else None
+    mask = _series_mask(parsed.archive_no[:-4]) if parsed is not None and parsed.version == 2 else None
     return segno.make(payload, error="m", micro=False, mask=mask)
 
 
-@functools.lru_cache(maxsize=256)
-def _record_mask(archive_no: str) -> int:
-    return int(segno.make(page_payload(archive_no, 1, 1), error="m", micro=False).mask)
+@functools.lru_cache(maxsize=64)
+def _series_mask(series: str) -> int:
+    return int(segno.make(page_payload(series + "0001", 1, 1), error="m", micro=False).mask)
 
 
 def qr_svg(payload: str) -> str:
