@@ -115,7 +115,13 @@ class Finding:
 
     def reindex(self) -> int:
         """Rebuild the search index from the archive alone; returns the number of records."""
-        return self.index.rebuild()
+        from ..search.follow import Follower
+
+        follower = Follower(self.index)
+        end = follower.end()  # the new generation holds every line of the audit log up to here
+        count = self.index.rebuild()
+        follower.set_mark(*end)
+        return count
 
     # -- verification ------------------------------------------------------------------------
 

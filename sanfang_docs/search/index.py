@@ -246,15 +246,9 @@ class SearchIndex:
     def rebuild(self, batch_mb: int = 128) -> int:
         """A new generation from the archive alone, switched in when complete. Damaged records
         are left out (:attr:`skipped`); a directory that cannot be written is a clean error."""
-        from .follow import Follower
-
         self.skipped = {}
-        follower = Follower(self)
-        end = follower.end()  # the new generation holds every line of the log up to here
         try:
-            count = self._rebuild(batch_mb)
-            follower.set_mark(*end)
-            return count
+            return self._rebuild(batch_mb)
         except OSError as exc:
             raise SearchIndexError(f"无法写入检索索引目录 {self.root}（{exc.strerror or exc}）；"
                                    "请检查该目录的权限和磁盘空间后重新运行 `sanfang reindex`") from exc
