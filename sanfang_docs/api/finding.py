@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from ..verify import Report as VerifyReport
 
 
+# How long a search waits for another process that is catching the index up (the filing
+# worker's applier, another search): it would otherwise miss what that one is adding.
+CATCH_UP_WAIT_S = 30.0
+
+
 def scope_from(text: str) -> Scope:
     """A search scope from ``all``, ``街道:名称`` or ``社区:名称`` (also ``street:``/``community:``)."""
     from ..search import Scope
@@ -96,8 +101,8 @@ class Finding:
         return search(self.index, query, filters, scope, limit)
 
     def _fresh_index(self) -> None:
-        """Before a search: every change filed so far is in the index, unless another process
-        is writing it right now (then it will be in a moment)."""
+        """Before a search: every change filed so far is in the index (another process
+        catching up is waited for, up to CATCH_UP_WAIT_S; then the search goes on without)."""
         from ..search.follow import Follower
 
         if not self.index.exists():
@@ -106,7 +111,7 @@ class Finding:
         follower = Follower(self.index)
         if follower.behind() or self.index.pending():
             try:
-                follower.catch_up(timeout=0.5)
+                follower.catch_up(timeout=CATCH_UP_WAIT_S)
             except (TimeoutError, SanfangError):
                 pass
             except OSError as exc:  # e.g. a full disk: search what the index has, say why
