@@ -99,7 +99,7 @@ class Batch:
         self.rename(tmp, path)
 
     def rename(self, source: Path, target: Path) -> None:
-        self._wait_data()  # the bytes are on the device before a name points at them
+        self.order()  # the bytes (and, file by file, the folders) are on disk before a name points at them
         os.replace(source, target)
         self._changed(target.parent)
 
