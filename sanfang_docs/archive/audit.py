@@ -126,6 +126,26 @@ class AuditLog:
         else:
             batch.replace(self.head_path, data)
 
+    def size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def truncate(self, size: int, head: tuple[int, str] | None) -> None:
+        """Take back lines appended after ``size`` whose change did not happen (the archive's
+        barrier failed; the caller holds the lock), and the head with them."""
+        if self.path.exists():
+            with open(self.path, "r+b") as fh:
+                fh.truncate(size)
+        try:
+            if head is not None:
+                self.write_head(*head)
+                return
+        except OSError:
+            pass  # no head at all is safe (the next writer reads the log); a wrong one is not
+        self.head_path.unlink(missing_ok=True)
+
     def head(self) -> tuple[int, str] | None:
         try:
             data = json.loads(self.head_path.read_text(encoding="utf-8"))

@@ -54,6 +54,12 @@ def _libc() -> ctypes.CDLL | None:
     return libc
 
 
+def _sync_range(fd: int, flags: int) -> None:
+    if _libc().sync_file_range(fd, 0, 0, flags) != 0:  # type: ignore[union-attr]
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
 @functools.cache
 def group_commit(folder: str) -> bool:
     """Whether one fsync in ``folder``'s file system commits every earlier change (see above).
@@ -117,7 +123,7 @@ class Batch:
             while view:
                 view = view[os.write(fd, view):]
             if self.ordered:
-                _libc().sync_file_range(fd, 0, 0, _WRITE)  # type: ignore[union-attr] - start now, wait later
+                _sync_range(fd, _WRITE)  # start now, wait later
         except BaseException:
             os.close(fd)
             raise
@@ -129,10 +135,9 @@ class Batch:
         self._last = folder
 
     def _wait_data(self) -> None:
-        libc = _libc() if self.ordered else None
         for fd in self._fds[self._waited:]:
-            if libc is not None:
-                libc.sync_file_range(fd, 0, 0, _WAIT_BEFORE | _WRITE | _WAIT_AFTER)
+            if self.ordered:
+                _sync_range(fd, _WAIT_BEFORE | _WRITE | _WAIT_AFTER)  # a full disk or EIO shows here
             else:
                 os.fsync(fd)
         self._waited = len(self._fds)

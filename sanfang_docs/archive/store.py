@@ -191,11 +191,28 @@ class Archive:
         self._begin("create", final, files["record.json"], events, batch=batch)
         batch.order()  # the journal is on disk before the record can be
         crash_point("after-journal")
+        log_size, head = self.audit.size(), self.audit.head()
         self._place(staging, final, batch)
         crash_point("after-rename")
         self.numbers.save(fonds, year, retention, item)
-        self._commit(events, batch)
+        try:
+            self._commit(events, batch)
+        except OSError:
+            # The barrier failed (a full disk, an I/O error): what is in place may not be on
+            # disk. Take it back, so that a filing reported as failed left nothing.
+            self._undo_create(final, log_size, head)
+            raise
         return Record(final, meta)
+
+    def _undo_create(self, final: Path, log_size: int, head: tuple[int, str] | None) -> None:
+        try:
+            if final.exists():
+                away = self.tmp / f"undo-{uuid.uuid4().hex}"
+                os.rename(final, away)
+                shutil.rmtree(away, ignore_errors=True)
+            self.audit.truncate(log_size, head)
+        finally:
+            self.journal.unlink(missing_ok=True)
 
     def _filed_doc_numbers(self) -> Iterator[tuple[str, str]]:
         for record in self.records():
