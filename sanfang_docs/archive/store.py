@@ -124,7 +124,7 @@ class Archive:
             crash_point("after-reserve")
             prepared = self._prepare(doc, render, answers, context, where, slot.item)
             crash_point("after-render")
-            record = self._file_in_turn(doc, render, answers, context, where, slot, prepared, taken)
+            record = self._file_in_turn(doc, render, answers, context, where, slot, prepared, taken, recovered)
         except BaseException as exc:
             with self._locked():
                 # The number stays used up: a recorded gap, never reissued. (With a journal
@@ -140,12 +140,14 @@ class Archive:
         return record
 
     def _file_in_turn(self, doc: Document, render: Renderer, answers: dict[str, Any], context: dict[str, Any],
-                      where: tuple[str, str, str, str], slot: Slot, prepared: Prepared, taken: Any) -> Record:
-        """Write the record once every lower 件号 of its series is on disk (or free)."""
+                      where: tuple[str, str, str, str], slot: Slot, prepared: Prepared, taken: Any,
+                      recovered: list[Record]) -> Record:
+        """Write the record once every lower 件号 of its series is on disk (or free); records
+        recovery finishes meanwhile join ``recovered``."""
         fonds, year, retention, _ = where
         while True:
             with self._locked():
-                self._recover()
+                recovered += self._recover()
                 first_free = self.numbers.next_item(fonds, year, retention)
                 if first_free > slot.item:  # cannot happen while we hold the reservation
                     raise ArchiveError(f"件号 {slot.item} 的预留已失效，请重新归档")
