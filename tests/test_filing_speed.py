@@ -65,6 +65,10 @@ def test_the_index_replays_the_log_when_its_mark_no_longer_fits(tmp_path: Path) 
     assert app.index.doc_count() == len(records) + len(more)
     lines = (tmp_path / "archive" / "audit.log").read_text(encoding="utf-8").splitlines()
     assert json.loads((app.index.root / "followed.json").read_text())["seq"] == len(lines)
+    offset, seq = follower.mark() or (0, 0)
+    follower.set_mark(offset + 10_000, seq)  # past the end: lines were taken back after it read them
+    assert follower.behind()
+    assert app.catch_up_index() == len(records) + len(more) and not follower.behind()
 
 
 def test_a_reservation_is_free_once_its_holder_lets_go(tmp_path: Path) -> None:

@@ -77,7 +77,7 @@ class Follower:
         except FileNotFoundError:
             return False
         mark = self.mark()
-        return mark is None or size > mark[0]
+        return mark is None or size != mark[0]  # shorter: lines were taken back (store._undo_create)
 
     def catch_up(self, timeout: float | None = None) -> int:
         """Index every record the unread lines name; returns how many. ``timeout``: give up
@@ -91,10 +91,11 @@ class Follower:
             offset, seq = self.mark() or self._since_last_write()
             data = self._read(offset)
             cut = data.rfind(b"\n") + 1  # whole lines only: a line being written waits
-            if not cut:
+            shorter = offset > 0 and not data and self._read(offset - 1) == b""
+            if not cut and not shorter:
                 return 0
-            names, last = self._names(data[:cut], seq)
-            if last is None:  # the log is not the one the mark was taken on (restored, replaced)
+            names, last = self._names(data[:cut], seq) if cut else ({}, None)
+            if last is None:  # the log is not the one the mark was taken on (restored, replaced, cut)
                 log.warning("审计日志与检索索引的进度不符，将从头重放")
                 offset, data = 0, self._read(0)
                 cut = data.rfind(b"\n") + 1
