@@ -109,14 +109,16 @@ class Finding:
             self.reindex()
             return
         follower = Follower(self.index)
-        if follower.behind() or self.index.pending():
-            try:
+        try:
+            if follower.behind():
                 follower.catch_up(timeout=CATCH_UP_WAIT_S)
-            except (TimeoutError, SanfangError):
-                pass
-            except OSError as exc:  # e.g. a full disk: search what the index has, say why
-                logging.getLogger(__name__).warning("检索索引未能跟上档案（%s）；请在腾出空间后运行 sanfang reindex",
-                                                    os_reason(exc))
+            if self.index.pending():  # queued by a version before the index followed the log
+                self.index.update([], timeout=0.5)
+        except (TimeoutError, SanfangError):
+            pass  # another process is writing the index: search what it has now
+        except OSError as exc:  # e.g. a full disk: search what the index has, say why
+            logging.getLogger(__name__).warning("检索索引未能跟上档案（%s）；请在腾出空间后运行 sanfang reindex",
+                                                os_reason(exc))
 
     def reindex(self) -> int:
         """Rebuild the search index from the archive alone; returns the number of records."""
