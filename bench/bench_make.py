@@ -1,20 +1,35 @@
-"""Answers → PDF + DOCX + archived record, per document, against the LibreOffice route.
+"""Answers → signed, filed, searchable record, per document, against the LibreOffice route;
+where a filing's time goes; and filing from several processes at once.
 
 The conventional route of docassemble-style systems makes a DOCX and converts it to PDF with
 LibreOffice (`soffice --headless --convert-to pdf`, a new process each time). We measure both in
 the same run, warm process, and print medians and the ratio.
 
-    .venv/bin/python bench/bench_make.py [--runs 30] [--lo-runs 5]
+    .venv/bin/python bench/bench_make.py [--runs 30] [--lo-runs 5] [--profile] [--procs 4 --per-proc 12]
+
+``--profile``: one filing's parts (wall time, medians over the runs), with the archive's writes
+done both ways in the same run: one barrier per record (durable.Batch) and one fsync per file
+(``SANFANG_FSYNC_EACH=1``, the way before). ``--procs N``: N processes filing ``--per-proc``
+records each into one archive, against one process filing as many; throughput in records/s.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import functools
+import json
+import os
+import resource
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -29,7 +44,7 @@ CASES = [("branch-founding", "with-committee", "branch-founding-request"),
          ("branch-founding", "secretary-only", "branch-election-notice")]
 
 
-def median_ms(fn, runs: int) -> float:  # noqa: ANN001
+def median_ms(fn: Callable[[], Any], runs: int) -> float:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -38,23 +53,29 @@ def median_ms(fn, runs: int) -> float:  # noqa: ANN001
     return statistics.median(times)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=30)
-    ap.add_argument("--lo-runs", type=int, default=5)
-    args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-make-"))
-    app = Sanfang(work / "ws")
-    print(f"{'document':<28} {'interview':>9} {'pdf':>7} {'docx':>7} {'make+file':>10} {'soffice':>9} {'ratio':>7}")
+def answers_of(interview: str, branch: str) -> dict[str, Any]:
+    return yaml.safe_load((REPO / "examples" / interview / f"{branch}.yaml").read_text(encoding="utf-8"))
+
+
+def per_document(app: Sanfang, work: Path, runs: int, lo_runs: int) -> None:
+    print(f"{'document':<28} {'interview':>9} {'pdf':>7} {'docx':>7} {'make+file':>10} {'p95':>7} "
+          f"{'soffice':>9} {'ratio':>7}")
     for interview, branch, key in CASES:
-        answers = yaml.safe_load((REPO / "examples" / interview / f"{branch}.yaml").read_text(encoding="utf-8"))
+        answers = answers_of(interview, branch)
         iv = load(interview)
         app.make(key, answers)  # warm: Typst compiler, fonts, imports
         doc = run(iv, answers, preset={"doc_key": key}).documents[0]
-        t_iv = median_ms(lambda: run(iv, answers, preset={"doc_key": key}), args.runs)  # noqa: B023
-        t_pdf = median_ms(lambda: render_pdf(doc), args.runs)  # noqa: B023
-        t_docx = median_ms(lambda: render_docx(doc), args.runs)  # noqa: B023
-        t_make = median_ms(lambda: app.make(key, answers), args.runs)  # noqa: B023
+        t_iv = median_ms(lambda: run(iv, answers, preset={"doc_key": key}), runs)  # noqa: B023
+        t_pdf = median_ms(lambda: render_pdf(doc), runs)  # noqa: B023
+        t_docx = median_ms(lambda: render_docx(doc), runs)  # noqa: B023
+        makes, cpus = [], []
+        for _ in range(runs):
+            t, c = time.perf_counter(), time.process_time()
+            app.make(key, answers)
+            makes.append((time.perf_counter() - t) * 1000)
+            cpus.append((time.process_time() - c) * 1000)
+        makes.sort()
+        t_make, p95 = statistics.median(makes), makes[max(0, int(len(makes) * 0.95) - 1)]
         docx_path = work / f"{key}.docx"
         docx_path.write_bytes(render_docx(doc))
         profile = f"file://{work}/lo-profile"
@@ -64,11 +85,199 @@ def main() -> None:
                             "--outdir", str(work / "lo"), str(docx_path)], check=True, capture_output=True)
 
         soffice()  # first start creates the profile; not counted
-        t_lo = median_ms(soffice, args.lo_runs)
-        print(f"{key:<28} {t_iv:>7.1f}ms {t_pdf:>5.1f}ms {t_docx:>5.1f}ms {t_make:>8.1f}ms "
-              f"{t_lo:>7.0f}ms {t_lo / t_make:>6.1f}×")
-    print(f"(medians; make+file = interview + PDF + DOCX + signing + atomic archive write; runs={args.runs}, "
-          f"soffice runs={args.lo_runs})")
+        t_lo = median_ms(soffice, lo_runs)
+        lo_cpu = []  # soffice's own CPU (its process tree), load-independent like ours
+        for _ in range(lo_runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            soffice()
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            lo_cpu.append((after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000)
+        cpu, lo = statistics.median(cpus), statistics.median(lo_cpu)
+        print(f"{key:<28} {t_iv:>7.1f}ms {t_pdf:>5.1f}ms {t_docx:>5.1f}ms {t_make:>8.1f}ms {p95:>5.0f}ms "
+              f"{t_lo:>7.0f}ms {t_lo / t_make:>6.1f}×   CPU: make {cpu:.1f}ms, soffice {lo:.0f}ms, {lo / cpu:.1f}×",
+              flush=True)
+    print(f"(medians; make+file = interview + PDF + DOCX + signing + durable archive write + audit; the "
+          f"index follows off the filing path; runs={runs}, soffice runs={lo_runs})")
+
+
+# -- where the time goes -----------------------------------------------------------------------
+
+
+@contextmanager
+def timers(parts: dict[str, tuple[Any, str]]) -> Iterator[collections.defaultdict[str, float]]:
+    """Wrap ``obj.name`` for each label → (obj, name); yields label → seconds spent inside."""
+    spent: collections.defaultdict[str, float] = collections.defaultdict(float)
+    saved = []
+    for label, (obj, name) in parts.items():
+        original = getattr(obj, name)
+
+        @functools.wraps(original)
+        def timed(*a: Any, _f: Any = original, _label: str = label, **k: Any) -> Any:
+            t, c = time.perf_counter(), time.process_time()
+            try:
+                return _f(*a, **k)
+            finally:
+                spent[_label] += time.perf_counter() - t
+                spent[_label + " cpu"] += time.process_time() - c
+
+        saved.append((obj, name, original))
+        setattr(obj, name, timed)
+    try:
+        yield spent
+    finally:
+        for obj, name, original in saved:
+            setattr(obj, name, original)
+
+
+def profile(app: Sanfang, runs: int) -> None:
+    from sanfang_docs import documents
+    from sanfang_docs.api import making
+    from sanfang_docs.archive import durable, store
+    from sanfang_docs.signing import pades
+
+    interview, branch, key = CASES[0]
+    answers = answers_of(interview, branch)
+    app.make(key, answers)
+    parts = {"interview": (making, "run"), "PDF (Typst)": (documents, "render_pdf"),
+             "DOCX": (documents, "render_docx"), "signature (XMP + pyHanko)": (pades.Signer, "sign_document"),
+             "fsync (barriers)": (os, "fsync"), "data waits (sync_file_range; fsync each: fsyncs)":
+             (durable.Batch, "_wait_data"), "writing under the lock (all of it)": (store.Archive, "_commit_record")}
+    rows: dict[str, dict[str, list[float]]] = {}
+    for mode in ("one barrier", "fsync each", "one barrier", "fsync each"):  # alternating: same load
+        os.environ["SANFANG_FSYNC_EACH"] = "1" if mode == "fsync each" else "0"
+        durable.group_commit.cache_clear()
+        for _ in range(max(3, runs // 2)):
+            with timers(parts) as spent:
+                t, c = time.perf_counter(), time.process_time()
+                app.make(key, answers)
+                total, cpu = time.perf_counter() - t, time.process_time() - c
+            row = rows.setdefault(mode, collections.defaultdict(list))
+            row["whole filing"].append(total * 1000)
+            row["whole filing cpu"].append(cpu * 1000)
+            for label in parts:
+                row[label].append(spent[label] * 1000)
+                row[label + " cpu"].append(spent[label + " cpu"] * 1000)
+    os.environ.pop("SANFANG_FSYNC_EACH", None)
+    durable.group_commit.cache_clear()
+    print(f"\nwhere a filing's time goes ({key}, median ms of {len(rows['one barrier']['whole filing'])} filings each):")
+    print(f"{'part':<34} {'one barrier':>12} {'(CPU)':>8} {'fsync each':>12} {'(CPU)':>8}")
+    for label in ["whole filing", *parts]:
+        a, ac, b, bc = (statistics.median(rows[m][label + x]) for m in ("one barrier", "fsync each") for x in ("", " cpu"))
+        print(f"{label[:34]:<34} {a:>10.1f}ms {ac:>6.1f}ms {b:>10.1f}ms {bc:>6.1f}ms")
+    a = statistics.median(rows["one barrier"]["whole filing"])
+    inside = sum(statistics.median(rows["one barrier"][p]) for p in ("interview", "PDF (Typst)", "DOCX",
+                                                                     "signature (XMP + pyHanko)"))
+    writing = statistics.median(rows["one barrier"]["writing under the lock (all of it)"])
+    print(f"{'rest (model, hashes, JSON, locks)':<34} {a - inside - writing:>10.1f}ms")
+    counts = app.catch_up_index(), []
+    for _ in range(max(3, runs // 3)):  # the index catching up after one filing (the applier's work)
+        app.make(key, answers)
+        t = time.perf_counter()
+        app.catch_up_index()
+        counts[1].append((time.perf_counter() - t) * 1000)
+    print(f"{'index catch-up of one filing (off path)':<34} {statistics.median(counts[1]):>10.1f}ms")
+
+
+# -- several processes at once -------------------------------------------------------------------
+
+WORKER = """
+import sys, time, yaml
+from pathlib import Path
+from sanfang_docs.api import Sanfang
+home, count, go = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+answers = yaml.safe_load(open(sys.argv[4], encoding="utf-8"))
+keys = sys.argv[5].split(",")
+app = Sanfang(home)
+app.make(keys[0], answers)  # warm
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.005)
+t = time.perf_counter()
+for i in range(count):
+    app.make(keys[i % len(keys)], answers)
+print("done", time.perf_counter() - t, flush=True)
+"""
+
+
+def concurrency(procs: int, per_proc: int) -> None:
+    interview, branch, _ = CASES[0]
+    keys = ",".join(k for i, b, k in CASES if b == branch)
+    work = Path(tempfile.mkdtemp(prefix="bench-make-procs-"))
+    script = work / "worker.py"
+    script.write_text(WORKER, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    answers = REPO / "examples" / interview / f"{branch}.yaml"
+    Sanfang(work / "ws").make(CASES[0][2], answers_of(interview, branch))  # keys and stamp font exist
+
+    def round_(n: int, each: int) -> float:
+        go = work / f"go-{n}-{time.monotonic_ns()}"
+        ps = [subprocess.Popen([sys.executable, str(script), str(work / "ws"), str(each), str(go), str(answers), keys],
+                               env=env, cwd=REPO, stdout=subprocess.PIPE, text=True) for _ in range(n)]
+        for p in ps:
+            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        t = time.perf_counter()
+        go.touch()
+        for p in ps:
+            p.wait()
+            assert p.returncode == 0
+        return n * each / (time.perf_counter() - t)
+
+    spin: dict[int, list[float]] = {1: [], procs: []}
+    for _ in range(2):  # what the machine gives N processes now: a pure-Python loop, same split
+        for n in (1, procs):
+            spin[n].append(_spin(n, 4_000_000))
+    print(f"\nthe machine's headroom now: a pure-Python loop in {procs} processes runs "
+          f"{statistics.median(spin[procs]) / statistics.median(spin[1]):.2f}× as fast as in one")
+    results: dict[int, list[float]] = {1: [], procs: []}
+    for _ in range(2):  # alternating, so both see the same load
+        results[1].append(round_(1, procs * per_proc))
+        results[procs].append(round_(procs, per_proc))
+    one, many = statistics.median(results[1]), statistics.median(results[procs])
+    meta = [json.loads(p.read_text(encoding="utf-8")) for p in (work / "ws" / "archive").glob("[0-9]*/*/*/*/record.json")]
+    print(f"\n{procs} processes × {per_proc} filings against 1 process × {procs * per_proc} (two rounds each):")
+    print(f"  1 process: {one:.1f} records/s; {procs} processes: {many:.1f} records/s — {many / one:.2f}×")
+    series = collections.defaultdict(list)
+    for m in meta:
+        series[(m["全宗号"], m["年度"], m["保管期限"])].append(m["件号"])
+    gapless = all(sorted(v) == list(range(1, len(v) + 1)) for v in series.values())
+    print(f"  {len(meta)} records, 件号 unique and gapless in every series: {gapless}")
+
+
+def _count(n: int) -> int:
+    x = 0
+    for i in range(n):
+        x += i * i
+    return x
+
+
+def _spin(procs: int, total: int) -> float:
+    """Loop iterations per second of ``procs`` processes sharing ``total`` iterations."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(procs) as pool:
+        pool.map(_count, [1] * procs)  # started: the timing is the loop's alone
+        t = time.perf_counter()
+        pool.map(_count, [total // procs] * procs)
+        return total / (time.perf_counter() - t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--lo-runs", type=int, default=5)
+    ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--skip-documents", action="store_true")
+    ap.add_argument("--procs", type=int, default=0)
+    ap.add_argument("--per-proc", type=int, default=12)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-make-"))
+    app = Sanfang(work / "ws")
+    if not args.skip_documents:
+        per_document(app, work, args.runs, args.lo_runs)
+    if args.profile:
+        profile(app, args.runs)
+    if args.procs:
+        concurrency(args.procs, args.per_proc)
 
 
 if __name__ == "__main__":

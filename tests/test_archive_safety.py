@@ -91,6 +91,8 @@ def assert_clean(home: Path) -> int:
 
 
 @pytest.mark.parametrize(("point", "kept"), [
+    ("after-reserve", 0),  # 件号 reserved, nothing rendered: the number is free again
+    ("after-render", 0),  # rendered and signed, nothing written: likewise
     ("after-journal", 0),  # staged, not renamed: the record never existed
     ("after-rename", 1),  # in place, log not written: the next run writes it
     ("after-audit-append", 1),  # log written, head not moved: the next run moves it
@@ -133,6 +135,33 @@ def test_killed_while_changing_a_record(tmp_path: Path, point: str, mode: str) -
     assert meta["status"] == ("已签名" if undone else "已盖章")
     assert ("scans/scan.jpg" in meta["files"]) == (mode == "scan" and not undone)
     assert not list(record.path.glob(".*.tmp")) and not list(record.path.glob("scans/.*.tmp"))
+
+
+def test_a_filer_whose_predecessor_dies_takes_its_number(tmp_path: Path) -> None:
+    """Records are written in 件号 order: a filer that reserved 0003 while 0002 was being
+    rendered waits for it; when 0002's filer dies, it takes 0002 (rendered again) and 0003 is
+    free for the next one. No gap on disk at any point."""
+    from sanfang_docs.archive.numbers import RETENTION_CODES
+
+    home = fresh_home(tmp_path)
+    app = Sanfang(home)
+    first = app.produce(app.run_interview("branch-founding", example_answers(), KEYS[0])).record
+    assert first is not None and first.meta["件号"] == 1
+    dying = worker(tmp_path, home, "file", "1", crash_at="after-render", keys=(KEYS[2],))
+    archive = Archive(Workspace.open(home))
+    series = f"{first.meta['全宗号']}-{first.meta['年度']}-{RETENTION_CODES[first.meta['保管期限']]}"
+    deadline = time.monotonic() + 120
+    while not archive.reserved.holder_alive(series, 2) and dying.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the worker holds 0002 (it dies once rendered)
+    made = app.produce(app.run_interview("branch-founding", example_answers(), KEYS[2]))
+    dying.wait(timeout=120)
+    assert dying.returncode == -signal.SIGKILL
+    assert made.record is not None and made.record.meta["件号"] == 2  # the dead filer's number
+    again = app.produce(app.run_interview("branch-founding", example_answers(), KEYS[4])).record
+    assert again is not None and again.meta["件号"] == 3
+    assert assert_clean(home) == 3
+    gapless(home)
+    assert not list((home / "archive" / ".reserved").iterdir())
 
 
 def example_answers() -> dict[str, object]:

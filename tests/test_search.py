@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from sanfang_docs.cli import main  # noqa: E402
 from sanfang_docs.search import Scope  # noqa: E402
 from sanfang_docs.search.analyzer import Vocabulary, register  # noqa: E402
 from sanfang_docs.search.analyzer import analyzer as make_analyzer  # noqa: E402
+from sanfang_docs.search.follow import Follower  # noqa: E402
 from sanfang_docs.workspace import Workspace  # noqa: E402
 
 DISTRICT_DOCS = 300
@@ -196,21 +198,55 @@ def test_a_change_the_index_cannot_take_is_queued_not_lost(app: Sanfang, monkeyp
     case = list(corpus(20, seed=3))[0]
     one, two = case.documents[:2]
     _file(app, [Case(case.interview, case.answers, [one], case.place, "c1")])
+    app.catch_up_index()
 
     def full_disk(*args: object, **kwargs: object) -> int:
         raise OSError("磁盘已满")
 
     monkeypatch.setattr(type(app.index), "_write", full_disk)
     record = _file(app, [Case(case.interview, case.answers, [two], case.place, "c1")])[0]  # still filed
+    follower = Follower(app.index)
+    with pytest.raises(OSError):
+        follower.catch_up()
+    assert follower.behind()  # its audit line is the queue: still unread
+    assert app.search(record.archive_no).hits == []  # the search says why (a warning) and goes on
     monkeypatch.undo()
-    assert app.index.pending() == [record.archive_no]
-    assert archive_nos(app, record.archive_no) == [record.archive_no]  # search applies the queue
-    assert not app.index.pending()
+    assert archive_nos(app, record.archive_no) == [record.archive_no]  # the next search applies it
+    assert not follower.behind()
 
 
-def _file_in_child(home: str, cases: list, out: multiprocessing.Queue) -> None:
+def test_a_filed_record_is_found_by_the_applier_of_a_long_lived_process(tmp_path: Path) -> None:
+    """The web app's filing worker runs an applier thread: a record another process files is
+    found without anyone searching first (polled: no assertion on how fast)."""
+    server = Sanfang(tmp_path)
+    server.catch_up_index()  # the index exists, as in a running office
+    server.follow_index()
     try:
-        out.put([r.archive_no for r in _file(Sanfang(home), cases)])
+        case = list(corpus(20, seed=3))[0]
+        ctx = multiprocessing.get_context("fork")
+        out = ctx.Queue()
+        child = ctx.Process(target=_file_in_child, args=(str(tmp_path), [case], out, False))
+        child.start()
+        filed = out.get(timeout=300)
+        child.join(timeout=60)
+        assert isinstance(filed, list) and filed, filed
+        deadline = time.monotonic() + 120
+        while server.index.doc_count() < len(filed) and time.monotonic() < deadline:
+            time.sleep(0.2)  # the index is read directly: no search catches it up
+        assert server.index.doc_count() == len(filed)
+        assert not Follower(server.index).behind()
+        assert archive_nos(server, filed[0]) == [filed[0]]
+    finally:
+        server._applier.stop()
+
+
+def _file_in_child(home: str, cases: list, out: multiprocessing.Queue, catch_up: bool = True) -> None:
+    try:
+        app = Sanfang(home)
+        filed = [r.archive_no for r in _file(app, cases)]
+        if catch_up:  # each child also writes the index: one writer at a time
+            app.catch_up_index()
+        out.put(filed)
     except Exception as exc:  # noqa: BLE001 - reported to the parent
         out.put(repr(exc))
 

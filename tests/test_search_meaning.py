@@ -222,6 +222,7 @@ def test_filing_after_a_cold_search_cuts_with_the_whole_dictionary(unseen: Sanfa
     names = Names(9)
     names.places = [Place("金口街道", "海棠社区", "正荣紫阙台")]
     file_cases(app.archive, [clone(case, names, 1)])
+    app.catch_up_index()  # what the filing worker's applier (or the next search) does
     gen = app.index.current() or ""
     vocab = app.index.vocabulary(gen)
     assert vocab.full and "正荣紫阙台" in vocab.words

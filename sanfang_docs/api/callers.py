@@ -48,6 +48,7 @@ class Callers:
         self._signer()
         if self.index.exists():
             self.index.searcher()
+        self.follow_index()  # the process that files keeps the index caught up, off the filing path
 
     def workspace_settings(self) -> dict[str, Any]:
         """The settings in force: the embedded defaults, overridden by the workspace's settings.yaml."""

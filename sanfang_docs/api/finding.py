@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from pathlib import Path
@@ -18,6 +17,11 @@ if TYPE_CHECKING:
     from ..bundle import BundleReport, ExportResult
     from ..search import Hit, Scope, SearchIndex, SearchResult
     from ..verify import Report as VerifyReport
+
+
+# How long a search waits for another process that is catching the index up (the filing
+# worker's applier, another search): it would otherwise miss what that one is adding.
+CATCH_UP_WAIT_S = 30.0
 
 
 def scope_from(text: str) -> Scope:
@@ -56,18 +60,27 @@ class Finding:
         return self._index
 
     def _index_change(self, event: str, record: Record) -> None:
-        """Archive listener. Filing must not fail because indexing did: a change the index
-        cannot take now is queued and applied by the next index write or `sanfang reindex`."""
-        try:
-            self.index.update([record])
-        except Exception as exc:  # noqa: BLE001 - any failure, the record is filed already
-            log = logging.getLogger(__name__)
-            try:
-                self.index.queue(record.archive_no)
-                log.warning("检索索引未能更新（%s），已排队：%s", exc, record.archive_no)
-            except OSError as full:  # e.g. the disk is full: the record is filed, say how to catch up
-                log.warning("已归档 %s，但检索索引未能更新，也无法排队（%s）；请在腾出空间后运行 sanfang reindex",
-                            record.archive_no, os_reason(full))
+        """Archive listener. The change is queued already: the audit line the archive wrote
+        (search/follow.py). A process that runs an index applier wakes it; any other leaves
+        the line for the next search or applier."""
+        applier = getattr(self, "_applier", None)
+        if applier is not None:
+            applier.wake()
+
+    def follow_index(self) -> None:
+        """Keep the index caught up from a thread of this process (a long-lived one: the web
+        app's filing worker): woken by this process's filings, polling for others'."""
+        if getattr(self, "_applier", None) is None:
+            from ..search.follow import Applier
+
+            self._applier = Applier(self.index).start()
+
+    def catch_up_index(self, timeout: float | None = None) -> int:
+        """Index what the archive changed since the index last read its audit log; returns
+        the number of records (re)indexed."""
+        from ..search.follow import Follower
+
+        return Follower(self.index).catch_up(timeout)
 
     def search(self, query: str = "", *, scope: Scope | None = None, community: str | None = None,
                compound: str | None = None, street: str | None = None, kind: str | None = None,
@@ -88,15 +101,34 @@ class Finding:
         return search(self.index, query, filters, scope, limit)
 
     def _fresh_index(self) -> None:
+        """Before a search: every change filed so far is in the index (another process
+        catching up is waited for, up to CATCH_UP_WAIT_S; then the search goes on without)."""
+        from ..search.follow import Follower
+
         if not self.index.exists():
             self.reindex()
-        elif self.index.pending():
-            with contextlib.suppress(SanfangError):  # queued changes first, unless someone writes
+            return
+        follower = Follower(self.index)
+        try:
+            if follower.behind():
+                follower.catch_up(timeout=CATCH_UP_WAIT_S)
+            if self.index.pending():  # queued by a version before the index followed the log
                 self.index.update([], timeout=0.5)
+        except (TimeoutError, SanfangError):
+            pass  # another process is writing the index: search what it has now
+        except OSError as exc:  # e.g. a full disk: search what the index has, say why
+            logging.getLogger(__name__).warning("检索索引未能跟上档案（%s）；请在腾出空间后运行 sanfang reindex",
+                                                os_reason(exc))
 
     def reindex(self) -> int:
         """Rebuild the search index from the archive alone; returns the number of records."""
-        return self.index.rebuild()
+        from ..search.follow import Follower
+
+        follower = Follower(self.index)
+        end = follower.end()  # the new generation holds every line of the audit log up to here
+        count = self.index.rebuild()
+        follower.set_mark(*end)
+        return count
 
     # -- verification ------------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 """The archive (DESIGN.md "Archive"): records filed atomically under a DA/T 22 档号 (store.py,
-numbers.py), the hash-chained audit log (audit.py), locks (locks.py) and cases (cases.py).
+numbers.py; 件号 reserved while a record renders, reservations.py), durable writes with one
+barrier per record (durable.py), the hash-chained audit log (audit.py), locks (locks.py) and
+cases (cases.py).
 
 May import: ``documents``, ``rules``, ``interview`` (cases read an interview's followers),
 ``errors``, ``workspace``.

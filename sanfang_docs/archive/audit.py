@@ -7,8 +7,8 @@ and a re-hashed forgery breaks the link from the line after it. Removing lines a
 caught by ``archive/.audit-head``, which holds the last ``seq`` and ``hash``.
 
 Writers append under the archive lock (see :mod:`sanfang_docs.archive`); each append is a
-single ``write`` on an ``O_APPEND`` descriptor followed by ``fsync``, so a killed process
-leaves whole lines only.
+single ``write`` on an ``O_APPEND`` descriptor, flushed with the rest of its change
+(durable.Batch), so a killed process leaves whole lines only.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from .durable import Batch, replace_durably
 
 GENESIS = "0" * 64
 LOG_NAME, HEAD_NAME = "audit.log", ".audit-head"
@@ -97,7 +99,10 @@ class AuditLog:
 
     # -- writing (caller holds the archive lock) ---------------------------------------------
 
-    def append(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def append(self, events: list[dict[str, Any]], batch: Batch | None = None) -> list[dict[str, Any]]:
+        """Chain and append ``events``; durable on return, or with ``batch``'s flush."""
+        own = batch is None
+        batch = batch or Batch(self.path.parent)
         seq, prev = self._last()
         chained, data = [], b""
         for event in events:
@@ -107,23 +112,39 @@ class AuditLog:
             chained.append(entry)
             data += json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode() + b"\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        batch.append(self.path, data)
         crash_point("after-audit-append")
-        self.write_head(seq, prev)
+        self.write_head(seq, prev, batch)
+        if own:
+            batch.flush()
         return chained
 
-    def write_head(self, seq: int, last_hash: str) -> None:
-        tmp = self.head_path.with_name(f"{HEAD_NAME}.{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps({"seq": seq, "hash": last_hash}) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.head_path)
+    def write_head(self, seq: int, last_hash: str, batch: Batch | None = None) -> None:
+        data = (json.dumps({"seq": seq, "hash": last_hash}) + "\n").encode("utf-8")
+        if batch is None:
+            replace_durably(self.head_path, data)
+        else:
+            batch.replace(self.head_path, data)
+
+    def size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def truncate(self, size: int, head: tuple[int, str] | None) -> None:
+        """Take back lines appended after ``size`` whose change did not happen (the archive's
+        barrier failed; the caller holds the lock), and the head with them."""
+        if self.path.exists():
+            with open(self.path, "r+b") as fh:
+                fh.truncate(size)
+        try:
+            if head is not None:
+                self.write_head(*head)
+                return
+        except OSError:
+            pass  # no head at all is safe (the next writer reads the log); a wrong one is not
+        self.head_path.unlink(missing_ok=True)
 
     def head(self) -> tuple[int, str] | None:
         try:

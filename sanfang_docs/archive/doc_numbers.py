@@ -162,14 +162,17 @@ class DocNumbers:
         return Entry(code, year, seq, TAKEN, reason="手工录入")
 
     def used(self, entry: Entry, archive_no: str) -> None:
-        self._append([Entry(entry.code, entry.year, entry.seq, USED, archive_no, entry.reason)])
+        # No barrier of its own: lost in a power cut, settle() finds the record and writes it again.
+        self._append([Entry(entry.code, entry.year, entry.seq, USED, archive_no, entry.reason)], sync=False)
 
     def gap(self, entry: Entry, reason: str) -> None:
         self._append([Entry(entry.code, entry.year, entry.seq, GAP, reason=reason)])
 
-    def settle(self, filed: Callable[[], Iterable[tuple[str, str]]]) -> None:
-        """Close numbers a dead process left taken: ``filed`` gives (发文字号, 档号) of records."""
-        open_ = [e for e in self.state().values() if e.event == TAKEN]
+    def settle(self, filed: Callable[[], Iterable[tuple[str, str]]], live: Iterable[str] = ()) -> None:
+        """Close numbers a dead process left taken: ``filed`` gives (发文字号, 档号) of records;
+        ``live`` are numbers filers still at work hold (archive/reservations.py)."""
+        busy = set(live)
+        open_ = [e for e in self.state().values() if e.event == TAKEN and e.doc_no not in busy]
         if not open_:
             return
         on_disk = dict(filed())
@@ -179,7 +182,7 @@ class DocNumbers:
             else:
                 self.gap(e, "归档未完成（进程中断），此号作废")
 
-    def _append(self, entries: list[Entry]) -> None:
+    def _append(self, entries: list[Entry], sync: bool = True) -> None:
         if not entries:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -187,6 +190,7 @@ class DocNumbers:
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
             os.write(fd, data.encode("utf-8"))
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
         finally:
             os.close(fd)

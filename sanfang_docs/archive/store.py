@@ -1,10 +1,12 @@
 """The archive store: one directory per record, filed atomically under a DA/T 22 档号.
-Longer than 400 lines: filing, its journal and recovery, and the changes after filing (scans,
-status, notes) share one lock and one journal, and are read together.
+Longer than 400 lines: filing (its three steps: reserve, render, write in turn), its journal
+and recovery, and the changes after filing (scans, status, notes) share one lock and one
+journal, and are read together.
 
 ``archive/YYYY/MM/DD/<档号>/`` (dated by 成文日期) holds ``document.pdf``, ``document.docx``,
 ``answers.json``, ``record.json`` and ``scans/``. A record appears whole or not at all: files
-are written to ``archive/.tmp/``, fsynced, and the directory is renamed into place. 件号 are
+are written to ``archive/.tmp/`` and the directory is renamed into place, all made durable
+by one barrier (durable.Batch). 件号 are
 allocated under an exclusive lock and derived from what is on disk, so a crash never leaves a
 gap: the counter file is only a hint that is checked against the records themselves.
 
@@ -37,9 +39,10 @@ from ..rules.matters import redact_contacts
 from ..workspace import Workspace
 from .audit import AuditLog, crash_point, new_event
 from .doc_numbers import DocNumbers
-from .durable import fsync_dir, replace_durably
+from .durable import Batch, fsync_dir, replace_durably
 from .locks import exclusive
-from .numbers import ItemNumbers, format_archive_no, qr_payload, record_dir
+from .numbers import RETENTION_CODES, ItemNumbers, format_archive_no, qr_payload, record_dir
+from .reservations import Reservations, Slot
 
 FILE_MODE, DIR_MODE = 0o644, 0o755
 READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
@@ -49,6 +52,16 @@ STATUS_GENERATED, STATUS_SIGNED, STATUS_STAMPED = "生成", "已签名", "已盖
 Renderer = Callable[[Document], dict[str, bytes]]
 # Told of every change after it is on disk: (event, record). The search index listens here.
 Listener = Callable[[str, "Record"], None]
+
+
+@dataclass
+class Prepared:
+    """A record rendered for one 件号, not yet written."""
+
+    final: Path
+    files: dict[str, bytes]
+    meta: dict[str, Any]
+    events: list[dict[str, Any]]
 
 
 @dataclass
@@ -77,20 +90,27 @@ class Archive:
         self.audit = AuditLog(self.root)
         self.numbers = ItemNumbers(workspace, self.root)
         self.doc_numbers = DocNumbers(workspace, self.root)  # 发文字号 (doc_numbers.py)
+        self.reserved = Reservations(self.root)  # 件号 being rendered (reservations.py)
         self.listeners: list[Listener] = []
 
     # -- filing ------------------------------------------------------------------------------
 
     def file(self, doc: Document, render: Renderer, answers: dict[str, Any],
              context: dict[str, Any]) -> Record:
-        """Allocate a 档号, render, and file one record atomically; return it."""
+        """Allocate a 档号, render, and file one record atomically; return it.
+
+        Three steps, so that several filers work at once (reservations.py): under the lock,
+        the 发文字号 and a reserved 件号; without it, the rendering and signing; under it again,
+        the write, in 件号 order."""
         year = (doc.doc_date or datetime.now().date().isoformat())[:4]
         retention = self.numbers.retention(doc.kind)
         org_code = self.numbers.org_code(context.get("issuer_role", ""))
         fonds = str(self.ws.setting("fonds_id"))
+        where = (fonds, year, retention, org_code)
+        series = f"{fonds}-{year}-{RETENTION_CODES[retention]}"
         with self._locked():
             recovered = self._recover()
-            self.doc_numbers.settle(self._filed_doc_numbers)
+            self.doc_numbers.settle(self._filed_doc_numbers, self.reserved.live_doc_numbers())
             taken = None
             if self.doc_numbers.takes_number(doc.style, doc.kind):
                 taken = self.doc_numbers.assign(doc.issuer, int(year), str(answers.get("doc_no") or "").strip())
@@ -98,26 +118,56 @@ class Archive:
                 office = self.ws.setting("gongwen") or {}
                 if office.get("letterhead", True) and doc.issuer:
                     doc.letterhead = doc.issuer.split("\n")[0].strip() + str(office.get("letterhead_suffix", "文件"))
-            try:
-                record = self._file_locked(doc, render, answers, context, (fonds, year, retention, org_code))
-            except BaseException as exc:
+            slot = self.reserved.take(series, lambda: self.numbers.next_item(fonds, year, retention),
+                                      taken.doc_no if taken else "")
+        try:
+            crash_point("after-reserve")
+            prepared = self._prepare(doc, render, answers, context, where, slot.item)
+            crash_point("after-render")
+            record = self._file_in_turn(doc, render, answers, context, where, slot, prepared, taken, recovered)
+        except BaseException as exc:
+            with self._locked():
                 # The number stays used up: a recorded gap, never reissued. (With a journal
                 # left, the next process may still finish the record: settle() decides then.)
                 if taken is not None and not self.journal.exists():
                     reason = getattr(exc, "message", "") or f"{type(exc).__name__}: {exc}"
                     self.doc_numbers.gap(taken, f"归档失败：{reason}")
-                raise
-            if taken is not None:
-                self.doc_numbers.used(taken, record.archive_no)
+                self.reserved.release(slot)  # the 件号 goes to the next filer
+            raise
         for old in recovered:
             self._notify("created", old)
         self._notify("created", record)
         return record
 
-    def _file_locked(self, doc: Document, render: Renderer, answers: dict[str, Any], context: dict[str, Any],
-                     where: tuple[str, str, str, str]) -> Record:
+    def _file_in_turn(self, doc: Document, render: Renderer, answers: dict[str, Any], context: dict[str, Any],
+                      where: tuple[str, str, str, str], slot: Slot, prepared: Prepared, taken: Any,
+                      recovered: list[Record]) -> Record:
+        """Write the record once every lower 件号 of its series is on disk (or free); records
+        recovery finishes meanwhile join ``recovered``."""
+        fonds, year, retention, _ = where
+        while True:
+            with self._locked():
+                recovered += self._recover()
+                first_free = self.numbers.next_item(fonds, year, retention)
+                if first_free > slot.item:  # cannot happen while we hold the reservation
+                    raise ArchiveError(f"件号 {slot.item} 的预留已失效，请重新归档")
+                if first_free < slot.item and self.reserved.holder_alive(slot.series, first_free):
+                    waiting_for = first_free  # a filer before us is still at work
+                else:
+                    if first_free < slot.item:  # its filer died or gave up: its number is ours
+                        slot.move(first_free)
+                        prepared = self._prepare(doc, render, answers, context, where, slot.item)
+                    record = self._commit_record(prepared, where, slot.item)
+                    if taken is not None:
+                        self.doc_numbers.used(taken, record.archive_no)
+                    self.reserved.release(slot)
+                    return record
+            self.reserved.wait_for(slot.series, waiting_for)
+
+    def _prepare(self, doc: Document, render: Renderer, answers: dict[str, Any], context: dict[str, Any],
+                 where: tuple[str, str, str, str], item: int) -> Prepared:
+        """The record's files, metadata and log events for 件号 ``item`` (no lock needed)."""
         fonds, year, retention, org_code = where
-        item = self.numbers.next_item(fonds, year, retention)
         archive_no = format_archive_no(fonds, year, retention, org_code, item)
         doc.archive_no, doc.qr_payload = archive_no, qr_payload(archive_no)
         files = render(doc)
@@ -130,14 +180,41 @@ class Archive:
         meta["audit_event"] = events[-1]["id"]
         files["record.json"] = _json_bytes(meta)
         where_ = {"record": self._rel(final), "record_sha256": sha256_hex(files["record.json"])}
-        events = [{**e, **where_} for e in events]
-        self._begin("create", final, files["record.json"], events)
+        return Prepared(final, files, meta, [{**e, **where_} for e in events])
+
+    def _commit_record(self, prepared: Prepared, where: tuple[str, str, str, str], item: int) -> Record:
+        """Write a prepared record (caller holds the lock; ``item`` is the series' next)."""
+        fonds, year, retention, _ = where
+        final, files, meta, events = prepared.final, prepared.files, prepared.meta, prepared.events
+        # One barrier (durable.Batch): the staged files, the journal, the rename and the log
+        # lines are flushed together; a power cut keeps a prefix of these steps, which
+        # recovery finishes (the record is in place) or drops (it is not).
+        staging, batch = self._stage(final, files)
+        self._begin("create", final, files["record.json"], events, batch=batch)
+        batch.order()  # the journal is on disk before the record can be
         crash_point("after-journal")
-        self._write_atomically(final, files)
+        log_size, head = self.audit.size(), self.audit.head()
+        self._place(staging, final, batch)
         crash_point("after-rename")
         self.numbers.save(fonds, year, retention, item)
-        self._commit(events)
+        try:
+            self._commit(events, batch)
+        except OSError:
+            # The barrier failed (a full disk, an I/O error): what is in place may not be on
+            # disk. Take it back, so that a filing reported as failed left nothing.
+            self._undo_create(final, log_size, head)
+            raise
         return Record(final, meta)
+
+    def _undo_create(self, final: Path, log_size: int, head: tuple[int, str] | None) -> None:
+        try:
+            if final.exists():
+                away = self.tmp / f"undo-{uuid.uuid4().hex}"
+                os.rename(final, away)
+                shutil.rmtree(away, ignore_errors=True)
+            self.audit.truncate(log_size, head)
+        finally:
+            self.journal.unlink(missing_ok=True)
 
     def _filed_doc_numbers(self) -> Iterator[tuple[str, str]]:
         for record in self.records():
@@ -192,26 +269,35 @@ class Archive:
                       for name, data in sorted(files.items())},
         }
 
-    def _write_atomically(self, final: Path, files: dict[str, bytes]) -> None:
+    def _stage(self, final: Path, files: dict[str, bytes]) -> tuple[Path, Batch]:
+        """The record's files in a fresh folder under ``.tmp/``, written but not yet flushed."""
         if final.exists():
             raise ArchiveError(f"档号 {final.name} 已存在，拒绝覆盖")
         staging = self.tmp / uuid.uuid4().hex
         (staging / "scans").mkdir(parents=True)
+        batch = Batch(self.root)
         try:
-            for name, data in files.items():
-                with open(staging / name, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    # Whatever the umask: verify's security check wants nothing group- or
-                    # world-writable in the archive.
-                    os.fchmod(fh.fileno(), FILE_MODE)
-                    os.fsync(fh.fileno())
             os.chmod(staging, DIR_MODE)
             os.chmod(staging / "scans", DIR_MODE)
-            fsync_dir(staging)
+            batch.folder(self.tmp)
+            batch.folder(staging / "scans")
+            for name, data in files.items():
+                batch.write(staging / name, data, FILE_MODE)
+            batch.folder(staging)
+        except BaseException:
+            batch.flush()  # closes what it opened
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return staging, batch
+
+    def _place(self, staging: Path, final: Path, batch: Batch) -> None:
+        """Rename the staged record into place (its dated folders made as needed)."""
+        try:
+            missing = [p for p in (final.parent, final.parent.parent, final.parent.parent.parent) if not p.exists()]
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(staging, final)
-            fsync_dir(final.parent)
+            for made in missing:
+                batch.folder(made.parent)
+            batch.rename(staging, final)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -313,25 +399,35 @@ class Archive:
     # -- the journal -------------------------------------------------------------------------
 
     def _begin(self, op: str, path: Path | None, record_json: bytes | None, events: list[dict[str, Any]],
-               **extra: Any) -> None:
+               batch: Batch | None = None, **extra: Any) -> None:
+        """Write the journal (durable now, or with ``batch``'s flush)."""
         entry = {"op": op, "record": self._rel(path) if path else "", "events": events, **extra}
         if record_json is not None:
             entry["record_sha256"] = sha256_hex(record_json)
             if op == "update":  # the new record.json, to roll forward with
                 entry["record_json"] = record_json.decode("utf-8")
-        replace_durably(self.journal, _json_bytes(entry), FILE_MODE)
+        if batch is None:
+            replace_durably(self.journal, _json_bytes(entry), FILE_MODE)
+        else:
+            batch.replace(self.journal, _json_bytes(entry), FILE_MODE)
 
-    def _commit(self, events: list[dict[str, Any]]) -> None:
-        self.audit.append(events)
+    def _commit(self, events: list[dict[str, Any]], batch: Batch | None = None) -> None:
+        """Append the events to the log (with ``batch``'s writes: one barrier), then drop the
+        journal. Where one barrier keeps the order (durable.group_commit) the journal's removal
+        needs none: if a power cut brings it back, recovery finds its work done and drops it."""
+        batch = batch or Batch(self.root)
+        self.audit.append(events, batch)
+        batch.flush()
         crash_point("after-audit")
         self.journal.unlink()
-        fsync_dir(self.root)
+        if not batch.ordered:
+            fsync_dir(self.root)
 
     def recover(self) -> list[Record]:
         """Finish or undo what a crashed process left; returns records it completed."""
         with self._locked():
             done = self._recover()
-            self.doc_numbers.settle(self._filed_doc_numbers)
+            self.doc_numbers.settle(self._filed_doc_numbers, self.reserved.live_doc_numbers())
             return done
 
     def _recover(self) -> list[Record]:
@@ -366,6 +462,7 @@ class Archive:
             self.journal.unlink()
             fsync_dir(self.root)
         self._clean_tmp()
+        self.reserved.clean()  # 件号 whose filers died are free again
         for stray in self.root.glob(".*.tmp"):  # a journal or log head a dead writer never renamed
             stray.unlink()
         return done

@@ -116,11 +116,19 @@ def layout_data(doc: Document, families: dict[str, dict[str, Any]]) -> dict[str,
     }
 
 
+def _place_imprint(doc: Document, families: Any, compiler: Any, inputs: dict[str, str], pdf: bytes) -> bytes:
+    """The 版记's blank lines measured on the first pass, then the layout again with them."""
+    doc.imprint_gap = _gap_below_imprint(pdf)
+    inputs["data"] = json.dumps(layout_data(doc, families), ensure_ascii=False)
+    return _compile(compiler, inputs)
+
+
 def render_pdf(doc: Document) -> bytes:
-    """The PDF. A record's code (``SF2``, see qr.py) becomes one code per page: the first pass
-    learns the page count (the codes sit in the foreground, so they never move the text), the
-    second prints page n of N on each page, and ``doc.qr_payload`` learns N for the DOCX. A
-    版记 not yet placed is placed from the first pass too (it keeps the page count)."""
+    """The PDF. A record's code (``SF2``, see qr.py) becomes one code per page, "page n of N":
+    the layout gets the codes for a few likely page counts and prints those of the count it
+    comes to (the codes sit in the foreground, so they never move the text); only a count
+    outside them takes another compile. ``doc.qr_payload`` learns N for the DOCX. A 版记 not
+    yet placed is placed from a first pass (it keeps the page count, see imprint.py)."""
     with _lock:
         compiler, families = _compiler()
         measure = bool(doc.printer) and doc.imprint_gap < 0
@@ -128,21 +136,39 @@ def render_pdf(doc: Document) -> bytes:
             doc.imprint_gap = 0
         inputs = {"data": json.dumps(layout_data(doc, families), ensure_ascii=False)}
         record = parse_payload(doc.qr_payload) if doc.qr_payload.startswith("SF2|") else None
-        if doc.qr_payload:
-            inputs["qr"] = json.dumps([qr_svg(doc.qr_payload)])
+        if record is None:
+            if doc.qr_payload:
+                inputs["qr"] = json.dumps([qr_svg(doc.qr_payload)])
+            pdf = _compile(compiler, inputs)
+            if measure:
+                pdf = _place_imprint(doc, families, compiler, inputs, pdf)
+            return pdf
+        totals = _likely_pages(doc.key)
+        inputs["qrsets"] = json.dumps({str(t): _page_codes(record.archive_no, t) for t in totals})
         pdf = _compile(compiler, inputs)
         if measure:
-            doc.imprint_gap = _gap_below_imprint(pdf)
-            inputs["data"] = json.dumps(layout_data(doc, families), ensure_ascii=False)
-            if record is None:
-                pdf = _compile(compiler, inputs)
-        if record is not None:
-            pages = _page_count(pdf)
-            inputs["qr"] = json.dumps([qr_svg(page_payload(record.archive_no, n, pages))
-                                       for n in range(1, pages + 1)])
+            pdf = _place_imprint(doc, families, compiler, inputs, pdf)
+        pages = _page_count(pdf)
+        if pages not in totals:
+            del inputs["qrsets"]
+            inputs["qr"] = json.dumps(_page_codes(record.archive_no, pages))
             pdf = _compile(compiler, inputs)
-            doc.qr_payload = record_payload(record.archive_no, pages)
+        _last_pages[doc.key] = pages
+        doc.qr_payload = record_payload(record.archive_no, pages)
     return pdf
+
+
+_last_pages: dict[str, int] = {}  # document key → its last page count, in this process
+
+
+def _likely_pages(key: str) -> list[int]:
+    """One to three pages (most documents), and around the last count of this document."""
+    last = _last_pages.get(key, 1)
+    return sorted({1, 2, 3, max(1, last - 1), last, last + 1})
+
+
+def _page_codes(archive_no: str, pages: int) -> list[str]:
+    return [qr_svg(page_payload(archive_no, n, pages)) for n in range(1, pages + 1)]
 
 
 def _compile(compiler: typst.Compiler, inputs: dict[str, str]) -> bytes:

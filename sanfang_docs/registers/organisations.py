@@ -101,14 +101,24 @@ class Registry:
     def add(self, kind: str, name: str, parent: str = "", **details: str) -> Org:
         """Register (or complete) one entry; a detail left empty keeps what is registered."""
         org = _clean(kind, name, parent, details)
+        with self._db() as db:
+            self._upsert(db, org)
+        return self.get(org.kind, org.name, org.parent) or org
+
+    @staticmethod
+    def _upsert(db: sqlite3.Connection, org: Org) -> None:
+        """Register ``org``; a detail it leaves empty keeps what is registered. Nothing is
+        written when nothing would change (filing learns the same names again and again)."""
+        row = db.execute("SELECT " + ", ".join(DETAILS) + " FROM orgs WHERE kind = ? AND name = ? AND parent = ?",
+                         (org.kind, org.name, org.parent)).fetchone()
+        if row is not None and all(not getattr(org, c) or getattr(org, c) == v for c, v in zip(DETAILS, row, strict=True)):
+            return
         now = datetime.now().isoformat(timespec="seconds")
         cols = ", ".join(DETAILS)
         updates = ", ".join(f"{c} = CASE WHEN excluded.{c} != '' THEN excluded.{c} ELSE {c} END" for c in DETAILS)
-        with self._db() as db:
-            db.execute(f"INSERT INTO orgs (kind, name, parent, {cols}, updated) VALUES (?, ?, ?, {', '.join('?' * len(DETAILS))}, ?)"
-                       f" ON CONFLICT (kind, name, parent) DO UPDATE SET {updates}, updated = excluded.updated",
-                       (org.kind, org.name, org.parent, *(getattr(org, c) for c in DETAILS), now))
-        return self.get(org.kind, org.name, org.parent) or org
+        db.execute(f"INSERT INTO orgs (kind, name, parent, {cols}, updated) VALUES (?, ?, ?, {', '.join('?' * len(DETAILS))}, ?)"
+                   f" ON CONFLICT (kind, name, parent) DO UPDATE SET {updates}, updated = excluded.updated",
+                   (org.kind, org.name, org.parent, *(getattr(org, c) for c in DETAILS), now))
 
     def import_csv(self, text: str) -> list[Org]:
         """Rows of 类型,名称,上级,党组织,… (English column names work too); all or nothing."""
@@ -129,18 +139,23 @@ class Registry:
         return [self.add(o.kind, o.name, o.parent, **{c: getattr(o, c) for c in DETAILS}) for o in rows]
 
     def learn(self, answers: dict[str, Any]) -> None:
-        """Register the organisations and people a filed document names."""
+        """Register the organisations and people a filed document names (one transaction)."""
+        entries = []
         for var, (kind, parent_var, details) in ANSWERS.items():
             if answers.get(var):
-                self.add(kind, str(answers[var]), str(answers.get(parent_var, "")) if parent_var else "",
-                         **{col: str(answers.get(src) or "") for col, src in details.items()})
+                entries.append(_clean(kind, str(answers[var]), str(answers.get(parent_var, "")) if parent_var else "",
+                                      {col: str(answers.get(src) or "") for col, src in details.items()}))
         for name_var, role, org_var in PEOPLE:
             if answers.get(name_var):
                 # A role is an answer's name (ASCII) or the words themselves.
-                self.add("person", str(answers[name_var]), str(answers.get(org_var, "")),
-                         role=str(answers.get(role) or "") if role.isascii() else role,
-                         phone=str(answers.get(name_var.removesuffix("_name") + "_phone") or "")
-                         if name_var.endswith("_name") else "")
+                entries.append(_clean("person", str(answers[name_var]), str(answers.get(org_var, "")), {
+                    "role": str(answers.get(role) or "") if role.isascii() else role,
+                    "phone": str(answers.get(name_var.removesuffix("_name") + "_phone") or "")
+                    if name_var.endswith("_name") else ""}))
+        if entries:
+            with self._db() as db:
+                for org in entries:
+                    self._upsert(db, org)
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
     >>> from sanfang_docs.search import SearchIndex, Scope, Filters, search
     >>> result = search(index, "物管会 成立", Filters(kind="请示"), Scope.street("纸坊街道"))
 
-The index follows the archive (``Archive.listeners``) and can always be rebuilt from it.
+The index follows the archive's audit log (follow.py: searches catch up first, a long-lived
+process runs an applier thread) and can always be rebuilt from the archive.
 Content beside the code: synonyms.txt (short forms), families.txt (the manual's names for a
 family of documents). bulk.py rebuilds the index on every core. May import: ``archive``,
 ``documents`` (jieba's dictionary on disk: documents/lexicon.py), ``errors``, ``workspace``.

@@ -32,7 +32,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
@@ -88,8 +89,8 @@ class Signer:
             reason="电子文件归档", use_pades_lta=False, embed_validation_info=False)
         style = TextStampStyle(
             stamp_text=STAMP_TEXT, timestamp_format=STAMP_TIME,
-            text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(self._stamp_font(_stamp_name(key.common_name)),
-                                                                     font_size=STAMP_PT), font_size=STAMP_PT),
+            text_box_style=TextBoxStyle(font=_StampFontFactory(self._stamp_font(_stamp_name(key.common_name)),
+                                                               font_size=STAMP_PT), font_size=STAMP_PT),
             border_width=0, background=None)
         try:
             box = _stamp_box(pdf)
@@ -207,6 +208,58 @@ def _subset_font(source: str, index: int, chars: str, target: Path) -> None:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     font.save(str(tmp))
     os.replace(tmp, target)
+
+
+class _StampGlyphs(GlyphAccumulator):
+    """pyHanko's glyph accumulator for a font that is already the stamp's subset (``_stamp_font``):
+    it does not subset it again, and embeds the font program compiled once per process. The
+    two were most of a signature's cost (~40 %: fontTools re-reading and re-compiling every
+    CFF charstring each time); the text's glyphs, widths and ToUnicode map are still the
+    signature's own."""
+
+    def _extract_subset(self, options: Any = None) -> None:
+        return None  # every glyph of this small font stays; their ids with them
+
+    def prepare_write(self) -> None:
+        cid = self.cidfont_obj
+        cached = _FONT_PROGRAMS.get(self._source)
+        if cached is None:
+            original = cid.set_font_file
+
+            def remember(writer: Any) -> Any:
+                ref = original(writer)
+                stream = ref.get_object()
+                _FONT_PROGRAMS[self._source] = (stream.data, dict(stream))
+                return ref
+
+            cid.set_font_file = remember  # type: ignore[method-assign]
+        else:
+            data, entries = cached
+
+            def reuse(writer: Any) -> Any:
+                stream = generic.StreamObject(dict(entries), encoded_data=data)
+                ref = writer.add_object(stream)
+                key = "/FontFile3" if "/Subtype" in entries else "/FontFile2"
+                cid._font_descriptor[generic.pdf_name(key)] = ref
+                return ref
+
+            cid.set_font_file = reuse  # type: ignore[method-assign]
+        super().prepare_write()
+
+
+# Compiled, compressed font programs of stamp subsets (path → stream data, stream entries).
+_FONT_PROGRAMS: dict[str, tuple[bytes, dict[Any, Any]]] = {}
+
+
+class _StampFontFactory(GlyphAccumulatorFactory):
+    def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        with open(self.font_file, "rb") as fh:
+            engine = _StampGlyphs(writer=writer, font_handle=io.BytesIO(fh.read()), font_size=self.font_size,
+                                  obj_stream=obj_stream)
+        engine._source = self.font_file
+        return engine
 
 
 def _stamp_box(pdf: bytes) -> tuple[int, int, int, int]:

@@ -37,7 +37,7 @@ from .files import AUTHENTICITY, INTEGRITY, SECURITY
 
 ARCHIVE_NO = re.compile(r"^(?P<fonds>[^-/]+)-WS·(?P<year>\d{4})-(?P<ret>Y|D30|D10)-(?P<org>[A-Za-z0-9]+)-(?P<item>\d{4})$")
 # Entries of archive/ itself that are the archive's own machinery, not records.
-ROOT_ENTRIES = {LOG_NAME, ".audit-head", ".lock", ".counters", ".tmp", ".pending", "README.md",
+ROOT_ENTRIES = {LOG_NAME, ".audit-head", ".lock", ".counters", ".tmp", ".pending", ".reserved", "README.md",
                 ".doc-numbers.jsonl"}  # the 发文字号 register (archive/doc_numbers.py)
 
 

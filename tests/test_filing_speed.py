@@ -1,0 +1,90 @@
+"""The parts that made filing fast keep their guarantees: one barrier per record (durable.Batch)
+writes whole files in both modes; the index's mark into the audit log recovers from a log it
+no longer matches; the reservations of 件号 let go when their filers do."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from sanfang_docs.api import Sanfang
+from sanfang_docs.archive import durable
+from sanfang_docs.archive.reservations import Reservations
+from sanfang_docs.search.follow import Follower
+from tests.conftest import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+from bench_search_archive import file_cases  # noqa: E402
+from bench_search_corpus import corpus  # noqa: E402
+
+
+@pytest.mark.parametrize("each", [False, True])
+def test_a_batch_writes_whole_files_with_one_barrier_or_one_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    each: bool) -> None:
+    monkeypatch.setenv("SANFANG_FSYNC_EACH", "1" if each else "0")
+    durable.group_commit.cache_clear()
+    calls: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(durable.os, "fsync", lambda fd: (calls.append(fd), real(fd))[1])
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    batch = durable.Batch(tmp_path)
+    assert batch.ordered is (not each)  # ext4 here: one barrier unless told otherwise
+    for n in range(4):
+        batch.write(staging / f"f{n}", bytes([n]) * 50_000, 0o644)
+    batch.replace(tmp_path / "journal", b"{}\n")
+    batch.rename(staging, tmp_path / "final")
+    batch.append(tmp_path / "log", b"one line\n")
+    batch.flush()
+    durable.group_commit.cache_clear()
+    assert [(tmp_path / "final" / f"f{n}").read_bytes() == bytes([n]) * 50_000 for n in range(4)] == [True] * 4
+    assert (tmp_path / "journal").read_bytes() == b"{}\n" and (tmp_path / "log").read_bytes() == b"one line\n"
+    assert not list(tmp_path.glob(".*.tmp"))
+    if each:
+        assert len(calls) >= 6 + 2  # every file and every folder
+    else:
+        assert len(calls) == 1  # the one barrier
+
+
+def test_the_index_replays_the_log_when_its_mark_no_longer_fits(tmp_path: Path) -> None:
+    app = Sanfang(tmp_path)
+    case = list(corpus(20, seed=3))[0]
+    records = file_cases(app.archive, [case])
+    assert app.catch_up_index() == len(records)  # the first catch-up builds the index from the archive
+    follower = Follower(app.index)
+    assert not follower.behind()
+    offset, seq = follower.mark() or (0, 0)
+    follower.set_mark(offset, seq + 5)  # as if the log had been restored from another copy
+    more = file_cases(app.archive, [list(corpus(20, seed=4))[1]], seed=5)
+    assert app.catch_up_index() == len(records) + len(more)  # replayed from the start, nothing lost
+    assert not follower.behind()
+    assert app.index.doc_count() == len(records) + len(more)
+    lines = (tmp_path / "archive" / "audit.log").read_text(encoding="utf-8").splitlines()
+    assert json.loads((app.index.root / "followed.json").read_text())["seq"] == len(lines)
+    offset, seq = follower.mark() or (0, 0)
+    follower.set_mark(offset + 10_000, seq)  # past the end: lines were taken back after it read them
+    assert follower.behind()
+    assert app.catch_up_index() == len(records) + len(more) and not follower.behind()
+
+
+def test_a_reservation_is_free_once_its_holder_lets_go(tmp_path: Path) -> None:
+    reserved = Reservations(tmp_path)
+    first = reserved.take("J001-2026-Y", lambda: 1)
+    second = reserved.take("J001-2026-Y", lambda: 1)  # 0001 is held: the next one
+    assert (first.item, second.item) == (1, 2)
+    assert reserved.holder_alive("J001-2026-Y", 1) and reserved.holder_alive("J001-2026-Y", 2)
+    reserved.release(first)
+    reserved.release(first)  # twice is harmless
+    assert not reserved.holder_alive("J001-2026-Y", 1)
+    again = reserved.take("J001-2026-Y", lambda: 1)
+    assert again.item == 1  # a number given up goes to the next filer
+    os.close(second.fd)  # its filer died without a word: the file stays, nobody holds it
+    second.fd = -1
+    assert not reserved.holder_alive("J001-2026-Y", 2)
+    reserved.clean()
+    assert sorted(p.name for p in reserved.dir.iterdir()) == ["J001-2026-Y-0001"]
+    reserved.release(again)
