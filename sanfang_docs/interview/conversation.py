@@ -17,6 +17,7 @@ are dropped and listed to the person.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,8 +59,14 @@ class Step:
     known: dict[str, Any]  # offered as defaults: never a value that was just refused
     problems: list[Problem]
     number: int  # 第 n 步
-    total: int  # 共约 m 步 (what the answers so far lead to)
+    estimate: Callable[[], int] = field(repr=False)  # 共约 m 步, run ahead only when shown
     offers: dict[str, list[Offer]] = field(default_factory=dict)  # by field: registered entries
+
+    @functools.cached_property
+    def total(self) -> int:
+        """共约 m 步: what the answers so far lead to (running ahead costs a few ms, so a
+        front end that only reads the screen's fields does not pay it)."""
+        return self.estimate()
 
     @property
     def is_review(self) -> bool:
@@ -172,7 +179,7 @@ class Conversation:
         fields = self._session.shown_fields(screen, known)
         offers = {f.name: found for f in screen.fields
                   if self.registry and (found := self.registry.offers(f.name, self._session.ns))}
-        return Step(screen, fields, known, list(self._problems), len(self._passed) + 1, self._estimate(), offers)
+        return Step(screen, fields, known, list(self._problems), len(self._passed) + 1, self._estimate, offers)
 
     # -- organisations not in the registry ---------------------------------------------------
 

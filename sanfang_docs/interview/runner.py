@@ -25,6 +25,7 @@ from . import dashim
 from .fields import Invalid, convert, neutral_value, problem
 from .loader import TEMPLATES_DIR, Block, FieldSpec, Interview, parse_choices
 
+_MISSING: dict[int, tuple[Any, dict[str, Any]]] = {}  # id(interview) → (it, stand-ins)
 MAKO_RESERVED = {"context", "loop", "UNDEFINED", "caller", "capture", "local", "self", "parent", "next"}
 MAX_RETRIES = 500
 
@@ -36,6 +37,15 @@ _PROTECTOR: ContextVar[Protector | None] = ContextVar("protector", default=None)
 def sanfang_protect(value: Any) -> str:
     protector = _PROTECTOR.get()
     return protector(value) if protector else str(value)
+
+
+def _missing_names(interview: Interview) -> dict[str, Missing]:
+    """A stand-in for every name the interview defines, made once per interview (a screen
+    renders dozens of templates, each starting from these)."""
+    found = _MISSING.get(id(interview))
+    if found is None or found[0] is not interview:
+        found = _MISSING[id(interview)] = (interview, {k: Missing(k) for k in interview.definers})
+    return found[1]
 
 
 class Missing:
@@ -232,8 +242,10 @@ class Session:
         def render() -> str:
             # Mako looks every name up before the body runs, so a name used only in a branch
             # not taken must not fail: undefined ones become Missing and fail only when used.
-            ctx = {k: Missing(k) for k in self.interview.definers if k not in self.ns}
-            ctx.update({k: v for k, v in self.ns.items() if k not in MAKO_RESERVED})
+            ctx = dict(_missing_names(self.interview))
+            ctx.update(self.ns)
+            for reserved in MAKO_RESERVED.intersection(ctx):
+                del ctx[reserved]
             token = _PROTECTOR.set(protector)
             try:
                 return template.render(**ctx)
