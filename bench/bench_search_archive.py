@@ -87,13 +87,13 @@ class BulkFiler:
         self.items: dict[tuple[str, str, str], int] = {}
         self.fonds = str(archive.ws.setting("fonds_id"))
         self.days: set[str] = set()  # day folders made (one mkdir per record, not per level)
+        self.order: list[list[str]] = []  # each case's record folders, in filing order
 
     def file(self, case: Case) -> int:
-        for doc in case.documents:
-            self._file_one(doc, case)
+        self.order.append([self._file_one(doc, case) for doc in case.documents])
         return len(case.documents)
 
-    def _file_one(self, doc: Document, case: Case) -> None:
+    def _file_one(self, doc: Document, case: Case) -> str:
         a = self.archive
         year = doc.doc_date[:4]
         retention = a.numbers.retention(doc.kind)
@@ -118,6 +118,7 @@ class BulkFiler:
         _write(f"{final}/record.json", _json_bytes(meta))
         if status == STATUS_STAMPED:
             _write(f"{final}/scans/scan-1.txt", ocr_of(meta["text"], doc.issuer, self.rng).encode("utf-8"))
+        return final[len(str(a.root)) + 1:]
 
     def finish(self) -> None:
         """Counters as Archive.file leaves them, so filing can continue after the bulk load."""

@@ -17,6 +17,7 @@ takes as "already built", and with ``--ready FILE`` that file too (for other job
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import resource
@@ -115,12 +116,64 @@ def build(home: Path, size: int, seed: int = 7, real_docs: int = 12000, jobs: in
             print(f"  {n} records, {time.perf_counter() - started:.0f} s", flush=True)
     filer.finish()
     seconds = time.perf_counter() - started
+    _write_order(home, filer.order)
     (home / ".bench-complete").write_text(str(n))
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"records": n, "seconds": seconds, "records_per_s": n / seconds, "jobs": jobs,
             "interview_phase_s": real_seconds, "main_cpu_s": time.process_time() - cpu,
             "workers_cpu_s": workers.ru_utime + workers.ru_stime - children_cpu,
             "load_average": os.getloadavg()}
+
+
+ORDER = ".bench-order"  # one line per case, its record folders (archive-relative), as filed
+
+
+def _write_order(home: Path, cases: list[list[str]]) -> None:
+    (home / ORDER).write_text("".join("\t".join(c) + "\n" for c in cases), encoding="utf-8")
+
+
+def prefix(big: Path, home: Path, size: int) -> int:
+    """``home`` as ``build(home, size)`` would make it, from a bigger archive built with the
+    same seed: ``corpus`` makes the same cases up to ``size`` documents, the bulk filer the
+    same records, so the first cases' record folders are hard-linked (no interview runs).
+    Returns the record count; ValueError if ``big`` has no filing order or too few records."""
+    order_file = big / ORDER
+    if not order_file.exists():
+        raise ValueError(f"{big} has no {ORDER}: build it with this version")
+    taken: list[list[str]] = []
+    n = 0
+    for line in order_file.read_text(encoding="utf-8").splitlines():
+        if n >= size:
+            break
+        taken.append(line.split("\t") if line else [])
+        n += len(taken[-1])
+    if n < size:
+        raise ValueError(f"{big} has {n} records, fewer than {size}")
+    shutil.rmtree(home, ignore_errors=True)
+    archive = Archive(Workspace.open(home))
+    items: dict[tuple[str, str, str], list[int]] = {}
+    for rel in (r for case in taken for r in case):
+        _link_tree(big / "archive" / rel, archive.root / rel)
+        meta = json.loads((archive.root / rel / "record.json").read_text(encoding="utf-8"))
+        items.setdefault((meta["全宗号"], str(meta["年度"]), meta["保管期限"]), []).append(meta["件号"])
+    for (fonds, year, retention), numbers in items.items():
+        # Each register numbered 1, 2, … with no gap: the first records filed, nothing else.
+        if sorted(numbers) != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"{big}: the first {n} records are not a prefix ({fonds}-{year}-{retention})")
+        archive.numbers.save(fonds, year, retention, len(numbers))
+    _write_order(home, taken)
+    (home / ".bench-complete").write_text(str(n))
+    return n
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    for here, dirs, files in os.walk(src):
+        target = dst / Path(here).relative_to(src)
+        target.mkdir()
+        for name in files:
+            os.link(Path(here) / name, target / name)
+        dirs.sort()
 
 
 def main() -> None:

@@ -304,6 +304,34 @@ def test_the_parallel_generator_makes_the_cases_of_the_sequential_one(monkeypatc
     assert fallen != one and cases(2) == fallen
 
 
+def test_a_smaller_archive_is_the_first_records_of_a_bigger_one(tmp_path: Path) -> None:
+    """bench_search.py builds the largest archive and hard-links the first records of it for
+    the smaller sizes: they must be the records generating the smaller one makes."""
+    from bench_search_fast import build, prefix
+
+    def files(home: Path) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for path in sorted((home / "archive").rglob("*")):
+            if path.is_file():
+                data = path.read_bytes()
+                if path.name == "record.json":
+                    meta = json.loads(data)
+                    meta.pop("created_at")  # the clock, the one difference
+                    out[str(path.relative_to(home))] = meta
+                else:
+                    out[str(path.relative_to(home))] = data
+        return out
+
+    build(tmp_path / "big", 160, seed=13, real_docs=130, jobs=1)
+    n = prefix(tmp_path / "big", tmp_path / "cut", 100)
+    made = build(tmp_path / "made", 100, seed=13, real_docs=100, jobs=1)
+    assert n == made["records"] >= 100
+    cut, direct = files(tmp_path / "cut"), files(tmp_path / "made")
+    assert cut == direct and any(k.startswith("archive/.counters") for k in cut)
+    with pytest.raises(ValueError):
+        prefix(tmp_path / "big", tmp_path / "too-many", 10_000)
+
+
 # -- the CLI ---------------------------------------------------------------------------------------
 
 def test_cli_reindex(app: Sanfang) -> None:
