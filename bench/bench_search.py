@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import resource
 import statistics
 import sys
@@ -22,13 +23,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_search_naive as naive  # noqa: E402
-from bench_search_archive import BulkFiler  # noqa: E402
-from bench_search_corpus import corpus  # noqa: E402
+from bench_search_fast import build, prefix  # noqa: E402
 from bench_search_labels import evaluate, load  # noqa: E402
 
 from sanfang_docs.api import Sanfang  # noqa: E402
-from sanfang_docs.archive import Archive  # noqa: E402
-from sanfang_docs.workspace import Workspace  # noqa: E402
 
 # Filter-only and filtered searches a sub-district office runs (no labels: latency only).
 FILTERED = [
@@ -45,36 +43,55 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def build_archive(root: Path, size: int, seed: int, real_docs: int) -> Sanfang:
+def build_archive(root: Path, size: int, seed: int, real_docs: int, jobs: int = 2,
+                  bigger: Path | None = None) -> Sanfang:
+    """``<root>/ws-<size>``, unless a complete one is there: generated (bench_search_fast.py),
+    or the first records of a ``bigger`` archive of the same seed (the same records)."""
     home = root / f"ws-{size}"
-    done = home / ".bench-complete"
-    if not done.exists():
-        import shutil
-
-        shutil.rmtree(home, ignore_errors=True)
-        filer = BulkFiler(Archive(Workspace.open(home)), seed=seed)
-        started, n = time.perf_counter(), 0
-        for case in corpus(size, seed=seed, real_docs=real_docs):
-            n += filer.file(case)
-        filer.finish()
-        done.write_text(str(n))
-        print(f"[{size}] archive: {n} records in {time.perf_counter() - started:.0f} s", flush=True)
+    if not (home / ".bench-complete").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        if bigger is not None and (bigger / ".bench-complete").exists():
+            n = prefix(bigger, home, size)
+            how = f"the first records of {bigger}, hard-linked"
+        else:
+            n = build(home, size, seed, real_docs, jobs)["records"]
+            how = f"{jobs} jobs"
+        seconds = time.perf_counter() - started
+        print(f"[{size}] archive: {n} records in {seconds:.0f} s ({n / seconds:.0f}/s, {how})", flush=True)
     return Sanfang(home)
 
 
 def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-    started = time.perf_counter()
+    out, wall, _ = clocked(fn, *args, **kwargs)
+    return out, wall
+
+
+def clocked(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float, float]:
+    """(result, wall ms, CPU ms of this process): on a shared machine the CPU time is what
+    the query costs, the wall time also what other jobs took from it meanwhile."""
+    started, cpu = time.perf_counter(), time.process_time()
     out = fn(*args, **kwargs)
-    return out, (time.perf_counter() - started) * 1000
+    return out, (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000
 
 
-def measure_ours(app: Sanfang, labelled: list[Any], repeat: int, reindex: bool = True) -> dict[str, Any]:
+def latencies(prefix: str, runs: list[tuple[Any, float, float]]) -> dict[str, float]:
+    wall, cpu = [r[1] for r in runs], [r[2] for r in runs]
+    return {f"{prefix}p50_ms": percentile(wall, 0.5), f"{prefix}p95_ms": percentile(wall, 0.95),
+            f"{prefix}max_ms": max(wall), f"{prefix}mean_ms": statistics.mean(wall),
+            f"{prefix}cpu_p50_ms": percentile(cpu, 0.5), f"{prefix}cpu_p95_ms": percentile(cpu, 0.95)}
+
+
+def measure_ours(app: Sanfang, labelled: list[Any], repeat: int, reindex: bool = True,
+                 before_queries: Any = None) -> dict[str, Any]:
     out: dict[str, Any] = {"bytes": app.index.size_bytes()}
     if reindex:
         started = time.perf_counter()
         n = app.reindex()
         seconds = time.perf_counter() - started
         out = {"docs": n, "index_seconds": seconds, "docs_per_s": n / seconds, "bytes": app.index.size_bytes()}
+    if before_queries:  # the naive index, built beside ours: finished before anything is timed
+        out["naive_built"] = before_queries()
     # The web app: open once (jieba's dictionary, the searcher), then serve. The first pass
     # decodes each word's postings on first use (cold); the web app can decode the most
     # frequent words at start instead (prewarm), reported separately.
@@ -82,14 +99,12 @@ def measure_ours(app: Sanfang, labelled: list[Any], repeat: int, reindex: bool =
     first = [timed(app.search, item.query, limit=10)[1] for item in labelled]
     _, out["prewarm_ms"] = timed(app.index.warm, 300)
     out["postings_cache_mb"] = app.index.postings.size / 1e6
-    times = [timed(app.search, item.query, limit=10)[1] for _ in range(repeat) for item in labelled]
-    filtered = [timed(app.search, q, limit=10, **f)[1] for _ in range(repeat) for q, f in FILTERED]
+    times = [clocked(app.search, item.query, limit=10) for _ in range(repeat) for item in labelled]
+    filtered = [clocked(app.search, q, limit=10, **f) for _ in range(repeat) for q, f in FILTERED]
     scores = evaluate(labelled, lambda q, k: [h.archive_no for h in app.search(q, limit=k).hits])
     out.update({
         "first_pass_p50_ms": percentile(first, 0.5), "first_pass_p95_ms": percentile(first, 0.95),
-        "p50_ms": percentile(times, 0.5), "p95_ms": percentile(times, 0.95), "max_ms": max(times),
-        "mean_ms": statistics.mean(times), "filtered_p50_ms": percentile(filtered, 0.5),
-        "filtered_p95_ms": percentile(filtered, 0.95), "p5": scores.p5, "r20": scores.r20,
+        **latencies("", times), **latencies("filtered_", filtered), "p5": scores.p5, "r20": scores.r20,
         "slowest": sorted(((round(timed(app.search, i.query, limit=10)[1], 1), i.query) for i in labelled),
                           reverse=True)[:5],
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -97,13 +112,34 @@ def measure_ours(app: Sanfang, labelled: list[Any], repeat: int, reindex: bool =
     return out
 
 
-def measure_naive(app: Sanfang, labelled: list[Any], root: Path) -> dict[str, Any]:
+def build_naive_aside(app: Sanfang, root: Path) -> Any:
+    """The naive index built by another process while ours is built here (the two share
+    nothing but the archive): half the wall time of a 100,000 run on two cores. Returns a
+    function that waits for it and gives its figures."""
+    ctx = multiprocessing.get_context("fork")
+    mine, theirs = ctx.Pipe(duplex=False)
+
+    def work() -> None:
+        theirs.send(naive.build(app.archive, root / "naive-index"))
+
+    proc = ctx.Process(target=work)
+    proc.start()
+
+    def result() -> dict[str, Any]:
+        out = mine.recv()
+        proc.join()
+        return out
+
+    return result
+
+
+def measure_naive(app: Sanfang, labelled: list[Any], root: Path, built: dict[str, Any] | None = None,
+                  rebuild: bool = True) -> dict[str, Any]:
     index_dir = root / "naive-index"
-    out = naive.build(app.archive, index_dir)
-    times = [timed(naive.search, index_dir, item.query)[1] for item in labelled]
+    out = built or (naive.build(app.archive, index_dir) if rebuild else {})
+    times = [clocked(naive.search, index_dir, item.query) for item in labelled]
     scores = evaluate(labelled, lambda q, k: naive.search(index_dir, q, limit=k)[0])
-    out.update({"p50_ms": percentile(times, 0.5), "p95_ms": percentile(times, 0.95), "max_ms": max(times),
-                "mean_ms": statistics.mean(times), "p5": scores.p5, "r20": scores.r20})
+    out.update({**latencies("", times), "p5": scores.p5, "r20": scores.r20})
     return out
 
 
@@ -115,14 +151,23 @@ def main() -> None:
     ap.add_argument("--real-docs", type=int, default=12000,
                     help="documents run through the interview runner; the rest are clones")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=2, help="processes generating the archive (same records)")
     ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--side-by-side", action="store_true",
+                    help="build the naive index in a second process while ours is built (queries still one at a time)")
     ap.add_argument("--no-reindex", action="store_true",
                     help="query the index the last run built (latency and the memory of a warmed process)")
     args = ap.parse_args()
-    for size in (int(s) for s in args.sizes.split(",")):
+    sizes = [int(s) for s in args.sizes.split(",")]
+    # The largest archive first: a smaller one is its first records (no second generation).
+    largest = build_archive(args.out / str(max(sizes)), max(sizes), args.seed, min(args.real_docs, max(sizes)),
+                            args.jobs).workspace.home
+    for size in sizes:
         root = args.out / str(size)
         root.mkdir(parents=True, exist_ok=True)
-        app = build_archive(root, size, args.seed, min(args.real_docs, size))
+        app = build_archive(root, size, args.seed, min(args.real_docs, size), args.jobs, bigger=largest)
+        side_by_side = args.side_by_side and not (args.skip_naive or args.no_reindex)
+        naive_built = build_naive_aside(app, root) if side_by_side else None
         if args.no_reindex:
             # What a web app holds: the searcher, its caches and the decoded frequent words,
             # measured before this script loads every record for the labels.
@@ -130,14 +175,19 @@ def main() -> None:
             warmed_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         labelled, skipped = load(r.meta for r in app.archive.records())
         result: dict[str, Any] = {"size": size, "queries": len(labelled), "skipped": skipped}
-        result["ours"] = measure_ours(app, labelled, args.repeat, reindex=not args.no_reindex)
+        result["ours"] = measure_ours(app, labelled, args.repeat, reindex=not args.no_reindex,
+                                      before_queries=naive_built)
         if args.no_reindex:
             result["ours"]["warmed_rss_mb"] = warmed_rss
             print(f"[{size}] queries only: {json.dumps(result['ours'], ensure_ascii=False)}", flush=True)
+            if not args.skip_naive and (root / "naive-index").exists():  # the last run's, same window
+                result["naive"] = measure_naive(app, labelled, root, rebuild=False)
+                print(f"[{size}] naive, queries only: {json.dumps(result['naive'], ensure_ascii=False)}", flush=True)
+            (args.out / f"bench_search-{size}-queries.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
             continue
         print(f"[{size}] ours: {json.dumps(result['ours'], ensure_ascii=False)}", flush=True)
         if not args.skip_naive:
-            result["naive"] = measure_naive(app, labelled, root)
+            result["naive"] = measure_naive(app, labelled, root, naive_built and result["ours"].pop("naive_built"))
             print(f"[{size}] naive: {json.dumps(result['naive'], ensure_ascii=False)}", flush=True)
         (args.out / f"bench_search-{size}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
         report(result)
@@ -152,6 +202,8 @@ def report(r: dict[str, Any]) -> None:
         if x:
             print(f"| {name} | {x['docs_per_s']:.0f} | {x['bytes'] / 1e6:.0f} | {x['p50_ms']:.1f} | "
                   f"{x['p95_ms']:.1f} | {x['max_ms']:.0f} | {x['p5']:.3f} | {x['r20']:.3f} |")
+    print(f"\nCPU per query, ours p50/p95 {o['cpu_p50_ms']:.1f}/{o['cpu_p95_ms']:.1f} ms"
+          + (f", naive {n['cpu_p50_ms']:.1f}/{n['cpu_p95_ms']:.1f} ms" if n else ""))
     print(f"\nours: filtered/filter-only p50 {o['filtered_p50_ms']:.1f} ms, p95 {o['filtered_p95_ms']:.1f} ms; "
           f"first (cold) pass p50/p95 {o['first_pass_p50_ms']:.1f}/{o['first_pass_p95_ms']:.1f} ms; "
           f"open {o['open_ms']:.0f} ms, prewarm {o['prewarm_ms']:.0f} ms ({o['postings_cache_mb']:.0f} MB); "

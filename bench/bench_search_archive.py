@@ -9,6 +9,7 @@ text): the contract with intake is that OCR text lives in ``scans/*.txt``.
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections.abc import Iterable
 from typing import Any
@@ -85,13 +86,14 @@ class BulkFiler:
         self.rng = random.Random(seed)
         self.items: dict[tuple[str, str, str], int] = {}
         self.fonds = str(archive.ws.setting("fonds_id"))
+        self.days: set[str] = set()  # day folders made (one mkdir per record, not per level)
+        self.order: list[list[str]] = []  # each case's record folders, in filing order
 
     def file(self, case: Case) -> int:
-        for doc in case.documents:
-            self._file_one(doc, case)
+        self.order.append([self._file_one(doc, case) for doc in case.documents])
         return len(case.documents)
 
-    def _file_one(self, doc: Document, case: Case) -> None:
+    def _file_one(self, doc: Document, case: Case) -> str:
         a = self.archive
         year = doc.doc_date[:4]
         retention = a.numbers.retention(doc.kind)
@@ -105,17 +107,28 @@ class BulkFiler:
         files = {"answers.json": _json_bytes(case.answers)}
         meta = a._record_meta(doc, ctx, self.fonds, year, retention, org, item, files)
         meta["status"] = status
-        final = a.root / year / doc.doc_date[5:7] / doc.doc_date[8:10] / doc.archive_no
-        (final / "scans").mkdir(parents=True)
-        (final / "answers.json").write_bytes(files["answers.json"])
-        (final / "record.json").write_bytes(_json_bytes(meta))
+        day = f"{a.root}/{year}/{doc.doc_date[5:7]}/{doc.doc_date[8:10]}"
+        if day not in self.days:
+            os.makedirs(day, exist_ok=True)
+            self.days.add(day)
+        final = f"{day}/{doc.archive_no}"
+        os.mkdir(final)
+        os.mkdir(f"{final}/scans")
+        _write(f"{final}/answers.json", files["answers.json"])
+        _write(f"{final}/record.json", _json_bytes(meta))
         if status == STATUS_STAMPED:
-            (final / "scans" / "scan-1.txt").write_text(ocr_of(meta["text"], doc.issuer, self.rng), encoding="utf-8")
+            _write(f"{final}/scans/scan-1.txt", ocr_of(meta["text"], doc.issuer, self.rng).encode("utf-8"))
+        return final[len(str(a.root)) + 1:]
 
     def finish(self) -> None:
         """Counters as Archive.file leaves them, so filing can continue after the bulk load."""
         for (fonds, year, retention), item in self.items.items():
             self.archive.numbers.save(fonds, year, retention, item)
+
+
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
 
 
 def _json_bytes(data: Any) -> bytes:

@@ -21,6 +21,7 @@ import builtins
 import copy
 import functools
 import hashlib
+import itertools
 import re
 import sys
 from collections.abc import Iterator
@@ -181,27 +182,33 @@ def varied_example(names: Names, base: dict[str, Any], place: Place, year: int) 
                 people.append(swap[first])
     dates = [v for v in base.values() if isinstance(v, date)]
     shift = timedelta(days=7 * ((date(year, 6, 1) - min(dates)).days // 7)) if dates else timedelta(0)
-    out = {k: _swap_value(v, swap, shift) for k, v in base.items()}
+    sub = _swapper(swap)
+    out = {k: _swap_value(v, sub, shift) for k, v in base.items()}
     if "owners_body" in out and rng.random() < 0.5:
         out["owners_body"] = rng.choice(["owners_committee", "property_management_committee"])
     return out, people
 
 
-def _swap_value(value: Any, swap: dict[str, str], shift: timedelta) -> Any:
+def _swap_value(value: Any, sub: Any, shift: timedelta) -> Any:
     if isinstance(value, date):
         return value + shift
     if isinstance(value, str):
-        return _replace(value, swap)
+        return sub(value)
     if isinstance(value, list):
-        return [_swap_value(v, swap, shift) for v in value]
+        return [_swap_value(v, sub, shift) for v in value]
     return value
 
 
-def _replace(text: str, swap: dict[str, str]) -> str:
-    if not swap or not text:
-        return text
+def _swapper(swap: dict[str, str]) -> Any:
+    """``text → text`` with every key of ``swap`` replaced (longest first), compiled once."""
+    if not swap:
+        return lambda text: text
     pattern = re.compile("|".join(map(re.escape, sorted(swap, key=len, reverse=True))))
-    return pattern.sub(lambda m: swap[m.group(0)], text)
+
+    def sub(text: str) -> str:
+        return pattern.sub(lambda m: swap[m.group(0)], text) if text else text
+
+    return sub
 
 
 # -- cases -------------------------------------------------------------------------------------
@@ -211,15 +218,16 @@ def _case_id(interview: str, place: Place, n: int) -> str:
     return f"{interview}-{hashlib.sha256(basis.encode()).hexdigest()[:10]}"
 
 
-def anchor_cases(names: Names) -> list[Case]:
-    """examples/ as written, and a 物管会 for 江南花山郡 (the labelled queries name them)."""
+def anchor_cases(names: Names, run_many: Any = None) -> list[Case]:
+    """examples/ as written, and a 物管会 for 江南花山郡 (the labelled queries name them).
+    ``run_many`` maps [(interview, answers)] to their documents (default: here, one by one)."""
+    run_many = run_many or (lambda runs: [run_all(*r) for r in runs])
     cases = []
-    for path in sorted(EXAMPLES.glob("*/*.yaml")):
-        answers = yaml.safe_load(path.read_text(encoding="utf-8"))
-        name = path.parent.name
+    paths = sorted(EXAMPLES.glob("*/*.yaml"))
+    runs = [(path.parent.name, yaml.safe_load(path.read_text(encoding="utf-8"))) for path in paths]
+    for path, (name, answers), docs in zip(paths, runs, run_many(runs), strict=True):
         place = Place(str(answers.get("street_name", "")), str(answers.get("community_name", "")),
                       str(answers.get("compound_name", "")))
-        docs = run_all(name, answers)
         if docs:
             cases.append(Case(name, answers, docs, place, f"{name}-anchor-{path.stem}"))
     if "pmc-founding" not in usable_interviews():
@@ -234,7 +242,26 @@ def _examples(interview: str) -> list[Path]:
     return sorted(EXAMPLES.glob(f"{interview}/*.yaml"))
 
 
-def real_case(names: Names, n: int) -> Case:
+@dataclass
+class Plan:
+    """A real case before its interview runs: every draw from the district's RNG is made, so
+    cases can be planned in order here and run elsewhere (bench_search_fast.py)."""
+
+    n: int
+    interview: str
+    answers: dict[str, Any]
+    place: Place
+    year: int
+    people: list[str]
+    docs: list[Document] | None = None  # made without an interview (物管会)
+    fallible: bool = False  # another interview's example: if it makes nothing, 示范文本1 instead
+
+    def case(self, docs: list[Document]) -> Case:
+        return Case(self.interview, self.answers, docs, self.place, _case_id(self.interview, self.place, self.n),
+                    self.people)
+
+
+def plan_case(names: Names, n: int) -> Plan:
     """One fresh case: mostly 示范文本1, else another interview's examples, else 物管会."""
     rng = names.rng
     place, year = names.place(), rng.randint(2019, 2025)
@@ -242,17 +269,27 @@ def real_case(names: Names, n: int) -> Case:
     roll = rng.random()
     if roll < 0.2 and "pmc-founding" not in usable_interviews():
         docs, people = pmc_documents(names, place, year)
-        return Case("pmc-founding", {}, docs, place, _case_id("pmc-founding", place, n), people)
+        return Plan(n, "pmc-founding", {}, place, year, people, docs)
     if roll < 0.45 and others:
         name = rng.choice(others)
         base = yaml.safe_load(rng.choice(_examples(name)).read_text(encoding="utf-8"))
         answers, people = varied_example(names, base, place, year)
-        docs = run_all(name, answers)
-        if docs:
-            return Case(name, answers, docs, place, _case_id(name, place, n), people)
+        return Plan(n, name, answers, place, year, people, fallible=True)
+    return fallback_plan(names, n, place, year)
+
+
+def fallback_plan(names: Names, n: int, place: Place, year: int) -> Plan:
     answers, people = branch_answers(names, place, year)
-    return Case("branch-founding", answers, run_all("branch-founding", answers), place,
-                _case_id("branch-founding", place, n), people)
+    return Plan(n, "branch-founding", answers, place, year, people)
+
+
+def real_case(names: Names, n: int) -> Case:
+    plan = plan_case(names, n)
+    docs = plan.docs if plan.docs is not None else run_all(plan.interview, plan.answers)
+    if not docs and plan.fallible:
+        plan = fallback_plan(names, n, plan.place, plan.year)
+        docs = run_all(plan.interview, plan.answers)
+    return plan.case(docs)
 
 
 def clone(case: Case, names: Names, n: int) -> Case:
@@ -266,8 +303,9 @@ def clone(case: Case, names: Names, n: int) -> Case:
     swap = {k: v for k, v in swap.items() if k}
     years = sorted({int(d.doc_date[:4]) for d in case.documents if d.doc_date})
     delta = rng.randint(2019, 2025) - (years[0] if years else 2026)
-    docs = [_clone_document(d, swap, delta) for d in case.documents]
-    answers = {k: _replace(v, swap) if isinstance(v, str) else v for k, v in case.answers.items()}
+    sub = _swapper(swap)
+    docs = [_clone_document(d, sub, delta) for d in case.documents]
+    answers = {k: sub(v) if isinstance(v, str) else v for k, v in case.answers.items()}
     return Case(case.interview, answers, docs, place, _case_id(case.interview, place, n), new_people)
 
 
@@ -281,9 +319,9 @@ def _shift_years(text: str, delta: int) -> str:
     return text.replace("02-29", "02-28") if "02-29" in text else text
 
 
-def _clone_document(doc: Document, swap: dict[str, str], delta: int) -> Document:
+def _clone_document(doc: Document, sub: Any, delta: int) -> Document:
     def fix(s: str) -> str:
-        return _shift_years(_replace(s, swap), delta)
+        return _shift_years(sub(s), delta)
 
     new = copy.copy(doc)
     new.title, new.addressee, new.issuer, new.note = fix(doc.title), fix(doc.addressee), fix(doc.issuer), fix(doc.note)
@@ -293,26 +331,42 @@ def _clone_document(doc: Document, swap: dict[str, str], delta: int) -> Document
     return new
 
 
-def corpus(total_docs: int, seed: int = 7, real_docs: int | None = None, names: Names | None = None) -> Iterator[Case]:
+def corpus(total_docs: int, seed: int = 7, real_docs: int | None = None, names: Names | None = None,
+           jobs: int = 1) -> Iterator[Case]:
     """Cases until ``total_docs`` documents: anchors (unless ``names`` is another district),
-    then real cases (up to ``real_docs`` documents, default all), then clones of the real cases."""
+    then real cases (up to ``real_docs`` documents, default all), then clones of the real cases.
+    With ``jobs`` > 1 the interviews run on that many worker processes; the cases are the same."""
     speed_up_interviews()
+    if jobs > 1:
+        from bench_search_fast import InterviewPool
+
+        with InterviewPool(jobs) as pool:
+            yield from _corpus(total_docs, seed, real_docs, names, pool)
+    else:
+        yield from _corpus(total_docs, seed, real_docs, names, None)
+
+
+def _corpus(total_docs: int, seed: int, real_docs: int | None, names: Names | None, pool: Any) -> Iterator[Case]:
     made = 0
     real: list[Case] = []
     if names is None:
         names = Names(seed)
-        for case in anchor_cases(names):
+        for case in anchor_cases(names, pool.run_many if pool else None):
             made += len(case.documents)
             yield case
     limit = total_docs if real_docs is None else min(real_docs, total_docs)
+    # Case n of the sequence, n = 0, 1, …: here, or planned ahead and run on the pool.
+    fresh = pool.real_cases(names) if pool else (real_case(names, n) for n in itertools.count())
     n = 0
     while made < limit:
-        case = real_case(names, n)
+        case = next(fresh)
         n += 1
         if case.documents:
             real.append(case)
             made += len(case.documents)
             yield case
+    if pool:
+        pool.settle()  # the RNG as the cases taken left it (the pool planned further ahead)
     while made < total_docs and real:
         case = clone(names.rng.choice(real), names, n)
         n += 1

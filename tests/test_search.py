@@ -317,6 +317,57 @@ def test_names_are_words_and_long_words_are_found_by_their_parts() -> None:
     assert {"江南花山郡", "物业", "委员会", "物业管理委员会"} <= indexed
 
 
+# -- the generated archive ---------------------------------------------------------------------------
+
+def test_the_parallel_generator_makes_the_cases_of_the_sequential_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench_search_fast.py runs the interviews on worker processes, cases planned ahead: the
+    benchmark's archive must stay the one ``corpus`` makes in one process, fallbacks included."""
+    import bench_search_corpus as generated
+    from bench_search_names import Names
+
+    def cases(jobs: int) -> list[Case]:
+        return list(corpus(70, seed=13, real_docs=45, names=Names(13), jobs=jobs))
+
+    one = cases(1)
+    assert len({c.case_id for c in one}) == len(one) and any(c.interview != "branch-founding" for c in one)
+    assert cases(2) == one
+    # Another interview's example that makes nothing: the sequence falls back to 示范文本1 with
+    # the RNG where the example left it, and every case planned after it changes.
+    real = generated.run_all
+    monkeypatch.setattr(generated, "run_all", lambda name, answers: [] if name != "branch-founding"
+                        and len(str(answers.get("compound_name", ""))) % 2 else real(name, answers))
+    fallen = cases(1)
+    assert fallen != one and cases(2) == fallen
+
+
+def test_a_smaller_archive_is_the_first_records_of_a_bigger_one(tmp_path: Path) -> None:
+    """bench_search.py builds the largest archive and hard-links the first records of it for
+    the smaller sizes: they must be the records generating the smaller one makes."""
+    from bench_search_fast import build, prefix
+
+    def files(home: Path) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for path in sorted((home / "archive").rglob("*")):
+            if path.is_file():
+                data = path.read_bytes()
+                if path.name == "record.json":
+                    meta = json.loads(data)
+                    meta.pop("created_at")  # the clock, the one difference
+                    out[str(path.relative_to(home))] = meta
+                else:
+                    out[str(path.relative_to(home))] = data
+        return out
+
+    build(tmp_path / "big", 160, seed=13, real_docs=130, jobs=1)
+    n = prefix(tmp_path / "big", tmp_path / "cut", 100)
+    made = build(tmp_path / "made", 100, seed=13, real_docs=100, jobs=1)
+    assert n == made["records"] >= 100
+    cut, direct = files(tmp_path / "cut"), files(tmp_path / "made")
+    assert cut == direct and any(k.startswith("archive/.counters") for k in cut)
+    with pytest.raises(ValueError):
+        prefix(tmp_path / "big", tmp_path / "too-many", 10_000)
+
+
 # -- the CLI ---------------------------------------------------------------------------------------
 
 def test_cli_reindex(app: Sanfang) -> None:

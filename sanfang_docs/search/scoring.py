@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.columns import NumericColumn
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
+_BYTE_TO_LENGTH_ARRAY = np.asarray(_BYTE_TO_LENGTH, dtype=np.int64)
 
 
 def field_lengths(reader: Any, fieldname: str) -> list[int]:
@@ -26,12 +29,26 @@ def field_lengths(reader: Any, fieldname: str) -> list[int]:
         perdoc = getattr(reader, "_perdoc", None)  # a segment's per-document columns
         column = f"_{fieldname}_len"  # where Whoosh's codec keeps field lengths
         if perdoc is not None and perdoc.has_column(column):
-            table = _BYTE_TO_LENGTH
-            lengths = [table[b] for b in perdoc.column_reader(column, LENGTHS_COLUMN)]
+            lengths = _column_lengths(perdoc.column_reader(column, LENGTHS_COLUMN), reader.doc_count_all())
         else:
             lengths = [reader.doc_field_length(d, fieldname, 0) for d in range(reader.doc_count_all())]
         cache[fieldname] = lengths
     return lengths
+
+
+def _column_lengths(column: Any, doccount: int) -> list[int]:
+    """A length column's bytes in one read (numpy), not one Python call per document: a cold
+    `sanfang search` on 100,000 documents spent 0.3 s iterating two of these columns."""
+    raw = getattr(column, "_dbfile", None)
+    if isinstance(column, NumericColumn.Reader) and getattr(column, "_typecode", "") == "B" and raw is not None:
+        count = min(int(column._count), doccount)
+        codes = np.zeros(doccount, dtype=np.uint8)  # past the column's end: the default, 0
+        if count:
+            codes[:count] = np.frombuffer(bytes(raw.get(column._basepos, count)), dtype=np.uint8)
+        if column._default:
+            codes[count:] = column._default
+        return _BYTE_TO_LENGTH_ARRAY[codes].tolist()
+    return [_BYTE_TO_LENGTH[b] for b in column]
 
 
 class FastBM25F(BM25F):
