@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.columns import NumericColumn
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
-_BYTE_TO_LENGTH_ARRAY = np.asarray(_BYTE_TO_LENGTH, dtype=np.int64)
 
 
 def field_lengths(reader: Any, fieldname: str) -> list[int]:
@@ -39,6 +37,8 @@ def field_lengths(reader: Any, fieldname: str) -> list[int]:
 def _column_lengths(column: Any, doccount: int) -> list[int]:
     """A length column's bytes in one read (numpy), not one Python call per document: a cold
     `sanfang search` on 100,000 documents spent 0.3 s iterating two of these columns."""
+    import numpy as np  # with the first search: a filing's index update does without it
+
     raw = getattr(column, "_dbfile", None)
     if isinstance(column, NumericColumn.Reader) and getattr(column, "_typecode", "") == "B" and raw is not None:
         count = min(int(column._count), doccount)
@@ -47,7 +47,7 @@ def _column_lengths(column: Any, doccount: int) -> list[int]:
             codes[:count] = np.frombuffer(bytes(raw.get(column._basepos, count)), dtype=np.uint8)
         if column._default:
             codes[count:] = column._default
-        return _BYTE_TO_LENGTH_ARRAY[codes].tolist()
+        return np.asarray(_BYTE_TO_LENGTH, dtype=np.int64)[codes].tolist()
     return [_BYTE_TO_LENGTH[b] for b in column]
 
 
