@@ -175,6 +175,11 @@ class Scores:
     r20: float
     per_query: list[tuple[str, float, float, int]]  # query, P@5, R@20, |relevant|
 
+    def misses(self) -> str:
+        """The queries below 1 on either measure, one line each (what a failing floor shows)."""
+        return "\n".join(f"{q:<32} P@5 {p:.2f} R@20 {r:.2f} |R|={n}" for q, p, r, n in self.per_query
+                         if p < 1 or r < 1)
+
 
 def evaluate(labelled: list[Labelled], search: Callable[[str, int], list[str]]) -> Scores:
     """P@5 = relevant in the top 5 / min(5, |relevant|); R@20 = relevant in the top 20 /

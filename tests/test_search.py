@@ -61,8 +61,7 @@ def test_labelled_queries_meet_the_floors(district: Sanfang) -> None:
     labelled, skipped = load(r.meta for r in district.archive.records())
     assert len(labelled) >= 40, f"labelled queries with records to find: {len(labelled)}; left out: {skipped}"
     scores = evaluate(labelled, lambda q, k: archive_nos(district, q, limit=k))
-    report = "\n".join(f"{q:<32} P@5 {p:.2f} R@20 {r:.2f} |R|={n}" for q, p, r, n in scores.per_query
-                       if p < 1 or r < 1)
+    report = scores.misses()
     print(f"\nP@5 {scores.p5:.3f}  R@20 {scores.r20:.3f}  over {len(labelled)} queries\n{report}")
     assert scores.p5 >= P5_FLOOR, report
     assert scores.r20 >= R20_FLOOR, report

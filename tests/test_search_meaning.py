@@ -64,8 +64,7 @@ def test_labelled_queries_meet_the_floors_on_an_unseen_district(unseen: Sanfang)
     templates = [str(i["query"]) for i in __import__("yaml").safe_load((REPO / "tests/search_queries.yaml").read_text())]
     assert kinds <= set(templates)  # every kind of query the issue names is in the set
     scores = evaluate(labelled, lambda q, k: archive_nos(unseen, q, limit=k))
-    report = "\n".join(f"{q:<32} P@5 {p:.2f} R@20 {r:.2f} |R|={n}" for q, p, r, n in scores.per_query
-                       if p < 1 or r < 1)
+    report = scores.misses()
     print(f"\nunseen: P@5 {scores.p5:.3f}  R@20 {scores.r20:.3f}  over {len(labelled)} queries\n{report}")
     assert scores.p5 >= P5_FLOOR, report
     assert scores.r20 >= R20_FLOOR, report
