@@ -25,7 +25,6 @@ from . import dashim
 from .fields import Invalid, convert, neutral_value, problem
 from .loader import TEMPLATES_DIR, Block, FieldSpec, Interview, parse_choices
 
-_MISSING: dict[int, tuple[Any, dict[str, Any]]] = {}  # id(interview) → (it, stand-ins)
 MAKO_RESERVED = {"context", "loop", "UNDEFINED", "caller", "capture", "local", "self", "parent", "next"}
 MAX_RETRIES = 500
 
@@ -42,10 +41,11 @@ def sanfang_protect(value: Any) -> str:
 def _missing_names(interview: Interview) -> dict[str, Missing]:
     """A stand-in for every name the interview defines, made once per interview (a screen
     renders dozens of templates, each starting from these)."""
-    found = _MISSING.get(id(interview))
-    if found is None or found[0] is not interview:
-        found = _MISSING[id(interview)] = (interview, {k: Missing(k) for k in interview.definers})
-    return found[1]
+    found: dict[str, Missing] | None = getattr(interview, "_mako_stand_ins", None)
+    if found is None:
+        found = {k: Missing(k) for k in interview.definers}
+        interview._mako_stand_ins = found  # type: ignore[attr-defined] - derived, kept with its owner
+    return found
 
 
 class Missing:
