@@ -13,6 +13,7 @@ from sanfang_docs.api import Sanfang
 from sanfang_docs.documents import layout_items, render_docx, render_pdf
 from sanfang_docs.documents.imprint import apply_office
 from sanfang_docs.documents.model import Block, Document
+from sanfang_docs.errors import ValidationError
 from sanfang_docs.workspace import DEFAULT_SETTINGS
 from tests import pdfcheck
 from tests.conftest import example
@@ -102,3 +103,21 @@ def test_filed_gongwen_carry_the_setting(tmp_path: Path) -> None:
     assert "抄送：中共五里界街道工作委员会组织部。" in made.record.meta["text"]
     assert "抄送：中共五里界街道工作委员会组织部。" in pdfcheck.squash(pdfcheck.text(made.record.file("document.pdf")))
     assert "抄送：中共五里界街道工作委员会组织部。" in pdfcheck.docx_text(made.record.file("document.docx"))
+
+
+def test_a_cc_that_is_no_line_of_text_is_refused_naming_the_field(tmp_path: Path) -> None:
+    """抄送 is asked by no screen, but it is printed: a list, a number or a page of text is refused
+    before anything is written, naming 【抄送】（cc） and the rule."""
+    app = Sanfang(tmp_path / "home")
+    full = example("branch-founding", "with-committee")
+    for value, rule, words in (([1, 2], "type", "列表"), (2026, "type", "数字"), ("江夏区民政局、" * 40, "size", "最多"),
+                               ("江夏区\u200b民政局", "character", "U+200B")):
+        try:
+            app.make("branch-founding-request", {**full, "cc": value})
+        except ValidationError as exc:
+            problem = next(p for p in exc.problems if p.key == "cc")
+            assert (problem.field, problem.rule) == ("抄送", rule) and words in problem.message, problem
+            assert problem.as_text().startswith("【抄送】（cc）")
+        else:
+            raise AssertionError(f"cc {value!r} was accepted")
+    assert not list(app.archive.records())

@@ -21,6 +21,7 @@ from ..interview.conversation import Conversation
 from ..interview.drafts import Drafts
 from ..interview.drive import Outcome, run
 from ..interview.hooks import DocumentHook, files_last, hook_for
+from ..interview.validate import text_problem
 from ..registers import scope as scoping
 from ..registers.accounts import Caller
 from ..workspace import Workspace
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 PDF, DOCX = "document.pdf", "document.docx"
 # Answers that filing takes, not a question: a 发文字号 an office assigned by hand (archive/doc_numbers.py).
-FILING_KEYS = frozenset({"doc_no", "cc"})  # 发文字号 by hand; 抄送 (版记)
+FILING_KEYS = {"doc_no": "发文字号", "cc": "抄送"}  # key → label: 发文字号 by hand; 抄送 (版记)
 
 
 @dataclass
@@ -171,7 +172,8 @@ class Making:
         problems (unknown keys, wrong types, near-misses of registered names); ``strict``
         raises them at once instead."""
         iv = interviews.load(name)
-        problems = check_answers(iv, answers, also=FILING_KEYS) + self.organisations.check_answers(answers)
+        problems = (check_answers(iv, answers, also=set(FILING_KEYS)) + _filing_key_problems(answers)
+                    + self.organisations.check_answers(answers))
         if problems and strict:
             raise ValidationError(problems)
         # The office's thresholds and holiday calendar reach the rules as data (rules/general.py).
@@ -332,6 +334,22 @@ class Making:
 
         store = KeyStore(self.workspace)
         return list(store.entries()), store.dir / "ca.crt.pem"
+
+
+def _filing_key_problems(answers: dict[str, Any]) -> list[Problem]:
+    """A filing key is no question, but its value is printed all the same: one line of text,
+    through the gate every answer passes (interview/validate.py, its limits in answer-rules.yml)."""
+    problems = []
+    for key, label in FILING_KEYS.items():
+        value = answers.get(key)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            kind = "列表" if isinstance(value, list) else "映射" if isinstance(value, dict) else "数字或是/否"
+            problems.append(Problem(field=label, rule="type", key=key, message=f"应填写一行文字，收到{kind}"))
+        elif problem := text_problem(label, key, value):
+            problems.append(problem)
+    return problems
 
 
 def _write_out(out_dir: Path, doc: Document, files: dict[str, bytes]) -> dict[str, Path]:
