@@ -332,21 +332,12 @@ def _clone_document(doc: Document, sub: Any, delta: int) -> Document:
 
 
 def corpus(total_docs: int, seed: int = 7, real_docs: int | None = None, names: Names | None = None,
-           jobs: int = 1) -> Iterator[Case]:
+           pool: Any = None) -> Iterator[Case]:
     """Cases until ``total_docs`` documents: anchors (unless ``names`` is another district),
     then real cases (up to ``real_docs`` documents, default all), then clones of the real cases.
-    With ``jobs`` > 1 the interviews run on that many worker processes; the cases are the same."""
+    With a ``pool`` (bench_search_fast.InterviewPool) the interviews run on its worker processes;
+    the cases are the same."""
     speed_up_interviews()
-    if jobs > 1:
-        from bench_search_fast import InterviewPool
-
-        with InterviewPool(jobs) as pool:
-            yield from _corpus(total_docs, seed, real_docs, names, pool)
-    else:
-        yield from _corpus(total_docs, seed, real_docs, names, None)
-
-
-def _corpus(total_docs: int, seed: int, real_docs: int | None, names: Names | None, pool: Any) -> Iterator[Case]:
     made = 0
     real: list[Case] = []
     if names is None:

@@ -322,10 +322,11 @@ def test_the_parallel_generator_makes_the_cases_of_the_sequential_one(monkeypatc
     """bench_search_fast.py runs the interviews on worker processes, cases planned ahead: the
     benchmark's archive must stay the one ``corpus`` makes in one process, fallbacks included."""
     import bench_search_corpus as generated
+    from bench_search_fast import cases as generate
     from bench_search_names import Names
 
     def cases(jobs: int) -> list[Case]:
-        return list(corpus(70, seed=13, real_docs=45, names=Names(13), jobs=jobs))
+        return list(generate(70, seed=13, real_docs=45, names=Names(13), jobs=jobs))
 
     one = cases(1)
     assert len({c.case_id for c in one}) == len(one) and any(c.interview != "branch-founding" for c in one)
