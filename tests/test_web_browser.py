@@ -36,6 +36,7 @@ if not Path(CHROMIUM).exists():
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +69,31 @@ class Journey:
         self.n += 1
         if self.shots:
             self.page.screenshot(path=str(SHOTS / f"{self.name}-{self.n:02d}-{label}.png"), full_page=True)
-        results = self.axe.run(self.page)
+        results = self._axe()
         for v in results.response["violations"]:
             if v.get("impact") in ("serious", "critical"):
                 self.violations.append(f"{label}: {v['id']} ({v['impact']}) {v['help']} — "
                                        f"{[n['target'] for n in v['nodes']][:3]}")
+
+
+    def _axe(self):  # noqa: ANN202 - axe_playwright_python's result type
+        """axe on the page once it has loaded. A click that navigates returns once the navigation
+        has started, so axe can meet a document being replaced (document is null): the run is
+        repeated on the page that loaded, never skipped."""
+        for attempt in range(3):
+            self.page.wait_for_load_state("load")
+            try:
+                return self.axe.run(self.page)
+            except PlaywrightError as e:
+                if attempt == 2 or not re.search(r"documentElement|context was destroyed|navigat", str(e)):
+                    raise
+        raise AssertionError("unreachable")
+
+
+def follow(page: Page, control: Locator) -> None:
+    """Click a link or a submit button and wait for the page it leads to."""
+    with page.expect_navigation():
+        control.click()
 
 
 def login(page: Page, base: str, user: str) -> None:
@@ -120,7 +141,7 @@ def fill_field(wrap: Locator, name: str, value: object) -> None:  # noqa: C901 -
 
 
 def next_screen(page: Page) -> None:
-    page.get_by_role("button", name=re.compile("下一步|确认无误")).click()
+    follow(page, page.get_by_role("button", name=re.compile("下一步|确认无误")))
 
 
 def test_clerk_journey_then_the_streets_reply(served: tuple[Site, str], browser: Browser, tmp_path: Path) -> None:
@@ -134,9 +155,9 @@ def test_clerk_journey_then_the_streets_reply(served: tuple[Site, str], browser:
     j.check("login")
     login(page, base, "clerk")
     j.check("home")
-    page.get_by_role("link", name="起草文件").click()
+    follow(page, page.get_by_role("link", name="起草文件"))
     j.check("catalog")
-    page.get_by_role("button", name="关于成立XX小区党支部的请示").click()
+    follow(page, page.get_by_role("button", name="关于成立XX小区党支部的请示"))
 
     for _ in range(12):
         j.check(f"screen-{j.n}")
@@ -161,7 +182,7 @@ def test_clerk_journey_then_the_streets_reply(served: tuple[Site, str], browser:
         next_screen(page)
         assert page.get_by_role("heading", level=1).inner_text() != heading, "a screen was refused"
     j.check("review")
-    page.locator('a[href$="/edit/convener_name"]').click()
+    follow(page, page.locator('a[href$="/edit/convener_name"]'))
     j.check("edit")
     page.locator("#f-convener_name").fill("李建国")
     page.get_by_role("button", name="保存修改").click()
@@ -203,11 +224,11 @@ def test_clerk_journey_then_the_streets_reply(served: tuple[Site, str], browser:
     expect(page.locator("ol.hits")).to_contain_text(number)
     expect(page.locator("ol.hits mark").first).to_be_visible()  # the snippet's matched words
     j.check("search")
-    page.get_by_role("link", name="档案").click()
+    follow(page, page.get_by_role("link", name="档案"))
     j.check("archive")
-    page.get_by_role("link", name="五里界街道").click()
-    page.get_by_role("link", name="锦绣社区").click()
-    page.get_by_role("link", name="藏龙御景").click()
+    follow(page, page.get_by_role("link", name="五里界街道"))
+    follow(page, page.get_by_role("link", name="锦绣社区"))
+    follow(page, page.get_by_role("link", name="藏龙御景"))
     j.check("archive-cases")
     context.close()
 
@@ -278,7 +299,7 @@ def test_every_screen_of_every_interview_is_accessible(served: tuple[Site, str],
         page.goto(f"{base}/interviews")
         if entry is entries[0]:
             j.check("catalog")
-        page.locator(f"#iv-{entry.interview} button").first.click()
+        follow(page, page.locator(f"#iv-{entry.interview} button").first)
         expect(page.locator("form.screen")).to_be_visible()
         # Submitting empty shows the rule next to the field and moves focus there.
         if page.locator("div.field[data-field]:visible input:not([type=hidden])").count():
@@ -294,7 +315,7 @@ def test_every_screen_of_every_interview_is_accessible(served: tuple[Site, str],
                 draft = page.url
                 page.goto(f"{draft}/answers")
                 j.check(f"{entry.interview}-answers")
-                page.locator("a[href*='/edit/']").first.click()
+                follow(page, page.locator("a[href*='/edit/']").first)
                 j.check(f"{entry.interview}-edit")
                 page.goto(draft)
             heading = page.get_by_role("heading", level=1).inner_text()
@@ -322,9 +343,9 @@ def test_every_screen_of_every_interview_is_accessible(served: tuple[Site, str],
     page.goto(f"{base}/archive")
     j.check("archive")
     for level in ("五里界街道", "锦绣社区", "藏龙御景"):
-        page.get_by_role("link", name=level).first.click()
+        follow(page, page.get_by_role("link", name=level).first)
         j.check(f"archive-{level}")
-    page.locator("a[href^='/case/']").first.click()
+    follow(page, page.locator("a[href^='/case/']").first)
     j.check("case")
     page.goto(f"{base}/search?q=" + "成立")
     expect(page.locator("ol.hits")).to_be_visible()
@@ -334,7 +355,7 @@ def test_every_screen_of_every_interview_is_accessible(served: tuple[Site, str],
     page.goto(f"{base}/matters")
     j.check("matters")
     if page.locator("a[href^='/matter/']").count():
-        page.locator("a[href^='/matter/']").first.click()
+        follow(page, page.locator("a[href^='/matter/']").first)
         j.check("matter")
     for route in ("/admin/users", "/admin/organisations", "/admin/archive", "/quarantine", "/export"):
         page.goto(f"{base}{route}")
@@ -371,7 +392,7 @@ def test_scans_quarantine_and_a_bundle_in_the_browser(served: tuple[Site, str], 
     page.get_by_role("link", name="隔离区").click()
     expect(page.get_by_text("管辖范围以外")).to_be_visible()
     j.check("quarantine")
-    page.get_by_role("link", name="导出检查包").click()
+    follow(page, page.get_by_role("link", name="导出检查包"))
     j.check("export")
     page.get_by_role("button", name="导出检查包").click()
     expect(page.get_by_role("link", name="下载检查包（ZIP）")).to_be_visible(timeout=300_000)
