@@ -1,6 +1,6 @@
 """The parts that made filing fast keep their guarantees: one barrier per record (durable.Batch)
 writes whole files in both modes; the index's mark into the audit log recovers from a log it
-no longer matches; the reservations of 件号 let go when their filers do."""
+no longer matches, on the one tail reader it shares with the records catalogue; the reservations of 件号 let go when their filers do."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from sanfang_docs.api import Sanfang
 from sanfang_docs.archive import durable
+from sanfang_docs.archive.audit import AuditLog, changed_records
 from sanfang_docs.archive.reservations import Reservations
 from sanfang_docs.search.follow import Follower
 from tests.conftest import REPO
@@ -69,6 +70,20 @@ def test_the_index_replays_the_log_when_its_mark_no_longer_fits(tmp_path: Path) 
     follower.set_mark(offset + 10_000, seq)  # past the end: lines were taken back after it read them
     assert follower.behind()
     assert app.catch_up_index() == len(records) + len(more) and not follower.behind()
+
+
+def test_followers_read_whole_lines_after_their_offset_and_the_last_change_of_each_record(tmp_path: Path) -> None:
+    """The one tail reader both followers (the index, the records catalogue) stand on."""
+    audit = AuditLog(tmp_path)
+    assert audit.lines_after(0) == [] and audit.lines_after(5) is None  # no log: nothing, or not this log
+    whole = [json.dumps({"seq": n, "档号": no, "record": f"r/{no}"}).encode() + b"\n"
+             for n, no in ((1, "A"), (2, "B"), (3, "A"))]
+    audit.path.write_bytes(b"".join(whole) + '{"seq": 4, "档'.encode())  # a line still being written
+    assert audit.lines_after(0) == whole
+    assert audit.lines_after(len(whole[0])) == whole[1:]
+    assert audit.lines_after(audit.size() + 1) is None  # shorter than what was read of it
+    entries = [json.loads(raw) for raw in whole] + [{"seq": 4, "event": "exported", "档号": "", "record": ""}]
+    assert list(changed_records(entries).items()) == [("B", "r/B"), ("A", "r/A")]
 
 
 def test_a_reservation_is_free_once_its_holder_lets_go(tmp_path: Path) -> None:

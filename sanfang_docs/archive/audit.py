@@ -21,7 +21,7 @@ import json
 import os
 import signal
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -193,6 +193,23 @@ class AuditLog:
                 found.add(entry["id"])
         return found
 
+    # -- following (the change feed of the search index and the records catalogue) ----------
+
+    def lines_after(self, offset: int) -> list[bytes] | None:
+        """The whole lines written after byte ``offset`` (a line still being written is left
+        for next time); None when the log is shorter than ``offset``: it is not the log that
+        was read that far (restored, replaced, lines taken back), so the follower starts over."""
+        try:
+            with open(self.path, "rb") as fh:
+                if os.fstat(fh.fileno()).st_size < offset:
+                    return None
+                fh.seek(offset)
+                data = fh.read()
+        except FileNotFoundError:
+            return None if offset else []
+        return data[: data.rfind(b"\n") + 1].splitlines(keepends=True)
+
+
     # -- reading and checking ----------------------------------------------------------------
 
     def read(self, data: bytes | None = None) -> ChainReport:
@@ -258,3 +275,16 @@ def crash_point(name: str) -> None:
     """
     if os.environ.get("SANFANG_CRASH_AT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def changed_records(entries: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """档号 → record folder of the records these entries changed, in the order of each one's
+    last change (an export names no 档号: it changes none)."""
+    folders: dict[str, str] = {}
+    for entry in entries:
+        number, folder = entry.get("档号"), entry.get("record")
+        if number and folder:
+            folders.pop(str(number), None)
+            folders[str(number)] = str(folder)
+    return folders
+

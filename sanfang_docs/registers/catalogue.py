@@ -14,7 +14,6 @@ listener, and a reader never serves a record the archive no longer has.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..archive import Archive, Record
+from ..archive.audit import changed_records
 from .accounts import Caller
 
 DB_NAME = "catalogue.sqlite"
@@ -105,32 +105,25 @@ class Catalogue:
         from there (then the caller rebuilds). The head may lag its last line for a moment
         (written just after it), never lead it."""
         try:
-            with open(self.archive.audit.path, "rb") as fh:
-                if os.fstat(fh.fileno()).st_size < state["offset"]:
-                    return False  # the log is shorter than what was read of it: not the same log
-                fh.seek(state["offset"])
-                tail = fh.read()
-        except FileNotFoundError:
-            return state["offset"] == 0
+            lines = self.archive.audit.lines_after(state["offset"])
         except OSError:
             return False
-        seq, last, folders = state["seq"], state["hash"], {}
-        offset = state["offset"]
-        for line in tail.splitlines(keepends=True):
-            if not line.endswith(b"\n"):
-                break  # a line being written: taken in next time
+        if lines is None:
+            return False  # the log is shorter than what was read of it: not the same log
+        seq, last, entries = state["seq"], state["hash"], []
+        for line in lines:
             try:
                 entry = json.loads(line)
             except ValueError:
                 return False
-            if entry.get("seq") != seq + 1 or entry.get("prev") != last:
+            if not isinstance(entry, dict) or entry.get("seq") != seq + 1 or entry.get("prev") != last:
                 return False
-            seq, last, offset = entry["seq"], entry["hash"], offset + len(line)
-            if entry.get("档号") and entry.get("record"):
-                folders[str(entry["档号"])] = str(entry["record"])
+            seq, last = entry["seq"], entry["hash"]
+            entries.append(entry)
+        offset = state["offset"] + sum(map(len, lines))
         if seq < head[0] or (seq == head[0] and last != head[1]):
             return False  # the log's head is not where its lines lead: not the log it had read
-        for number, rel in folders.items():
+        for number, rel in changed_records(entries).items():
             self._put(db, number, rel)
         _save_state(db, seq, last, offset)
         return True

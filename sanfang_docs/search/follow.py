@@ -23,7 +23,7 @@ from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..archive.audit import LOG_NAME
+from ..archive.audit import AuditLog, changed_records
 from ..archive.locks import exclusive
 from ..archive.store import Record
 
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 MARK = "followed.json"
 POLL_S = 1.0
-NOT_RECORDS = {"exported"}  # events that change no record
 
 
 class Follower:
@@ -42,7 +41,7 @@ class Follower:
 
     def __init__(self, index: SearchIndex):
         self.index = index
-        self.log_path = index.archive_root / LOG_NAME
+        self.audit = AuditLog(index.archive_root)
         self.mark_path = index.root / MARK
 
     def mark(self) -> tuple[int, int] | None:
@@ -61,23 +60,15 @@ class Follower:
 
     def end(self) -> tuple[int, int]:
         """The log's end as (offset of its last whole line's end, that line's seq)."""
-        data = self._read(0)
-        cut = data.rfind(b"\n") + 1
-        last = data[:cut].rstrip(b"\n").rsplit(b"\n", 1)[-1]
-        try:
-            seq = int(json.loads(last)["seq"]) if last else 0
-        except (ValueError, KeyError, TypeError):
-            seq = 0
-        return cut, seq
+        lines = self.audit.lines_after(0) or []
+        return sum(map(len, lines)), _seq(lines[-1]) if lines else 0
 
     def behind(self) -> bool:
         """Lines in the log the index has not read (a stat and a small file: cheap)."""
-        try:
-            size = self.log_path.stat().st_size
-        except FileNotFoundError:
-            return False
         mark = self.mark()
-        return mark is None or size != mark[0]  # shorter: lines were taken back (store._undo_create)
+        if mark is None:
+            return self.audit.path.exists()
+        return self.audit.size() != mark[0]  # shorter: lines were taken back (store._undo_create)
 
     def catch_up(self, timeout: float | None = None) -> int:
         """Index every record the unread lines name; returns how many. ``timeout``: give up
@@ -89,21 +80,21 @@ class Follower:
                 self.set_mark(*end)
                 return n
             offset, seq = self.mark() or self._since_last_write()
-            data = self._read(offset)
-            cut = data.rfind(b"\n") + 1  # whole lines only: a line being written waits
-            shorter = offset > 0 and not data and self._read(offset - 1) == b""
-            if not cut and not shorter:
+            lines = self.audit.lines_after(offset)
+            if lines == []:
                 return 0
-            names, last = self._names(data[:cut], seq) if cut else ({}, None)
-            if last is None:  # the log is not the one the mark was taken on (restored, replaced, cut)
+            entries = _entries(lines or [])
+            if lines is None or (entries and entries[0].get("seq") != seq + 1):
+                # the log is not the one the mark was taken on (restored, replaced, cut)
                 log.warning("审计日志与检索索引的进度不符，将从头重放")
-                offset, data = 0, self._read(0)
-                cut = data.rfind(b"\n") + 1
-                names, last = self._names(data[:cut], None)
+                offset, seq, lines = 0, 0, self.audit.lines_after(0) or []
+                entries = _entries(lines)
+            names = changed_records(entries)
             records = [r for r in (self._record(no, path) for no, path in names.items()) if r is not None]
             if records:
                 self.index.update(records)
-            self.set_mark(offset + cut, int(last or 0))
+            seqs = [e["seq"] for e in entries if isinstance(e.get("seq"), int)]
+            self.set_mark(offset + sum(map(len, lines)), seqs[-1] if seqs else seq)
             return len(records)
 
     def _since_last_write(self) -> tuple[int, int]:
@@ -112,7 +103,7 @@ class Follower:
         gen = self.index.root / (self.index.current() or "")
         newest = max((p.stat().st_mtime for p in gen.iterdir()), default=0.0) - 5
         offset, seq = 0, 0
-        for raw in self._read(0).splitlines(keepends=True):
+        for raw in self.audit.lines_after(0) or []:
             with suppress(ValueError, KeyError, TypeError, AttributeError):
                 entry = json.loads(raw)
                 if datetime.fromisoformat(entry["time"]).timestamp() >= newest:
@@ -120,36 +111,6 @@ class Follower:
                 seq = int(entry["seq"])
             offset += len(raw)
         return offset, seq
-
-    def _read(self, offset: int) -> bytes:
-        try:
-            with open(self.log_path, "rb") as fh:
-                fh.seek(offset)
-                return fh.read()
-        except FileNotFoundError:
-            return b""
-
-    @staticmethod
-    def _names(data: bytes, seq: int | None) -> tuple[dict[str, str], int | None]:
-        """档号 → record folder of the lines after ``seq``; and the last seq (None if the first
-        line does not follow ``seq``: the offset no longer points where it did). ``seq`` None:
-        the whole log, unchecked."""
-        names: dict[str, str] = {}
-        last: int | None = seq or 0
-        for n, raw in enumerate(data.splitlines()):
-            try:
-                entry = json.loads(raw)
-            except ValueError:
-                continue  # verify reports a damaged line; the record is indexed by its others
-            if not isinstance(entry, dict):
-                continue
-            if n == 0 and seq is not None and entry.get("seq") != seq + 1:
-                return {}, None
-            last = entry.get("seq", last) if isinstance(entry.get("seq"), int) else last
-            if entry.get("档号") and entry.get("event") not in NOT_RECORDS:
-                names.pop(str(entry["档号"]), None)  # keep the order of the last change
-                names[str(entry["档号"])] = str(entry.get("record", ""))
-        return names, last
 
     def _record(self, archive_no: str, rel: str) -> Record | None:
         if rel:
@@ -201,3 +162,22 @@ class Applier:
                 continue  # another process is catching up
             except Exception as exc:  # noqa: BLE001 - the thread must go on; the lines stay unread
                 log.warning("检索索引未能跟上档案（%s），稍后重试", exc)
+
+
+def _entries(lines: list[bytes]) -> list[dict]:
+    """The lines that parse; a damaged one is skipped (verify reports it; the record is
+    indexed by its other lines)."""
+    entries = []
+    for raw in lines:
+        with suppress(ValueError):
+            entry = json.loads(raw)
+            if isinstance(entry, dict):
+                entries.append(entry)
+    return entries
+
+
+def _seq(raw: bytes) -> int:
+    try:
+        return int(json.loads(raw)["seq"])
+    except (ValueError, KeyError, TypeError):
+        return 0
