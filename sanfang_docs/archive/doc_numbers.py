@@ -130,20 +130,30 @@ class DocNumbers:
         kinds = (self.ws.setting("doc_numbers") or {}).get("kinds") or []
         return style == "letter" and kind in kinds
 
-    def assign(self, issuer: str, year: int, manual: str = "") -> Entry:
+    def assign(self, issuer: str, year: int, manual: str = "", sync: bool = True) -> Entry:
         """Take the next number of ``issuer`` in ``year`` (or register ``manual``); written
-        before anything else happens, so the number is never handed out again."""
+        before anything else happens, so the number is never handed out again. With
+        ``sync=False`` the caller calls :meth:`sync` (after letting go of the lock) before
+        the number is printed anywhere."""
         state = self.state()
         if manual:
-            entry = self._manual(manual, state)
+            entry = self._manual(manual, state, sync)
         else:
             code = self.code_of(issuer)
             last = max((s for (c, y, s) in state if c == code and y == year), default=0)
             entry = Entry(code, year, last + 1, TAKEN)
-        self._append([entry])
+        self._append([entry], sync=sync)
         return entry
 
-    def _manual(self, text: str, state: dict[tuple[str, int, int], Entry]) -> Entry:
+    def sync(self) -> None:
+        """The register's lines on disk (every one written so far, by any process)."""
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _manual(self, text: str, state: dict[tuple[str, int, int], Entry], sync: bool = True) -> Entry:
         parsed = parse_doc_no(text)
         if parsed is None:
             raise ValidationError([Problem(field=FIELD, key=KEY, rule="format", message=(
@@ -158,7 +168,7 @@ class DocNumbers:
         last = max((s for (c, y, s) in state if c == code and y == year), default=0)
         skipped = [Entry(code, year, n, GAP, reason=f"手工编号 {format_doc_no(code, year, seq)} 跳过（在系统外使用）")
                    for n in range(last + 1, seq)]
-        self._append(skipped)
+        self._append(skipped, sync=sync)
         return Entry(code, year, seq, TAKEN, reason="手工录入")
 
     def used(self, entry: Entry, archive_no: str) -> None:

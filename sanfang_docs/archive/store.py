@@ -99,9 +99,11 @@ class Archive:
              context: dict[str, Any]) -> Record:
         """Allocate a 档号, render, and file one record atomically; return it.
 
-        Three steps, so that several filers work at once (reservations.py): under the lock,
-        the 发文字号 and a reserved 件号; without it, the rendering and signing; under it again,
-        the write, in 件号 order."""
+        Four steps, so that several filers work at once (reservations.py) and the lock is
+        held only for what must be serial: under the lock, the 发文字号 and a reserved 件号;
+        without it, the rendering, signing and staging (the files' data on the device); under
+        it again, the publish, in 件号 order (journal, rename, audit lines); without it, the
+        barrier that makes the publish durable (durable.Batch)."""
         year = (doc.doc_date or datetime.now().date().isoformat())[:4]
         retention = self.numbers.retention(doc.kind)
         org_code = self.numbers.org_code(context.get("issuer_role", ""))
@@ -113,37 +115,53 @@ class Archive:
             self.doc_numbers.settle(self._filed_doc_numbers, self.reserved.live_doc_numbers())
             taken = None
             if self.doc_numbers.takes_number(doc.style, doc.kind):
-                taken = self.doc_numbers.assign(doc.issuer, int(year), str(answers.get("doc_no") or "").strip())
+                taken = self.doc_numbers.assign(doc.issuer, int(year), str(answers.get("doc_no") or "").strip(),
+                                                sync=False)
                 doc.doc_no = taken.doc_no
                 office = self.ws.setting("gongwen") or {}
                 if office.get("letterhead", True) and doc.issuer:
                     doc.letterhead = doc.issuer.split("\n")[0].strip() + str(office.get("letterhead_suffix", "文件"))
             slot = self.reserved.take(series, lambda: self.numbers.next_item(fonds, year, retention),
                                       taken.doc_no if taken else "")
+        published: Record | None = None
         try:
+            if taken is not None:
+                # The register's line is on disk before the number is printed; the flush waits
+                # outside the lock (a later filer's flush would cover this line as well).
+                self.doc_numbers.sync()
             crash_point("after-reserve")
             prepared = self._prepare(doc, render, answers, context, where, slot.item)
             crash_point("after-render")
-            record = self._file_in_turn(doc, render, answers, context, where, slot, prepared, taken, recovered)
+            staged = self._stage(prepared.final, prepared.files, slot)
+            crash_point("after-stage")
+            published, batch, undo = self._publish_in_turn(doc, render, answers, context, where, slot, prepared,
+                                                           staged, taken, recovered)
+            crash_point("after-publish")
+            if batch is not None:
+                self._barrier(published, batch, undo)
         except BaseException as exc:
             with self._locked():
+                stays = published is not None and published.path.exists()
                 # The number stays used up: a recorded gap, never reissued. (With a journal
                 # left, the next process may still finish the record: settle() decides then.)
-                if taken is not None and not self.journal.exists():
+                if taken is not None and not stays and not self.journal.exists():
                     reason = getattr(exc, "message", "") or f"{type(exc).__name__}: {exc}"
                     self.doc_numbers.gap(taken, f"归档失败：{reason}")
                 self.reserved.release(slot)  # the 件号 goes to the next filer
             raise
         for old in recovered:
             self._notify("created", old)
-        self._notify("created", record)
-        return record
+        self._notify("created", published)
+        return published
 
-    def _file_in_turn(self, doc: Document, render: Renderer, answers: dict[str, Any], context: dict[str, Any],
-                      where: tuple[str, str, str, str], slot: Slot, prepared: Prepared, taken: Any,
-                      recovered: list[Record]) -> Record:
-        """Write the record once every lower 件号 of its series is on disk (or free); records
-        recovery finishes meanwhile join ``recovered``."""
+    def _publish_in_turn(self, doc: Document, render: Renderer, answers: dict[str, Any], context: dict[str, Any],
+                         where: tuple[str, str, str, str], slot: Slot, prepared: Prepared,
+                         staged: tuple[Path, Batch], taken: Any,
+                         recovered: list[Record]) -> tuple[Record, Batch | None, tuple[Any, ...]]:
+        """Publish the staged record once every lower 件号 of its series is published (or
+        free): a filer waits only for its predecessor's publish, never for its barrier.
+        Records recovery finishes meanwhile join ``recovered``. Returns the record, the batch
+        whose barrier is still owed (None: paid under the lock) and what taking it back needs."""
         fonds, year, retention, _ = where
         while True:
             with self._locked():
@@ -152,16 +170,19 @@ class Archive:
                 if first_free > slot.item:  # cannot happen while we hold the reservation
                     raise ArchiveError(f"件号 {slot.item} 的预留已失效，请重新归档")
                 if first_free < slot.item and self.reserved.holder_alive(slot.series, first_free):
-                    waiting_for = first_free  # a filer before us is still at work
+                    waiting_for = first_free  # a filer before us has not published yet
                 else:
                     if first_free < slot.item:  # its filer died or gave up: its number is ours
+                        staged[1].flush()
+                        shutil.rmtree(staged[0], ignore_errors=True)
                         slot.move(first_free)
                         prepared = self._prepare(doc, render, answers, context, where, slot.item)
-                    record = self._commit_record(prepared, where, slot.item)
+                        staged = self._stage(prepared.final, prepared.files, slot)
+                    record, batch, undo = self._publish(prepared, staged, where, slot.item)
                     if taken is not None:
                         self.doc_numbers.used(taken, record.archive_no)
-                    self.reserved.release(slot)
-                    return record
+                    self.reserved.release(slot)  # the next filer may publish now
+                    return record, batch, undo
             self.reserved.wait_for(slot.series, waiting_for)
 
     def _prepare(self, doc: Document, render: Renderer, answers: dict[str, Any], context: dict[str, Any],
@@ -182,14 +203,19 @@ class Archive:
         where_ = {"record": self._rel(final), "record_sha256": sha256_hex(files["record.json"])}
         return Prepared(final, files, meta, [{**e, **where_} for e in events])
 
-    def _commit_record(self, prepared: Prepared, where: tuple[str, str, str, str], item: int) -> Record:
-        """Write a prepared record (caller holds the lock; ``item`` is the series' next)."""
+    def _publish(self, prepared: Prepared, staged: tuple[Path, Batch], where: tuple[str, str, str, str],
+                 item: int) -> tuple[Record, Batch | None, tuple[Any, ...]]:
+        """Put a staged record in place (caller holds the lock; ``item`` is the series' next).
+
+        One barrier (durable.Batch) covers the staged files, the journal, the rename and the
+        log lines; a power cut keeps a prefix of these steps, which recovery finishes (the
+        record is in place) or drops (it is not). Where the file system keeps that order the
+        barrier is the caller's, after the lock; elsewhere it is paid here."""
         fonds, year, retention, _ = where
         final, files, meta, events = prepared.final, prepared.files, prepared.meta, prepared.events
-        # One barrier (durable.Batch): the staged files, the journal, the rename and the log
-        # lines are flushed together; a power cut keeps a prefix of these steps, which
-        # recovery finishes (the record is in place) or drops (it is not).
-        staging, batch = self._stage(final, files)
+        staging, batch = staged
+        if final.exists():
+            raise ArchiveError(f"档号 {final.name} 已存在，拒绝覆盖")
         self._begin("create", final, files["record.json"], events, batch=batch)
         batch.order()  # the journal is on disk before the record can be
         crash_point("after-journal")
@@ -197,17 +223,40 @@ class Archive:
         self._place(staging, final, batch)
         crash_point("after-rename")
         self.numbers.save(fonds, year, retention, item)
-        try:
-            self._commit(events, batch)
-        except OSError:
-            # The barrier failed (a full disk, an I/O error): what is in place may not be on
-            # disk. Take it back, so that a filing reported as failed left nothing.
-            self._undo_create(final, log_size, head)
-            raise
-        return Record(final, meta)
+        record = Record(final, meta)
+        if not batch.ordered:
+            try:
+                self._commit(events, batch)
+            except OSError:
+                self._undo_create(final, log_size, head, where, item)
+                raise
+            return record, None, ()
+        self.audit.append(events, batch)
+        crash_point("after-audit")
+        # No barrier needed for the journal's removal: a power cut that keeps it keeps the
+        # rename and the log lines before it (recovery then finds its work done).
+        self.journal.unlink()
+        return record, batch, (log_size, head, self.audit.size(), where, item)
 
-    def _undo_create(self, final: Path, log_size: int, head: tuple[int, str] | None) -> None:
+    def _barrier(self, record: Record, batch: Batch, undo: tuple[Any, ...]) -> None:
+        """The published record made durable, outside the lock. If the barrier fails (a full
+        disk, an I/O error) what is in place may not be on disk: taken back while no later
+        change follows it in the log, so that a filing reported as failed left nothing."""
         try:
+            batch.flush()
+        except OSError as exc:
+            log_size, head, log_end, where, item = undo
+            with self._locked():
+                if self.audit.size() == log_end:
+                    self._undo_create(record.path, log_size, head, where, item)
+                    raise
+            raise ArchiveError(f"档号 {record.archive_no} 已归入档案库，但磁盘报告写入错误（{os_reason(exc)}），"
+                               "无法确认已落盘：请检查磁盘并运行 sanfang verify") from exc
+
+    def _undo_create(self, final: Path, log_size: int, head: tuple[int, str] | None,
+                     where: tuple[str, str, str, str], item: int) -> None:
+        try:
+            self.numbers.save(where[0], where[1], where[2], item - 1)  # the hint must not skip it
             if final.exists():
                 away = self.tmp / f"undo-{uuid.uuid4().hex}"
                 os.rename(final, away)
@@ -269,11 +318,12 @@ class Archive:
                       for name, data in sorted(files.items())},
         }
 
-    def _stage(self, final: Path, files: dict[str, bytes]) -> tuple[Path, Batch]:
-        """The record's files in a fresh folder under ``.tmp/``, written but not yet flushed."""
+    def _stage(self, final: Path, files: dict[str, bytes], slot: Slot) -> tuple[Path, Batch]:
+        """The record's files in a fresh folder under ``.tmp/`` (named after its reservation,
+        so recovery leaves a live filer's alone), their data on the device: no lock needed."""
         if final.exists():
             raise ArchiveError(f"档号 {final.name} 已存在，拒绝覆盖")
-        staging = self.tmp / uuid.uuid4().hex
+        staging = self.tmp / f"{slot.path.name}.{uuid.uuid4().hex}"
         (staging / "scans").mkdir(parents=True)
         batch = Batch(self.root)
         try:
@@ -284,6 +334,7 @@ class Archive:
             for name, data in files.items():
                 batch.write(staging / name, data, FILE_MODE)
             batch.folder(staging)
+            batch.order()  # outside the lock: the wait for the device is nobody else's
         except BaseException:
             batch.flush()  # closes what it opened
             shutil.rmtree(staging, ignore_errors=True)
@@ -303,10 +354,13 @@ class Archive:
             raise
 
     def _clean_tmp(self) -> None:
-        """Half-written records of a crashed run: never renamed into place, so never filed."""
+        """Half-written records of a crashed run: never renamed into place, so never filed.
+        A folder staged by a filer still at work (its reservation held) is left alone."""
         if self.tmp.exists():
             for leftover in self.tmp.iterdir():
-                shutil.rmtree(leftover, ignore_errors=True)
+                series, _, item = leftover.name.partition(".")[0].rpartition("-")
+                if not (item.isdigit() and self.reserved.holder_alive(series, int(item))):
+                    shutil.rmtree(leftover, ignore_errors=True)
 
     # -- changes after filing ----------------------------------------------------------------
 
