@@ -137,6 +137,7 @@ class Archive:
             published, batch, undo = self._publish_in_turn(doc, render, answers, context, where, slot, prepared,
                                                            staged, taken, recovered)
             crash_point("after-publish")
+            self.numbers.save(fonds, year, retention, published.meta["件号"])
             if batch is not None:
                 self._barrier(published, batch, undo)
         except BaseException as exc:
@@ -211,7 +212,6 @@ class Archive:
         log lines; a power cut keeps a prefix of these steps, which recovery finishes (the
         record is in place) or drops (it is not). Where the file system keeps that order the
         barrier is the caller's, after the lock; elsewhere it is paid here."""
-        fonds, year, retention, _ = where
         final, files, meta, events = prepared.final, prepared.files, prepared.meta, prepared.events
         staging, batch = staged
         if final.exists():
@@ -222,7 +222,6 @@ class Archive:
         log_size, head = self.audit.size(), self.audit.head()
         self._place(staging, final, batch)
         crash_point("after-rename")
-        self.numbers.save(fonds, year, retention, item)
         record = Record(final, meta)
         if not batch.ordered:
             try:
