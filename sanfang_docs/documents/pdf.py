@@ -116,11 +116,11 @@ def layout_data(doc: Document, families: dict[str, dict[str, Any]]) -> dict[str,
     }
 
 
-def _place_imprint(doc: Document, families: Any, compiler: Any, inputs: dict[str, str], pdf: bytes) -> bytes:
-    """The 版记's blank lines measured on the first pass, then the layout again with them."""
-    doc.imprint_gap = _gap_below_imprint(pdf)
-    inputs["data"] = json.dumps(layout_data(doc, families), ensure_ascii=False)
-    return _compile(compiler, inputs)
+def _inputs(doc: Document, families: dict[str, dict[str, Any]], foot: bool) -> dict[str, str]:
+    data = layout_data(doc, families)
+    if foot:  # the layout puts the 版记 at the page's foot itself (no blank lines from us)
+        data["items"] = [dict(it, foot=True) if it["t"] == "imprint" else it for it in data["items"]]
+    return {"data": json.dumps(data, ensure_ascii=False)}
 
 
 def render_pdf(doc: Document) -> bytes:
@@ -128,26 +128,27 @@ def render_pdf(doc: Document) -> bytes:
     the layout gets the codes for a few likely page counts and prints those of the count it
     comes to (the codes sit in the foreground, so they never move the text); only a count
     outside them takes another compile. ``doc.qr_payload`` learns N for the DOCX. A 版记 not
-    yet placed is placed from a first pass (it keeps the page count, see imprint.py)."""
+    yet placed is put at the foot by the layout in the same compile, and ``doc.imprint_gap``
+    learns the blank lines that stand above it, for the DOCX (see imprint.py)."""
     with _lock:
         compiler, families = _compiler()
-        measure = bool(doc.printer) and doc.imprint_gap < 0
-        if measure:
+        foot = bool(doc.printer) and doc.imprint_gap < 0
+        if foot:
             doc.imprint_gap = 0
-        inputs = {"data": json.dumps(layout_data(doc, families), ensure_ascii=False)}
+        inputs = _inputs(doc, families, foot)
         record = parse_payload(doc.qr_payload) if doc.qr_payload.startswith("SF2|") else None
         if record is None:
             if doc.qr_payload:
                 inputs["qr"] = json.dumps([qr_svg(doc.qr_payload)])
             pdf = _compile(compiler, inputs)
-            if measure:
-                pdf = _place_imprint(doc, families, compiler, inputs, pdf)
+            if foot:
+                doc.imprint_gap = _blank_lines_above_imprint(pdf)
             return pdf
         totals = _likely_pages(doc.key)
         inputs["qrsets"] = json.dumps({str(t): _page_codes(record.archive_no, t) for t in totals})
         pdf = _compile(compiler, inputs)
-        if measure:
-            pdf = _place_imprint(doc, families, compiler, inputs, pdf)
+        if foot:
+            doc.imprint_gap = _blank_lines_above_imprint(pdf)
         pages = _page_count(pdf)
         if pages not in totals:
             del inputs["qrsets"]
@@ -192,12 +193,13 @@ def imprint_gap(doc: Document) -> int:
 
 def _imprint_gap(compiler: typst.Compiler, families: dict[str, dict[str, Any]], doc: Document) -> int:
     doc.imprint_gap = 0
-    return _gap_below_imprint(_compile(compiler, {"data": json.dumps(layout_data(doc, families), ensure_ascii=False)}))
+    return _blank_lines_above_imprint(_compile(compiler, _inputs(doc, families, foot=True)))
 
 
-def _gap_below_imprint(pdf: bytes) -> int:
-    # Laid out with no gap, the 版记 (kept whole, kept with the signature) follows the body
-    # on the last page: the lines below its last line are the gap.
+def _blank_lines_above_imprint(pdf: bytes) -> int:
+    # The layout put the 版记 (kept whole, kept with the signature) at the foot of the last
+    # page: the empty grid lines between it (the run of lines that ends on the 版心's last)
+    # and the text above it are the gap.
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(pdf)
@@ -205,18 +207,22 @@ def _gap_below_imprint(pdf: bytes) -> int:
         page = document[len(document) - 1]
         height, text = page.get_height(), page.get_textpage()
         top, bottom = GEOMETRY["top"] * MM, (GEOMETRY["page_h"] - GEOMETRY["bottom"]) * MM
-        middles = []
+        pitch = GEOMETRY["pitch_pt"]
+        used = set()
         for i in range(text.count_chars()):
             left, low, right, high = text.get_charbox(i)
             middle = height - (low + high) / 2  # from the top of the page
             if high > low and top < middle < bottom:  # inside the 版心 (not the page number)
-                middles.append(middle)
+                used.add(int((middle - top) // pitch))
     finally:
         document.close()
-    pitch = GEOMETRY["pitch_pt"]
-    lines = round((bottom - top) / pitch)  # 22
-    last = int((max(middles) - top) // pitch) if middles else lines - 1
-    return max(0, lines - 1 - last)
+    line = round((bottom - top) / pitch) - 1  # the last of 22
+    while line in used:  # up through the 版记
+        line -= 1
+    gap = 0
+    while line >= 0 and line not in used:  # then the empty lines above it
+        gap, line = gap + 1, line - 1
+    return gap
 
 
 def _page_count(pdf: bytes) -> int:
