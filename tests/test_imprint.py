@@ -103,6 +103,7 @@ def test_one_compile_puts_the_imprint_where_its_counted_blank_lines_put_it(monke
         doc.archive_no = "J001-WS·2026-Y-JDGW-0004"
         doc.qr_payload = pdf_module.record_payload(doc.archive_no)
         compiles.clear()
+        monkeypatch.setattr(pdf_module, "_seen_pages", {})  # (a count not seen before costs its own compile)
         at_foot = render_pdf(doc)
         assert len(compiles) == 1 and doc.imprint_gap >= 0, paragraphs
         counted = render_pdf(doc)  # the same document, laid out with the counted blank lines

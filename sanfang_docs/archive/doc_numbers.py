@@ -2,10 +2,10 @@
 
 A 公文 that takes a number (style ``letter`` and a 文种 in the ``doc_numbers.kinds`` setting)
 gets the next number of its issuer and year when it is filed, under the archive's lock. The
-register, ``archive/.doc-numbers.jsonl``, is written (and fsynced) before the document is
-rendered, so a number is never handed out twice: a filing that fails after taking its number
-leaves the number as a recorded gap with the reason, and a process that died half-way is
-settled by the next one (the record made it into place: used; it did not: a gap). Numbers are
+register, ``archive/.doc-numbers.jsonl``, is written under the lock and fsynced (after the
+lock) before the document is rendered, so a number is never handed out twice: a filing that
+fails after taking its number leaves the number as a recorded gap with the reason, and a
+process that died half-way is settled by the next one (the record made it into place: used; it did not: a gap). Numbers are
 gapless per issuer and year in the sense an auditor needs: every 序号 from 1 to the last is in
 the register, used by one record or marked as a gap with its reason.
 

@@ -1,14 +1,15 @@
 """The archive store: one directory per record, filed atomically under a DA/T 22 档号.
-Longer than 400 lines: filing (its three steps: reserve, render, write in turn), its journal
-and recovery, and the changes after filing (scans, status, notes) share one lock and one
-journal, and are read together.
+Longer than 400 lines: filing (its four steps: reserve, render and stage, publish in turn,
+barrier), its journal and recovery, and the changes after filing (scans, status, notes) share
+one lock and one journal, and are read together.
 
 ``archive/YYYY/MM/DD/<档号>/`` (dated by 成文日期) holds ``document.pdf``, ``document.docx``,
 ``answers.json``, ``record.json`` and ``scans/``. A record appears whole or not at all: files
-are written to ``archive/.tmp/`` and the directory is renamed into place, all made durable
-by one barrier (durable.Batch). 件号 are
-allocated under an exclusive lock and derived from what is on disk, so a crash never leaves a
-gap: the counter file is only a hint that is checked against the records themselves.
+are written to ``archive/.tmp/`` (outside the lock, their data waited for) and the directory
+is renamed into place under the lock, all made durable by one barrier (durable.Batch), taken
+after the lock where the file system keeps the order of changes. 件号 are allocated under an
+exclusive lock and derived from what is on disk, and records are published in 件号 order, so
+a crash never leaves a gap: the counter file is only a hint checked against the records.
 
 Every change is also written to the hash-chained audit log (:mod:`sanfang_docs.archive.audit`). A
 change touches several files (the record, the log, its head), so it is first described in a

@@ -154,18 +154,19 @@ def render_pdf(doc: Document) -> bytes:
             del inputs["qrsets"]
             inputs["qr"] = json.dumps(_page_codes(record.archive_no, pages))
             pdf = _compile(compiler, inputs)
-        _last_pages[doc.key] = pages
+        _seen_pages.setdefault(doc.key, set()).add(pages)
         doc.qr_payload = record_payload(record.archive_no, pages)
     return pdf
 
 
-_last_pages: dict[str, int] = {}  # document key → its last page count, in this process
+_seen_pages: dict[str, set[int]] = {}  # document key → the page counts it came to, in this process
 
 
 def _likely_pages(key: str) -> list[int]:
-    """One to three pages (most documents), and around the last count of this document."""
-    last = _last_pages.get(key, 1)
-    return sorted({1, 2, 3, max(1, last - 1), last, last + 1})
+    """The counts this document came to before in this process; one to three pages (most
+    documents) until it has been laid out once. (Each count's codes cost ~1 ms apiece to make;
+    a count outside them costs a compile.)"""
+    return sorted(_seen_pages.get(key) or {1, 2, 3})
 
 
 def _page_codes(archive_no: str, pages: int) -> list[str]:
@@ -198,9 +199,10 @@ def _imprint_gap(compiler: typst.Compiler, families: dict[str, dict[str, Any]], 
 
 def _blank_lines_above_imprint(pdf: bytes) -> int:
     # The layout put the 版记 (kept whole, kept with the signature) at the foot of the last
-    # page: the empty grid lines between it (the run of lines that ends on the 版心's last)
-    # and the text above it are the gap.
+    # page: its lines are the run in 4号 that ends on the 版心's last line; the empty grid lines
+    # between it and the text above it (the signature, in 3号) are the gap.
     import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     document = pdfium.PdfDocument(pdf)
     try:
@@ -208,19 +210,20 @@ def _blank_lines_above_imprint(pdf: bytes) -> int:
         height, text = page.get_height(), page.get_textpage()
         top, bottom = GEOMETRY["top"] * MM, (GEOMETRY["page_h"] - GEOMETRY["bottom"]) * MM
         pitch = GEOMETRY["pitch_pt"]
-        used = set()
+        sizes: dict[int, set[float]] = {}
         for i in range(text.count_chars()):
             left, low, right, high = text.get_charbox(i)
             middle = height - (low + high) / 2  # from the top of the page
             if high > low and top < middle < bottom:  # inside the 版心 (not the page number)
-                used.add(int((middle - top) // pitch))
+                size = round(pdfium_c.FPDFText_GetFontSize(text.raw, i), 1)
+                sizes.setdefault(int((middle - top) // pitch), set()).add(size)
     finally:
         document.close()
     line = round((bottom - top) / pitch) - 1  # the last of 22
-    while line in used:  # up through the 版记
+    while sizes.get(line) == {GEOMETRY["imprint_pt"]}:  # up through the 版记
         line -= 1
     gap = 0
-    while line >= 0 and line not in used:  # then the empty lines above it
+    while line >= 0 and line not in sizes:  # then the empty lines above it
         gap, line = gap + 1, line - 1
     return gap
 
