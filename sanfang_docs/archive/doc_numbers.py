@@ -2,19 +2,21 @@
 
 A 公文 that takes a number (style ``letter`` and a 文种 in the ``doc_numbers.kinds`` setting)
 gets the next number of its issuer and year when it is filed, under the archive's lock. The
-register, ``archive/.doc-numbers.jsonl``, is written under the lock and fsynced (after the
-lock) before the document is rendered, so a number is never handed out twice: a filing that
-fails after taking its number leaves the number as a recorded gap with the reason, and a
-process that died half-way is settled by the next one (the record made it into place: used; it did not: a gap). Numbers are
-gapless per issuer and year in the sense an auditor needs: every 序号 from 1 to the last is in
-the register, used by one record or marked as a gap with its reason.
+register, ``archive/.doc-numbers.jsonl``, is written under the lock and made durable (after
+the lock, :meth:`DocNumbers.sync`) before the document is rendered, so a number is never
+handed out twice: a filing that fails after taking its number leaves the number as a
+recorded gap with the reason, and a process that died half-way is settled by the next one
+(the record made it into place: used; it did not: a gap). Numbers are gapless per issuer and
+year in the sense an auditor needs: every 序号 from 1 to the last is in the register, used by
+one record or marked as a gap with its reason.
 
 A number an office already assigned by hand (answers key ``doc_no``) is checked and registered
 instead; numbers it skips are recorded as gaps (used outside the system).
 
 The 机关代字 of an issuing organisation comes from :func:`issuer_code` (the ``doc_numbers.codes``
 setting, else a rule from the organisation's full name); the organisation registry can replace
-it by giving :class:`DocNumbers` another ``code_of``. May import: ``errors``, ``workspace``.
+it by giving :class:`DocNumbers` another ``code_of``. May import: ``errors``, ``workspace``
+(and the archive's own durable.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 
 from ..errors import Problem, ValidationError
 from ..workspace import Workspace
+from .durable import sync_file
 
 REGISTER = ".doc-numbers.jsonl"
 FIELD, KEY = "发文字号", "doc_no"
@@ -146,12 +149,10 @@ class DocNumbers:
         return entry
 
     def sync(self) -> None:
-        """The register's lines on disk (every one written so far, by any process)."""
-        fd = os.open(self.path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        """The register's lines on disk before anything the number is printed in can be
+        (every line written so far, by any process; durable.sync_file: on ext4/XFS the data
+        waited for, committed by the record's own barrier; elsewhere an fsync)."""
+        sync_file(self.path)
 
     def _manual(self, text: str, state: dict[tuple[str, int, int], Entry], sync: bool = True) -> Entry:
         parsed = parse_doc_no(text)

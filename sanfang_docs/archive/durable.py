@@ -43,6 +43,21 @@ def replace_durably(path: Path, data: bytes, mode: int | None = None) -> None:
     batch.flush()
 
 
+def sync_file(path: Path) -> None:
+    """``path``'s bytes written so far on the device before anything changed after this:
+    where one barrier keeps the order (:func:`group_commit`) waiting for the data is enough
+    (the next barrier commits it with the rest, and a power cut keeps a prefix); elsewhere
+    an fsync."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if group_commit(str(path.parent)):
+            _sync_range(fd, _WAIT_BEFORE | _WRITE | _WAIT_AFTER)
+        else:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @functools.cache
 def _libc() -> ctypes.CDLL | None:
     try:
