@@ -133,12 +133,13 @@ class DocNumbers:
         kinds = (self.ws.setting("doc_numbers") or {}).get("kinds") or []
         return style == "letter" and kind in kinds
 
-    def assign(self, issuer: str, year: int, manual: str = "", sync: bool = True) -> Entry:
+    def assign(self, issuer: str, year: int, manual: str = "", sync: bool = True,
+               state: dict[tuple[str, int, int], Entry] | None = None) -> Entry:
         """Take the next number of ``issuer`` in ``year`` (or register ``manual``); written
         before anything else happens, so the number is never handed out again. With
         ``sync=False`` the caller calls :meth:`sync` (after letting go of the lock) before
-        the number is printed anywhere."""
-        state = self.state()
+        the number is printed anywhere. ``state``: the register as :meth:`settle` just read it."""
+        state = self.state() if state is None else state
         if manual:
             entry = self._manual(manual, state, sync)
         else:
@@ -179,19 +180,23 @@ class DocNumbers:
     def gap(self, entry: Entry, reason: str) -> None:
         self._append([Entry(entry.code, entry.year, entry.seq, GAP, reason=reason)])
 
-    def settle(self, filed: Callable[[], Iterable[tuple[str, str]]], live: Iterable[str] = ()) -> None:
+    def settle(self, filed: Callable[[], Iterable[tuple[str, str]]],
+               live: Iterable[str] = ()) -> dict[tuple[str, int, int], Entry]:
         """Close numbers a dead process left taken: ``filed`` gives (发文字号, 档号) of records;
-        ``live`` are numbers filers still at work hold (archive/reservations.py)."""
+        ``live`` are numbers filers still at work hold (archive/reservations.py). Returns the
+        register's state after it (read once: the caller holds the lock)."""
         busy = set(live)
-        open_ = [e for e in self.state().values() if e.event == TAKEN and e.doc_no not in busy]
+        state = self.state()
+        open_ = [e for e in state.values() if e.event == TAKEN and e.doc_no not in busy]
         if not open_:
-            return
+            return state
         on_disk = dict(filed())
         for e in open_:
             if e.doc_no in on_disk:
                 self.used(e, on_disk[e.doc_no])
             else:
                 self.gap(e, "归档未完成（进程中断），此号作废")
+        return self.state()
 
     def _append(self, entries: list[Entry], sync: bool = True) -> None:
         if not entries:

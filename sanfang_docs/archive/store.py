@@ -46,6 +46,7 @@ from .numbers import RETENTION_CODES, ItemNumbers, format_archive_no, qr_payload
 from .reservations import Reservations, Slot
 
 FILE_MODE, DIR_MODE = 0o644, 0o755
+JOURNAL = ".journal"  # a staged record's journal, renamed to archive/.pending when it is published
 READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
 STATUS_GENERATED, STATUS_SIGNED, STATUS_STAMPED = "生成", "已签名", "已盖章"
 
@@ -113,11 +114,11 @@ class Archive:
         series = f"{fonds}-{year}-{RETENTION_CODES[retention]}"
         with self._locked():
             recovered = self._recover()
-            self.doc_numbers.settle(self._filed_doc_numbers, self.reserved.live_doc_numbers())
+            state = self.doc_numbers.settle(self._filed_doc_numbers, self.reserved.live_doc_numbers())
             taken = None
             if self.doc_numbers.takes_number(doc.style, doc.kind):
                 taken = self.doc_numbers.assign(doc.issuer, int(year), str(answers.get("doc_no") or "").strip(),
-                                                sync=False)
+                                                sync=False, state=state)
                 doc.doc_no = taken.doc_no
                 office = self.ws.setting("gongwen") or {}
                 if office.get("letterhead", True) and doc.issuer:
@@ -133,7 +134,7 @@ class Archive:
             crash_point("after-reserve")
             prepared = self._prepare(doc, render, answers, context, where, slot.item)
             crash_point("after-render")
-            staged = self._stage(prepared.final, prepared.files, slot)
+            staged = self._stage(prepared, slot)
             crash_point("after-stage")
             published, batch, undo = self._publish_in_turn(doc, render, answers, context, where, slot, prepared,
                                                            staged, taken, recovered)
@@ -179,7 +180,7 @@ class Archive:
                         shutil.rmtree(staged[0], ignore_errors=True)
                         slot.move(first_free)
                         prepared = self._prepare(doc, render, answers, context, where, slot.item)
-                        staged = self._stage(prepared.final, prepared.files, slot)
+                        staged = self._stage(prepared, slot)
                     record, batch, undo = self._publish(prepared, staged, where, slot.item)
                     if taken is not None:
                         self.doc_numbers.used(taken, record.archive_no)
@@ -213,11 +214,12 @@ class Archive:
         log lines; a power cut keeps a prefix of these steps, which recovery finishes (the
         record is in place) or drops (it is not). Where the file system keeps that order the
         barrier is the caller's, after the lock; elsewhere it is paid here."""
-        final, files, meta, events = prepared.final, prepared.files, prepared.meta, prepared.events
+        final, meta, events = prepared.final, prepared.meta, prepared.events
         staging, batch = staged
         if final.exists():
             raise ArchiveError(f"档号 {final.name} 已存在，拒绝覆盖")
-        self._begin("create", final, files["record.json"], events, batch=batch)
+        # The journal was staged with the files (its bytes on the device): here only its name.
+        batch.rename(staging / JOURNAL, self.journal)
         batch.order()  # the journal is on disk before the record can be
         crash_point("after-journal")
         log_size, head = self.audit.size(), self.audit.head()
@@ -318,9 +320,11 @@ class Archive:
                       for name, data in sorted(files.items())},
         }
 
-    def _stage(self, final: Path, files: dict[str, bytes], slot: Slot) -> tuple[Path, Batch]:
-        """The record's files in a fresh folder under ``.tmp/`` (named after its reservation,
-        so recovery leaves a live filer's alone), their data on the device: no lock needed."""
+    def _stage(self, prepared: Prepared, slot: Slot) -> tuple[Path, Batch]:
+        """The record's files and its journal in a fresh folder under ``.tmp/`` (named after
+        its reservation, so recovery leaves a live filer's alone), their data on the device:
+        no lock needed."""
+        final, files = prepared.final, prepared.files
         if final.exists():
             raise ArchiveError(f"档号 {final.name} 已存在，拒绝覆盖")
         staging = self.tmp / f"{slot.path.name}.{uuid.uuid4().hex}"
@@ -333,6 +337,8 @@ class Archive:
             batch.folder(staging / "scans")
             for name, data in files.items():
                 batch.write(staging / name, data, FILE_MODE)
+            batch.write(staging / JOURNAL, self._journal_entry("create", final, files["record.json"], prepared.events),
+                        FILE_MODE)
             batch.folder(staging)
             batch.order()  # outside the lock: the wait for the device is nobody else's
         except BaseException:
@@ -455,15 +461,20 @@ class Archive:
     def _begin(self, op: str, path: Path | None, record_json: bytes | None, events: list[dict[str, Any]],
                batch: Batch | None = None, **extra: Any) -> None:
         """Write the journal (durable now, or with ``batch``'s flush)."""
+        entry = self._journal_entry(op, path, record_json, events, **extra)
+        if batch is None:
+            replace_durably(self.journal, entry, FILE_MODE)
+        else:
+            batch.replace(self.journal, entry, FILE_MODE)
+
+    def _journal_entry(self, op: str, path: Path | None, record_json: bytes | None, events: list[dict[str, Any]],
+                       **extra: Any) -> bytes:
         entry = {"op": op, "record": self._rel(path) if path else "", "events": events, **extra}
         if record_json is not None:
             entry["record_sha256"] = sha256_hex(record_json)
             if op == "update":  # the new record.json, to roll forward with
                 entry["record_json"] = record_json.decode("utf-8")
-        if batch is None:
-            replace_durably(self.journal, _json_bytes(entry), FILE_MODE)
-        else:
-            batch.replace(self.journal, _json_bytes(entry), FILE_MODE)
+        return _json_bytes(entry)
 
     def _commit(self, events: list[dict[str, Any]], batch: Batch | None = None) -> None:
         """Append the events to the log (with ``batch``'s writes: one barrier), then drop the
