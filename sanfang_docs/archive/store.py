@@ -128,20 +128,23 @@ class Archive:
         published: Record | None = None
         try:
             if taken is not None:
-                # The register's line is on disk before the number is printed; the flush waits
-                # outside the lock (a later filer's flush would cover this line as well).
-                self.doc_numbers.sync()
+                with self._io_errors():  # the register's line on disk before the number is printed
+                    self.doc_numbers.sync()
             crash_point("after-reserve")
             prepared = self._prepare(doc, render, answers, context, where, slot.item)
             crash_point("after-render")
-            staged = self._stage(prepared, slot)
+            with self._io_errors():
+                staged = self._stage(prepared, slot)
             crash_point("after-stage")
             published, batch, undo = self._publish_in_turn(doc, render, answers, context, where, slot, prepared,
                                                            staged, taken, recovered)
             crash_point("after-publish")
-            self.numbers.save(fonds, year, retention, published.meta["件号"])
             if batch is not None:
                 self._barrier(published, batch, undo)
+            try:
+                self.numbers.save(fonds, year, retention, published.meta["件号"])
+            except OSError:
+                pass  # only a hint: the records on disk decide the next 件号
         except BaseException as exc:
             with self._locked():
                 stays = published is not None and published.path.exists()
@@ -540,14 +543,20 @@ class Archive:
         """Hold the archive lock. A file-system failure inside (read-only disk, no permission,
         disk full) is an ArchiveError (exit 6): the journal keeps the archive whole. With
         ``reading`` (verify), an archive nobody may write is read without the lock."""
+        with self._io_errors(), ExitStack() as stack:
+            try:
+                stack.enter_context(exclusive(self.root / ".lock"))
+            except OSError as exc:
+                if not (reading and exc.errno in READ_ONLY_ERRNOS):
+                    raise
+            yield
+
+    @contextmanager
+    def _io_errors(self) -> Iterator[None]:
+        """A file-system failure (read-only disk, no permission, disk full) as an ArchiveError
+        (exit 6), inside the lock or in the steps of a filing outside it."""
         try:
-            with ExitStack() as stack:
-                try:
-                    stack.enter_context(exclusive(self.root / ".lock"))
-                except OSError as exc:
-                    if not (reading and exc.errno in READ_ONLY_ERRNOS):
-                        raise
-                yield
+            yield
         except OSError as exc:
             raise ArchiveError(f"档案库 {self.root} 读写失败：{os_reason(exc)}。档案未被改动。") from exc
 
