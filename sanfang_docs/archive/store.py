@@ -126,6 +126,7 @@ class Archive:
             slot = self.reserved.take(series, lambda: self.numbers.next_item(fonds, year, retention),
                                       taken.doc_no if taken else "")
         published: Record | None = None
+        staged: tuple[Path, Batch] | None = None
         try:
             if taken is not None:
                 with self._io_errors():  # the register's line on disk before the number is printed
@@ -146,6 +147,8 @@ class Archive:
             except OSError:
                 pass  # only a hint: the records on disk decide the next 件号
         except BaseException as exc:
+            if staged is not None:
+                staged[1].close()  # (after a flush, nothing is left open)
             with self._locked():
                 stays = published is not None and published.path.exists()
                 # The number stays used up: a recorded gap, never reissued. (With a journal
@@ -179,7 +182,7 @@ class Archive:
                     waiting_for = first_free  # a filer before us has not published yet
                 else:
                     if first_free < slot.item:  # its filer died or gave up: its number is ours
-                        staged[1].flush()
+                        staged[1].close()
                         shutil.rmtree(staged[0], ignore_errors=True)
                         slot.move(first_free)
                         prepared = self._prepare(doc, render, answers, context, where, slot.item)
