@@ -142,17 +142,19 @@ def test_killed_while_changing_a_record(tmp_path: Path, point: str, mode: str) -
     assert not list(record.path.glob(".*.tmp")) and not list(record.path.glob("scans/.*.tmp"))
 
 
-def test_a_filer_whose_predecessor_dies_takes_its_number(tmp_path: Path) -> None:
-    """Records are written in 件号 order: a filer that reserved 0003 while 0002 was being
-    rendered waits for it; when 0002's filer dies, it takes 0002 (rendered again) and 0003 is
-    free for the next one. No gap on disk at any point."""
+@pytest.mark.parametrize("dies_at", ["after-render", "after-stage"])
+def test_a_filer_whose_predecessor_dies_takes_its_number(tmp_path: Path, dies_at: str) -> None:
+    """Records are published in 件号 order: a filer that reserved 0003 while 0002 was being
+    rendered (or staged, its files in .tmp) waits for it; when 0002's filer dies, it takes 0002
+    (rendered again) and 0003 is free for the next one. No gap on disk at any point, and the
+    dead filer's staging folder goes."""
     from sanfang_docs.archive.numbers import RETENTION_CODES
 
     home = fresh_home(tmp_path)
     app = Sanfang(home)
     first = app.produce(app.run_interview("branch-founding", example_answers(), KEYS[0])).record
     assert first is not None and first.meta["件号"] == 1
-    dying = worker(tmp_path, home, "file", "1", crash_at="after-render", keys=(KEYS[2],))
+    dying = worker(tmp_path, home, "file", "1", crash_at=dies_at, keys=(KEYS[2],))
     archive = Archive(Workspace.open(home))
     series = f"{first.meta['全宗号']}-{first.meta['年度']}-{RETENTION_CODES[first.meta['保管期限']]}"
     deadline = time.monotonic() + 120
