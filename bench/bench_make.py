@@ -141,7 +141,8 @@ def profile(app: Sanfang, runs: int) -> None:
     parts = {"interview": (making, "run"), "PDF (Typst)": (documents, "render_pdf"),
              "DOCX": (documents, "render_docx"), "signature (XMP + pyHanko)": (pades.Signer, "sign_document"),
              "fsync (barriers)": (os, "fsync"), "data waits (sync_file_range; fsync each: fsyncs)":
-             (durable.Batch, "_wait_data"), "writing under the lock (all of it)": (store.Archive, "_commit_record")}
+             (durable.Batch, "_wait_data"), "staging (files written, data waited)": (store.Archive, "_stage"),
+             "publish, under the lock": (store.Archive, "_publish"), "barrier, after the lock": (store.Archive, "_barrier")}
     rows: dict[str, dict[str, list[float]]] = {}
     for mode in ("one barrier", "fsync each", "one barrier", "fsync each"):  # alternating: same load
         os.environ["SANFANG_FSYNC_EACH"] = "1" if mode == "fsync each" else "0"
@@ -167,7 +168,8 @@ def profile(app: Sanfang, runs: int) -> None:
     a = statistics.median(rows["one barrier"]["whole filing"])
     inside = sum(statistics.median(rows["one barrier"][p]) for p in ("interview", "PDF (Typst)", "DOCX",
                                                                      "signature (XMP + pyHanko)"))
-    writing = statistics.median(rows["one barrier"]["writing under the lock (all of it)"])
+    writing = sum(statistics.median(rows["one barrier"][p]) for p in (
+        "staging (files written, data waited)", "publish, under the lock", "barrier, after the lock"))
     print(f"{'rest (model, hashes, JSON, locks)':<34} {a - inside - writing:>10.1f}ms")
     counts = app.catch_up_index(), []
     for _ in range(max(3, runs // 3)):  # the index catching up after one filing (the applier's work)
@@ -181,21 +183,47 @@ def profile(app: Sanfang, runs: int) -> None:
 # -- several processes at once -------------------------------------------------------------------
 
 WORKER = """
-import sys, time, yaml
+import contextlib, sys, time, yaml
 from pathlib import Path
 from sanfang_docs.api import Sanfang
+from sanfang_docs.archive import reservations, store
 home, count, go = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
 answers = yaml.safe_load(open(sys.argv[4], encoding="utf-8"))
 keys = sys.argv[5].split(",")
+waits = {"lock": 0.0, "held": 0.0, "turn": 0.0}
+locked = store.exclusive
+
+@contextlib.contextmanager
+def timed_lock(path, timeout=None):  # how long a filer waits for the archive lock, and holds it
+    t = time.perf_counter()
+    with locked(path, timeout):
+        got = time.perf_counter()
+        waits["lock"] += got - t
+        try:
+            yield
+        finally:
+            waits["held"] += time.perf_counter() - got
+
+store.exclusive = timed_lock
+wait_for = reservations.Reservations.wait_for
+
+def timed_turn(self, *a):  # waiting for the filer of the number before ours to publish
+    t = time.perf_counter()
+    wait_for(self, *a)
+    waits["turn"] += time.perf_counter() - t
+
+reservations.Reservations.wait_for = timed_turn
 app = Sanfang(home)
 app.make(keys[0], answers)  # warm
 print("ready", flush=True)
 while not go.exists():
     time.sleep(0.005)
+for k in waits:
+    waits[k] = 0.0
 t = time.perf_counter()
 for i in range(count):
     app.make(keys[i % len(keys)], answers)
-print("done", time.perf_counter() - t, flush=True)
+print("done", time.perf_counter() - t, *(waits[k] / count * 1000 for k in ("lock", "held", "turn")), flush=True)
 """
 
 
@@ -208,6 +236,7 @@ def concurrency(procs: int, per_proc: int) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     answers = REPO / "examples" / interview / f"{branch}.yaml"
     Sanfang(work / "ws").make(CASES[0][2], answers_of(interview, branch))  # keys and stamp font exist
+    waits: dict[int, list[list[float]]] = {1: [], procs: []}
 
     def round_(n: int, each: int) -> float:
         go = work / f"go-{n}-{time.monotonic_ns()}"
@@ -218,24 +247,32 @@ def concurrency(procs: int, per_proc: int) -> None:
         t = time.perf_counter()
         go.touch()
         for p in ps:
-            p.wait()
+            out, _ = p.communicate()
             assert p.returncode == 0
+            waits[n].append([float(x) for x in out.split()[2:5]])
         return n * each / (time.perf_counter() - t)
 
+    results: dict[int, list[float]] = {1: [], procs: []}
     spin: dict[int, list[float]] = {1: [], procs: []}
-    for _ in range(2):  # what the machine gives N processes now: a pure-Python loop, same split
+    print(f"\n{procs} processes × {per_proc} filings against 1 process × {procs * per_proc}, alternating, "
+          "each round with what a pure-Python loop got from the machine just before it:")
+    for r in range(3):
         for n in (1, procs):
             spin[n].append(_spin(n, 4_000_000))
-    print(f"\nthe machine's headroom now: a pure-Python loop in {procs} processes runs "
-          f"{statistics.median(spin[procs]) / statistics.median(spin[1]):.2f}× as fast as in one")
-    results: dict[int, list[float]] = {1: [], procs: []}
-    for _ in range(2):  # alternating, so both see the same load
         results[1].append(round_(1, procs * per_proc))
         results[procs].append(round_(procs, per_proc))
+        print(f"  round {r + 1}: 1 process {results[1][-1]:.1f} records/s, {procs} processes "
+              f"{results[procs][-1]:.1f} — {results[procs][-1] / results[1][-1]:.2f}× "
+              f"(the loop: {spin[procs][-1] / spin[1][-1]:.2f}×)", flush=True)
     one, many = statistics.median(results[1]), statistics.median(results[procs])
+    loop = statistics.median(spin[procs]) / statistics.median(spin[1])
+    print(f"  medians: 1 process {one:.1f} records/s; {procs} processes {many:.1f} — {many / one:.2f}× "
+          f"(the loop {loop:.2f}×)")
+    for n in (1, procs):
+        lock, held, turn = (statistics.median(w[i] for w in waits[n]) for i in range(3))
+        print(f"  per filing, {n} process{'es' if n > 1 else ''}: waiting for the archive lock {lock:.1f} ms, "
+              f"holding it {held:.1f} ms, waiting for the number before to publish {turn:.1f} ms")
     meta = [json.loads(p.read_text(encoding="utf-8")) for p in (work / "ws" / "archive").glob("[0-9]*/*/*/*/record.json")]
-    print(f"\n{procs} processes × {per_proc} filings against 1 process × {procs * per_proc} (two rounds each):")
-    print(f"  1 process: {one:.1f} records/s; {procs} processes: {many:.1f} records/s — {many / one:.2f}×")
     series = collections.defaultdict(list)
     for m in meta:
         series[(m["全宗号"], m["年度"], m["保管期限"])].append(m["件号"])

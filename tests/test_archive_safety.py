@@ -4,6 +4,7 @@ a 件号."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
@@ -13,11 +14,13 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sanfang_docs.api import Sanfang
 from sanfang_docs.archive import Archive, sha256_hex
+from sanfang_docs.errors import ArchiveError
 from sanfang_docs.verify import ARCHIVE_NO
 from sanfang_docs.workspace import Workspace
 from tests.conftest import EXAMPLES, REPO
@@ -93,10 +96,12 @@ def assert_clean(home: Path) -> int:
 @pytest.mark.parametrize(("point", "kept"), [
     ("after-reserve", 0),  # 件号 reserved, nothing rendered: the number is free again
     ("after-render", 0),  # rendered and signed, nothing written: likewise
+    ("after-stage", 0),  # staged (outside the lock), not published: likewise
     ("after-journal", 0),  # staged, not renamed: the record never existed
     ("after-rename", 1),  # in place, log not written: the next run writes it
     ("after-audit-append", 1),  # log written, head not moved: the next run moves it
     ("after-audit", 1),  # all done but the journal: the next run just drops it
+    ("after-publish", 1),  # published, the lock let go, the barrier not yet taken: whole
 ])
 @pytest.mark.parametrize("next_run", ["recover", "file"])
 def test_killed_while_filing_at_each_step(tmp_path: Path, point: str, kept: int, next_run: str) -> None:
@@ -137,17 +142,19 @@ def test_killed_while_changing_a_record(tmp_path: Path, point: str, mode: str) -
     assert not list(record.path.glob(".*.tmp")) and not list(record.path.glob("scans/.*.tmp"))
 
 
-def test_a_filer_whose_predecessor_dies_takes_its_number(tmp_path: Path) -> None:
-    """Records are written in 件号 order: a filer that reserved 0003 while 0002 was being
-    rendered waits for it; when 0002's filer dies, it takes 0002 (rendered again) and 0003 is
-    free for the next one. No gap on disk at any point."""
+@pytest.mark.parametrize("dies_at", ["after-render", "after-stage"])
+def test_a_filer_whose_predecessor_dies_takes_its_number(tmp_path: Path, dies_at: str) -> None:
+    """Records are published in 件号 order: a filer that reserved 0003 while 0002 was being
+    rendered (or staged, its files in .tmp) waits for it; when 0002's filer dies, it takes 0002
+    (rendered again) and 0003 is free for the next one. No gap on disk at any point, and the
+    dead filer's staging folder goes."""
     from sanfang_docs.archive.numbers import RETENTION_CODES
 
     home = fresh_home(tmp_path)
     app = Sanfang(home)
     first = app.produce(app.run_interview("branch-founding", example_answers(), KEYS[0])).record
     assert first is not None and first.meta["件号"] == 1
-    dying = worker(tmp_path, home, "file", "1", crash_at="after-render", keys=(KEYS[2],))
+    dying = worker(tmp_path, home, "file", "1", crash_at=dies_at, keys=(KEYS[2],))
     archive = Archive(Workspace.open(home))
     series = f"{first.meta['全宗号']}-{first.meta['年度']}-{RETENTION_CODES[first.meta['保管期限']]}"
     deadline = time.monotonic() + 120
@@ -231,3 +238,78 @@ def gapless(home: Path) -> None:
     from tests.test_doc_numbers import register_is_gapless  # 发文字号 too (imported late: it imports us)
 
     register_is_gapless(home)
+
+
+# -- the barrier after the lock ----------------------------------------------------------------
+
+
+def test_recovery_leaves_the_staging_folder_of_a_filer_still_at_work(tmp_path: Path) -> None:
+    """Records are staged outside the lock: another process's recovery must not sweep a live
+    filer's staging folder away (it is named after the reservation, whose lock says alive)."""
+    home = fresh_home(tmp_path)
+    archive = Archive(Workspace.open(home))
+    archive.root.mkdir(parents=True)
+    slot = archive.reserved.take("J001-2026-Y", lambda: 1)
+    live = archive.tmp / f"{slot.path.name}.abc"
+    dead = archive.tmp / "J001-2026-Y-0007.def"  # nobody holds 0007
+    for folder in (live, dead):
+        folder.mkdir(parents=True)
+        (folder / "document.pdf").write_bytes(b"%PDF")
+    archive.recover()
+    assert live.exists() and not dead.exists()
+    archive.reserved.release(slot)
+    archive.recover()
+    assert not live.exists()
+
+
+def _failing_barrier(monkeypatch: pytest.MonkeyPatch, before: Any = None) -> None:
+    """The barrier after the publish fails once (EIO), as a dying disk's would; ``before``
+    runs first (another change landing in the log after ours)."""
+    from sanfang_docs.archive.store import Archive as Store
+
+    real = Store._barrier
+
+    def barrier(self: Any, record: Any, batch: Any, undo: Any) -> None:
+        if before:
+            before(self, record)
+        flush = batch.flush
+
+        def fail() -> None:
+            flush()
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+        batch.flush = fail
+        monkeypatch.setattr(Store, "_barrier", real)
+        real(self, record, batch, undo)
+
+    monkeypatch.setattr(Store, "_barrier", barrier)
+
+
+def test_a_failed_barrier_takes_the_record_back_while_nothing_follows_it(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_doc_numbers import REQUEST, register_is_gapless
+
+    home = fresh_home(tmp_path)
+    app = Sanfang(home)
+    app.produce(app.run_interview("branch-founding", example_answers(), KEYS[0]))
+    _failing_barrier(monkeypatch)
+    with pytest.raises(ArchiveError, match="读写失败"):
+        app.produce(app.run_interview("branch-founding", example_answers(), REQUEST))
+    assert assert_clean(home) == 1  # taken back: the filing reported as failed left nothing
+    state = register_is_gapless(home)  # its 发文字号 is a gap with the reason
+    made = app.produce(app.run_interview("branch-founding", example_answers(), REQUEST)).record
+    assert made is not None and made.meta["件号"] == 2  # the 件号 was not skipped
+    assert max(len(s) for s in register_is_gapless(home).values()) == max(len(s) for s in state.values()) + 1
+    gapless(home)
+
+
+def test_a_failed_barrier_after_a_later_change_keeps_the_record_and_says_so(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    home = fresh_home(tmp_path)
+    app = Sanfang(home)
+    app.produce(app.run_interview("branch-founding", example_answers(), KEYS[0]))
+    _failing_barrier(monkeypatch, before=lambda archive, record: archive.log_export([record.archive_no], "测试"))
+    with pytest.raises(ArchiveError, match="已归入档案库.*sanfang verify"):
+        app.produce(app.run_interview("branch-founding", example_answers(), KEYS[2]))
+    assert assert_clean(home) == 2  # in the log with a change after it: it stays, whole
+    gapless(home)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 import yaml
 
 from sanfang_docs.api import Sanfang
@@ -86,6 +87,31 @@ def test_a_full_last_page_moves_body_lines_with_the_signature_and_the_imprint() 
         last = [pdfcheck.squash(ln.text) for ln in pages[-1].body_lines()]
         allowed = {pdfcheck.squash(t) for t in (doc.issuer, doc.date_cn, "中共红星街道工作委员会2026年3月5日印发")}
         assert [t for t in last if t not in allowed], (paragraphs, last)
+
+
+def test_one_compile_puts_the_imprint_where_its_counted_blank_lines_put_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The layout places the 版记 at the foot itself, in the PDF's one compile, and the blank
+    lines it counts there (for the DOCX) give the same page when laid out as blank lines."""
+    from sanfang_docs.documents import pdf as pdf_module
+
+    compiles = []
+    real = pdf_module._compile
+    monkeypatch.setattr(pdf_module, "_compile", lambda *a: (compiles.append(1), real(*a))[1])
+    for paragraphs, cc in ((1, ""), (4, "中共红星社区委员会，红星社区居民委员会"), (6, ""), (7, "区委组织部，区民政局")):
+        doc = reply(paragraphs)
+        apply_office(doc, {}, cc)
+        doc.archive_no = "J001-WS·2026-Y-JDGW-0004"
+        doc.qr_payload = pdf_module.record_payload(doc.archive_no)
+        compiles.clear()
+        monkeypatch.setattr(pdf_module, "_seen_pages", {})  # (a count not seen before costs its own compile)
+        at_foot = render_pdf(doc)
+        assert len(compiles) == 1 and doc.imprint_gap >= 0, paragraphs
+        counted = render_pdf(doc)  # the same document, laid out with the counted blank lines
+        assert _positions(at_foot) == _positions(counted), (paragraphs, doc.imprint_gap)
+
+
+def _positions(pdf: bytes) -> list[list[tuple[str, float]]]:
+    return [[(ln.text, round(ln.top, 1)) for ln in page.lines()] for page in pdfcheck.pages(pdf)]
 
 
 def test_filed_gongwen_carry_the_setting(tmp_path: Path) -> None:

@@ -127,6 +127,28 @@ def test_full_disk_is_exit_6_and_the_archive_stays_whole(cli: Any, home: Path, f
     assert report.ok, [p.as_text() for p in report.problems]
 
 
+def test_full_disk_while_staging_outside_the_lock_is_exit_6_too(cli: Any, home: Path, filed: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The record's files are written outside the archive lock now: a full disk there is the
+    same clear exit 6 as under it, and leaves nothing behind."""
+    from sanfang_docs.archive import durable
+
+    real = durable.Batch.write
+
+    def full(self: Any, path: Path, data: bytes, mode: int | None = None) -> None:
+        if ".tmp" in path.parts:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(self, path, data, mode)
+
+    monkeypatch.setattr(durable.Batch, "write", full)
+    result = cli("make", "cross-certificate", "--answers", ANSWERS)
+    assert result.exit_code == 6 and "磁盘空间已满" in result.output, result.output
+    monkeypatch.undo()
+    assert records(home) == [FIRST]
+    report = Sanfang(home).verify()
+    assert report.ok, [p.as_text() for p in report.problems]
+
+
 def test_broken_pipe_ends_quietly(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO), "SANFANG_HOME": str(tmp_path / "ws")}
     proc = subprocess.Popen([sys.executable, "-m", "sanfang_docs.cli", "catalog"], stdout=subprocess.PIPE,

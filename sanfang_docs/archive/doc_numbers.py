@@ -2,19 +2,21 @@
 
 A 公文 that takes a number (style ``letter`` and a 文种 in the ``doc_numbers.kinds`` setting)
 gets the next number of its issuer and year when it is filed, under the archive's lock. The
-register, ``archive/.doc-numbers.jsonl``, is written (and fsynced) before the document is
-rendered, so a number is never handed out twice: a filing that fails after taking its number
-leaves the number as a recorded gap with the reason, and a process that died half-way is
-settled by the next one (the record made it into place: used; it did not: a gap). Numbers are
-gapless per issuer and year in the sense an auditor needs: every 序号 from 1 to the last is in
-the register, used by one record or marked as a gap with its reason.
+register, ``archive/.doc-numbers.jsonl``, is written under the lock and made durable (after
+the lock, :meth:`DocNumbers.sync`) before the document is rendered, so a number is never
+handed out twice: a filing that fails after taking its number leaves the number as a
+recorded gap with the reason, and a process that died half-way is settled by the next one
+(the record made it into place: used; it did not: a gap). Numbers are gapless per issuer and
+year in the sense an auditor needs: every 序号 from 1 to the last is in the register, used by
+one record or marked as a gap with its reason.
 
 A number an office already assigned by hand (answers key ``doc_no``) is checked and registered
 instead; numbers it skips are recorded as gaps (used outside the system).
 
 The 机关代字 of an issuing organisation comes from :func:`issuer_code` (the ``doc_numbers.codes``
 setting, else a rule from the organisation's full name); the organisation registry can replace
-it by giving :class:`DocNumbers` another ``code_of``. May import: ``errors``, ``workspace``.
+it by giving :class:`DocNumbers` another ``code_of``. May import: ``errors``, ``workspace``
+(and the archive's own durable.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 
 from ..errors import Problem, ValidationError
 from ..workspace import Workspace
+from .durable import sync_file
 
 REGISTER = ".doc-numbers.jsonl"
 FIELD, KEY = "发文字号", "doc_no"
@@ -130,20 +133,29 @@ class DocNumbers:
         kinds = (self.ws.setting("doc_numbers") or {}).get("kinds") or []
         return style == "letter" and kind in kinds
 
-    def assign(self, issuer: str, year: int, manual: str = "") -> Entry:
+    def assign(self, issuer: str, year: int, manual: str = "", sync: bool = True,
+               state: dict[tuple[str, int, int], Entry] | None = None) -> Entry:
         """Take the next number of ``issuer`` in ``year`` (or register ``manual``); written
-        before anything else happens, so the number is never handed out again."""
-        state = self.state()
+        before anything else happens, so the number is never handed out again. With
+        ``sync=False`` the caller calls :meth:`sync` (after letting go of the lock) before
+        the number is printed anywhere. ``state``: the register as :meth:`settle` just read it."""
+        state = self.state() if state is None else state
         if manual:
-            entry = self._manual(manual, state)
+            entry = self._manual(manual, state, sync)
         else:
             code = self.code_of(issuer)
             last = max((s for (c, y, s) in state if c == code and y == year), default=0)
             entry = Entry(code, year, last + 1, TAKEN)
-        self._append([entry])
+        self._append([entry], sync=sync)
         return entry
 
-    def _manual(self, text: str, state: dict[tuple[str, int, int], Entry]) -> Entry:
+    def sync(self) -> None:
+        """The register's lines on disk before anything the number is printed in can be
+        (every line written so far, by any process; durable.sync_file: on ext4/XFS the data
+        waited for, committed by the record's own barrier; elsewhere an fsync)."""
+        sync_file(self.path)
+
+    def _manual(self, text: str, state: dict[tuple[str, int, int], Entry], sync: bool = True) -> Entry:
         parsed = parse_doc_no(text)
         if parsed is None:
             raise ValidationError([Problem(field=FIELD, key=KEY, rule="format", message=(
@@ -158,7 +170,7 @@ class DocNumbers:
         last = max((s for (c, y, s) in state if c == code and y == year), default=0)
         skipped = [Entry(code, year, n, GAP, reason=f"手工编号 {format_doc_no(code, year, seq)} 跳过（在系统外使用）")
                    for n in range(last + 1, seq)]
-        self._append(skipped)
+        self._append(skipped, sync=sync)
         return Entry(code, year, seq, TAKEN, reason="手工录入")
 
     def used(self, entry: Entry, archive_no: str) -> None:
@@ -168,19 +180,23 @@ class DocNumbers:
     def gap(self, entry: Entry, reason: str) -> None:
         self._append([Entry(entry.code, entry.year, entry.seq, GAP, reason=reason)])
 
-    def settle(self, filed: Callable[[], Iterable[tuple[str, str]]], live: Iterable[str] = ()) -> None:
+    def settle(self, filed: Callable[[], Iterable[tuple[str, str]]],
+               live: Iterable[str] = ()) -> dict[tuple[str, int, int], Entry]:
         """Close numbers a dead process left taken: ``filed`` gives (发文字号, 档号) of records;
-        ``live`` are numbers filers still at work hold (archive/reservations.py)."""
+        ``live`` are numbers filers still at work hold (archive/reservations.py). Returns the
+        register's state after it (read once: the caller holds the lock)."""
         busy = set(live)
-        open_ = [e for e in self.state().values() if e.event == TAKEN and e.doc_no not in busy]
+        state = self.state()
+        open_ = [e for e in state.values() if e.event == TAKEN and e.doc_no not in busy]
         if not open_:
-            return
+            return state
         on_disk = dict(filed())
         for e in open_:
             if e.doc_no in on_disk:
                 self.used(e, on_disk[e.doc_no])
             else:
                 self.gap(e, "归档未完成（进程中断），此号作废")
+        return self.state()
 
     def _append(self, entries: list[Entry], sync: bool = True) -> None:
         if not entries:

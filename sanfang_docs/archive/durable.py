@@ -43,6 +43,21 @@ def replace_durably(path: Path, data: bytes, mode: int | None = None) -> None:
     batch.flush()
 
 
+def sync_file(path: Path) -> None:
+    """``path``'s bytes written so far on the device before anything changed after this:
+    where one barrier keeps the order (:func:`group_commit`) waiting for the data is enough
+    (the next barrier commits it with the rest, and a power cut keeps a prefix); elsewhere
+    an fsync."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if group_commit(str(path.parent)):
+            _sync_range(fd, _WAIT_BEFORE | _WRITE | _WAIT_AFTER)
+        else:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @functools.cache
 def _libc() -> ctypes.CDLL | None:
     try:
@@ -149,6 +164,12 @@ class Batch:
             self._wait_data()
         else:
             self.flush()
+
+    def close(self) -> None:
+        """Let go of the batch's files without a barrier (a filing that gave up)."""
+        for fd in self._fds:
+            os.close(fd)
+        self._fds, self._dirs, self._last, self._waited = [], [], None, 0
 
     def flush(self) -> None:
         """The barrier: everything written or renamed through this batch is on disk."""

@@ -111,8 +111,13 @@ class ItemNumbers:
             return 0
 
     def save(self, fonds: str, year: str, retention: str, item: int) -> None:
+        """Move the hint to ``item`` (no lock needed: a stale hint costs a few extra checks).
+        Overwritten in place, one fixed-width write: renaming a new file over it made ext4
+        flush the file's data at once (auto_da_alloc), ~2 ms a filing."""
         path = self._counter_file(fonds, year, retention)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}")
-        tmp.write_text(str(item))
-        os.replace(tmp, path)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            os.pwrite(fd, f"{item:>12}\n".encode(), 0)
+        finally:
+            os.close(fd)

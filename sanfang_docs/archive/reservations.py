@@ -4,13 +4,16 @@ A record's 档号 is printed in its QR codes and signed with it, so its 件号 m
 the slow part of filing (Typst, DOCX, the signature: most of a filing). Taking the archive lock
 for all of it made filing one at a time across processes. Instead a filer reserves the next
 free 件号 under the lock (``archive/.reserved/<series>-<件号>``, a file it holds an ``flock``
-on for as long as it lives), renders without the lock, and takes the lock again to write.
+on for as long as it lives), renders and stages its files without the lock, takes the lock
+again only to publish (rename and audit lines), and lets go of the reservation there, before
+its barrier (store.py).
 
-Records are still written in 件号 order, so the numbers on disk never have a gap: a filer
-whose predecessor in the series is still working waits for it (blocking on that one's
-reservation, not polling); one whose predecessor died or gave up takes the predecessor's
-number itself and renders again under the lock (rare: only after a failure). A reservation
-nobody holds any longer is free; recovery deletes it. May import: ``errors``.
+Records are still published in 件号 order, so the numbers on disk never have a gap: a filer
+whose predecessor in the series has not published yet waits for that publish (blocking on
+the predecessor's reservation, not polling), never for its barrier; one whose predecessor died
+or gave up takes the predecessor's number itself and renders again under the lock (rare: only
+after a failure). A reservation nobody holds any longer is free; recovery deletes it, and the
+staging folder named after it (``.tmp/<series>-<件号>.<id>``) with it. May import: ``errors``.
 """
 
 from __future__ import annotations

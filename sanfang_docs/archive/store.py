@@ -1,14 +1,15 @@
 """The archive store: one directory per record, filed atomically under a DA/T 22 档号.
-Longer than 400 lines: filing (its three steps: reserve, render, write in turn), its journal
-and recovery, and the changes after filing (scans, status, notes) share one lock and one
-journal, and are read together.
+Longer than 400 lines: filing (its four steps: reserve, render and stage, publish in turn,
+barrier), its journal and recovery, and the changes after filing (scans, status, notes) share
+one lock and one journal, and are read together.
 
 ``archive/YYYY/MM/DD/<档号>/`` (dated by 成文日期) holds ``document.pdf``, ``document.docx``,
 ``answers.json``, ``record.json`` and ``scans/``. A record appears whole or not at all: files
-are written to ``archive/.tmp/`` and the directory is renamed into place, all made durable
-by one barrier (durable.Batch). 件号 are
-allocated under an exclusive lock and derived from what is on disk, so a crash never leaves a
-gap: the counter file is only a hint that is checked against the records themselves.
+are written to ``archive/.tmp/`` (outside the lock, their data waited for) and the directory
+is renamed into place under the lock, all made durable by one barrier (durable.Batch), taken
+after the lock where the file system keeps the order of changes. 件号 are allocated under an
+exclusive lock and derived from what is on disk, and records are published in 件号 order, so
+a crash never leaves a gap: the counter file is only a hint checked against the records.
 
 Every change is also written to the hash-chained audit log (:mod:`sanfang_docs.archive.audit`). A
 change touches several files (the record, the log, its head), so it is first described in a
@@ -45,6 +46,7 @@ from .numbers import RETENTION_CODES, ItemNumbers, format_archive_no, qr_payload
 from .reservations import Reservations, Slot
 
 FILE_MODE, DIR_MODE = 0o644, 0o755
+JOURNAL = ".journal"  # a staged record's journal, renamed to archive/.pending when it is published
 READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
 STATUS_GENERATED, STATUS_SIGNED, STATUS_STAMPED = "生成", "已签名", "已盖章"
 
@@ -99,9 +101,11 @@ class Archive:
              context: dict[str, Any]) -> Record:
         """Allocate a 档号, render, and file one record atomically; return it.
 
-        Three steps, so that several filers work at once (reservations.py): under the lock,
-        the 发文字号 and a reserved 件号; without it, the rendering and signing; under it again,
-        the write, in 件号 order."""
+        Four steps, so that several filers work at once (reservations.py) and the lock is
+        held only for what must be serial: under the lock, the 发文字号 and a reserved 件号;
+        without it, the rendering, signing and staging (the files' data on the device); under
+        it again, the publish, in 件号 order (journal, rename, audit lines); without it, the
+        barrier that makes the publish durable (durable.Batch)."""
         year = (doc.doc_date or datetime.now().date().isoformat())[:4]
         retention = self.numbers.retention(doc.kind)
         org_code = self.numbers.org_code(context.get("issuer_role", ""))
@@ -110,40 +114,63 @@ class Archive:
         series = f"{fonds}-{year}-{RETENTION_CODES[retention]}"
         with self._locked():
             recovered = self._recover()
-            self.doc_numbers.settle(self._filed_doc_numbers, self.reserved.live_doc_numbers())
+            state = self.doc_numbers.settle(self._filed_doc_numbers, self.reserved.live_doc_numbers())
             taken = None
             if self.doc_numbers.takes_number(doc.style, doc.kind):
-                taken = self.doc_numbers.assign(doc.issuer, int(year), str(answers.get("doc_no") or "").strip())
+                taken = self.doc_numbers.assign(doc.issuer, int(year), str(answers.get("doc_no") or "").strip(),
+                                                sync=False, state=state)
                 doc.doc_no = taken.doc_no
                 office = self.ws.setting("gongwen") or {}
                 if office.get("letterhead", True) and doc.issuer:
                     doc.letterhead = doc.issuer.split("\n")[0].strip() + str(office.get("letterhead_suffix", "文件"))
             slot = self.reserved.take(series, lambda: self.numbers.next_item(fonds, year, retention),
                                       taken.doc_no if taken else "")
+        published: Record | None = None
+        staged: tuple[Path, Batch] | None = None
         try:
+            if taken is not None:
+                with self._io_errors():  # the register's line on disk before the number is printed
+                    self.doc_numbers.sync()
             crash_point("after-reserve")
             prepared = self._prepare(doc, render, answers, context, where, slot.item)
             crash_point("after-render")
-            record = self._file_in_turn(doc, render, answers, context, where, slot, prepared, taken, recovered)
+            with self._io_errors():
+                staged = self._stage(prepared, slot)
+            crash_point("after-stage")
+            published, batch, undo = self._publish_in_turn(doc, render, answers, context, where, slot, prepared,
+                                                           staged, taken, recovered)
+            crash_point("after-publish")
+            if batch is not None:
+                self._barrier(published, batch, undo)
+            try:
+                self.numbers.save(fonds, year, retention, published.meta["件号"])
+            except OSError:
+                pass  # only a hint: the records on disk decide the next 件号
         except BaseException as exc:
+            if staged is not None:
+                staged[1].close()  # (after a flush, nothing is left open)
             with self._locked():
+                stays = published is not None and published.path.exists()
                 # The number stays used up: a recorded gap, never reissued. (With a journal
                 # left, the next process may still finish the record: settle() decides then.)
-                if taken is not None and not self.journal.exists():
+                if taken is not None and not stays and not self.journal.exists():
                     reason = getattr(exc, "message", "") or f"{type(exc).__name__}: {exc}"
                     self.doc_numbers.gap(taken, f"归档失败：{reason}")
                 self.reserved.release(slot)  # the 件号 goes to the next filer
             raise
         for old in recovered:
             self._notify("created", old)
-        self._notify("created", record)
-        return record
+        self._notify("created", published)
+        return published
 
-    def _file_in_turn(self, doc: Document, render: Renderer, answers: dict[str, Any], context: dict[str, Any],
-                      where: tuple[str, str, str, str], slot: Slot, prepared: Prepared, taken: Any,
-                      recovered: list[Record]) -> Record:
-        """Write the record once every lower 件号 of its series is on disk (or free); records
-        recovery finishes meanwhile join ``recovered``."""
+    def _publish_in_turn(self, doc: Document, render: Renderer, answers: dict[str, Any], context: dict[str, Any],
+                         where: tuple[str, str, str, str], slot: Slot, prepared: Prepared,
+                         staged: tuple[Path, Batch], taken: Any,
+                         recovered: list[Record]) -> tuple[Record, Batch | None, tuple[Any, ...]]:
+        """Publish the staged record once every lower 件号 of its series is published (or
+        free): a filer waits only for its predecessor's publish, never for its barrier.
+        Records recovery finishes meanwhile join ``recovered``. Returns the record, the batch
+        whose barrier is still owed (None: paid under the lock) and what taking it back needs."""
         fonds, year, retention, _ = where
         while True:
             with self._locked():
@@ -152,16 +179,19 @@ class Archive:
                 if first_free > slot.item:  # cannot happen while we hold the reservation
                     raise ArchiveError(f"件号 {slot.item} 的预留已失效，请重新归档")
                 if first_free < slot.item and self.reserved.holder_alive(slot.series, first_free):
-                    waiting_for = first_free  # a filer before us is still at work
+                    waiting_for = first_free  # a filer before us has not published yet
                 else:
                     if first_free < slot.item:  # its filer died or gave up: its number is ours
+                        staged[1].close()
+                        shutil.rmtree(staged[0], ignore_errors=True)
                         slot.move(first_free)
                         prepared = self._prepare(doc, render, answers, context, where, slot.item)
-                    record = self._commit_record(prepared, where, slot.item)
+                        staged = self._stage(prepared, slot)
+                    record, batch, undo = self._publish(prepared, staged, where, slot.item)
                     if taken is not None:
                         self.doc_numbers.used(taken, record.archive_no)
-                    self.reserved.release(slot)
-                    return record
+                    self.reserved.release(slot)  # the next filer may publish now
+                    return record, batch, undo
             self.reserved.wait_for(slot.series, waiting_for)
 
     def _prepare(self, doc: Document, render: Renderer, answers: dict[str, Any], context: dict[str, Any],
@@ -182,32 +212,59 @@ class Archive:
         where_ = {"record": self._rel(final), "record_sha256": sha256_hex(files["record.json"])}
         return Prepared(final, files, meta, [{**e, **where_} for e in events])
 
-    def _commit_record(self, prepared: Prepared, where: tuple[str, str, str, str], item: int) -> Record:
-        """Write a prepared record (caller holds the lock; ``item`` is the series' next)."""
-        fonds, year, retention, _ = where
-        final, files, meta, events = prepared.final, prepared.files, prepared.meta, prepared.events
-        # One barrier (durable.Batch): the staged files, the journal, the rename and the log
-        # lines are flushed together; a power cut keeps a prefix of these steps, which
-        # recovery finishes (the record is in place) or drops (it is not).
-        staging, batch = self._stage(final, files)
-        self._begin("create", final, files["record.json"], events, batch=batch)
+    def _publish(self, prepared: Prepared, staged: tuple[Path, Batch], where: tuple[str, str, str, str],
+                 item: int) -> tuple[Record, Batch | None, tuple[Any, ...]]:
+        """Put a staged record in place (caller holds the lock; ``item`` is the series' next).
+
+        One barrier (durable.Batch) covers the staged files, the journal, the rename and the
+        log lines; a power cut keeps a prefix of these steps, which recovery finishes (the
+        record is in place) or drops (it is not). Where the file system keeps that order the
+        barrier is the caller's, after the lock; elsewhere it is paid here."""
+        final, meta, events = prepared.final, prepared.meta, prepared.events
+        staging, batch = staged
+        if final.exists():
+            raise ArchiveError(f"档号 {final.name} 已存在，拒绝覆盖")
+        # The journal was staged with the files (its bytes on the device): here only its name.
+        batch.rename(staging / JOURNAL, self.journal)
         batch.order()  # the journal is on disk before the record can be
         crash_point("after-journal")
         log_size, head = self.audit.size(), self.audit.head()
         self._place(staging, final, batch)
         crash_point("after-rename")
-        self.numbers.save(fonds, year, retention, item)
-        try:
-            self._commit(events, batch)
-        except OSError:
-            # The barrier failed (a full disk, an I/O error): what is in place may not be on
-            # disk. Take it back, so that a filing reported as failed left nothing.
-            self._undo_create(final, log_size, head)
-            raise
-        return Record(final, meta)
+        record = Record(final, meta)
+        if not batch.ordered:
+            try:
+                self._commit(events, batch)
+            except OSError:
+                self._undo_create(final, log_size, head, where, item)
+                raise
+            return record, None, ()
+        self.audit.append(events, batch)
+        crash_point("after-audit")
+        # No barrier needed for the journal's removal: a power cut that keeps it keeps the
+        # rename and the log lines before it (recovery then finds its work done).
+        self.journal.unlink()
+        return record, batch, (log_size, head, self.audit.size(), where, item)
 
-    def _undo_create(self, final: Path, log_size: int, head: tuple[int, str] | None) -> None:
+    def _barrier(self, record: Record, batch: Batch, undo: tuple[Any, ...]) -> None:
+        """The published record made durable, outside the lock. If the barrier fails (a full
+        disk, an I/O error) what is in place may not be on disk: taken back while no later
+        change follows it in the log, so that a filing reported as failed left nothing."""
         try:
+            batch.flush()
+        except OSError as exc:
+            log_size, head, log_end, where, item = undo
+            with self._locked():
+                if self.audit.size() == log_end:
+                    self._undo_create(record.path, log_size, head, where, item)
+                    raise
+            raise ArchiveError(f"档号 {record.archive_no} 已归入档案库，但磁盘报告写入错误（{os_reason(exc)}），"
+                               "无法确认已落盘：请检查磁盘并运行 sanfang verify") from exc
+
+    def _undo_create(self, final: Path, log_size: int, head: tuple[int, str] | None,
+                     where: tuple[str, str, str, str], item: int) -> None:
+        try:
+            self.numbers.save(where[0], where[1], where[2], item - 1)  # the hint must not skip it
             if final.exists():
                 away = self.tmp / f"undo-{uuid.uuid4().hex}"
                 os.rename(final, away)
@@ -269,11 +326,14 @@ class Archive:
                       for name, data in sorted(files.items())},
         }
 
-    def _stage(self, final: Path, files: dict[str, bytes]) -> tuple[Path, Batch]:
-        """The record's files in a fresh folder under ``.tmp/``, written but not yet flushed."""
+    def _stage(self, prepared: Prepared, slot: Slot) -> tuple[Path, Batch]:
+        """The record's files and its journal in a fresh folder under ``.tmp/`` (named after
+        its reservation, so recovery leaves a live filer's alone), their data on the device:
+        no lock needed."""
+        final, files = prepared.final, prepared.files
         if final.exists():
             raise ArchiveError(f"档号 {final.name} 已存在，拒绝覆盖")
-        staging = self.tmp / uuid.uuid4().hex
+        staging = self.tmp / f"{slot.path.name}.{uuid.uuid4().hex}"
         (staging / "scans").mkdir(parents=True)
         batch = Batch(self.root)
         try:
@@ -283,7 +343,10 @@ class Archive:
             batch.folder(staging / "scans")
             for name, data in files.items():
                 batch.write(staging / name, data, FILE_MODE)
+            batch.write(staging / JOURNAL, self._journal_entry("create", final, files["record.json"], prepared.events),
+                        FILE_MODE)
             batch.folder(staging)
+            batch.order()  # outside the lock: the wait for the device is nobody else's
         except BaseException:
             batch.flush()  # closes what it opened
             shutil.rmtree(staging, ignore_errors=True)
@@ -303,10 +366,13 @@ class Archive:
             raise
 
     def _clean_tmp(self) -> None:
-        """Half-written records of a crashed run: never renamed into place, so never filed."""
+        """Half-written records of a crashed run: never renamed into place, so never filed.
+        A folder staged by a filer still at work (its reservation held) is left alone."""
         if self.tmp.exists():
             for leftover in self.tmp.iterdir():
-                shutil.rmtree(leftover, ignore_errors=True)
+                series, _, item = leftover.name.partition(".")[0].rpartition("-")
+                if not (item.isdigit() and self.reserved.holder_alive(series, int(item))):
+                    shutil.rmtree(leftover, ignore_errors=True)
 
     # -- changes after filing ----------------------------------------------------------------
 
@@ -401,15 +467,20 @@ class Archive:
     def _begin(self, op: str, path: Path | None, record_json: bytes | None, events: list[dict[str, Any]],
                batch: Batch | None = None, **extra: Any) -> None:
         """Write the journal (durable now, or with ``batch``'s flush)."""
+        entry = self._journal_entry(op, path, record_json, events, **extra)
+        if batch is None:
+            replace_durably(self.journal, entry, FILE_MODE)
+        else:
+            batch.replace(self.journal, entry, FILE_MODE)
+
+    def _journal_entry(self, op: str, path: Path | None, record_json: bytes | None, events: list[dict[str, Any]],
+                       **extra: Any) -> bytes:
         entry = {"op": op, "record": self._rel(path) if path else "", "events": events, **extra}
         if record_json is not None:
             entry["record_sha256"] = sha256_hex(record_json)
             if op == "update":  # the new record.json, to roll forward with
                 entry["record_json"] = record_json.decode("utf-8")
-        if batch is None:
-            replace_durably(self.journal, _json_bytes(entry), FILE_MODE)
-        else:
-            batch.replace(self.journal, _json_bytes(entry), FILE_MODE)
+        return _json_bytes(entry)
 
     def _commit(self, events: list[dict[str, Any]], batch: Batch | None = None) -> None:
         """Append the events to the log (with ``batch``'s writes: one barrier), then drop the
@@ -475,14 +546,20 @@ class Archive:
         """Hold the archive lock. A file-system failure inside (read-only disk, no permission,
         disk full) is an ArchiveError (exit 6): the journal keeps the archive whole. With
         ``reading`` (verify), an archive nobody may write is read without the lock."""
+        with self._io_errors(), ExitStack() as stack:
+            try:
+                stack.enter_context(exclusive(self.root / ".lock"))
+            except OSError as exc:
+                if not (reading and exc.errno in READ_ONLY_ERRNOS):
+                    raise
+            yield
+
+    @contextmanager
+    def _io_errors(self) -> Iterator[None]:
+        """A file-system failure (read-only disk, no permission, disk full) as an ArchiveError
+        (exit 6), inside the lock or in the steps of a filing outside it."""
         try:
-            with ExitStack() as stack:
-                try:
-                    stack.enter_context(exclusive(self.root / ".lock"))
-                except OSError as exc:
-                    if not (reading and exc.errno in READ_ONLY_ERRNOS):
-                        raise
-                yield
+            yield
         except OSError as exc:
             raise ArchiveError(f"档案库 {self.root} 读写失败：{os_reason(exc)}。档案未被改动。") from exc
 

@@ -116,11 +116,11 @@ def layout_data(doc: Document, families: dict[str, dict[str, Any]]) -> dict[str,
     }
 
 
-def _place_imprint(doc: Document, families: Any, compiler: Any, inputs: dict[str, str], pdf: bytes) -> bytes:
-    """The 版记's blank lines measured on the first pass, then the layout again with them."""
-    doc.imprint_gap = _gap_below_imprint(pdf)
-    inputs["data"] = json.dumps(layout_data(doc, families), ensure_ascii=False)
-    return _compile(compiler, inputs)
+def _inputs(doc: Document, families: dict[str, dict[str, Any]], foot: bool) -> dict[str, str]:
+    data = layout_data(doc, families)
+    if foot:  # the layout puts the 版记 at the page's foot itself (no blank lines from us)
+        data["items"] = [dict(it, foot=True) if it["t"] == "imprint" else it for it in data["items"]]
+    return {"data": json.dumps(data, ensure_ascii=False)}
 
 
 def render_pdf(doc: Document) -> bytes:
@@ -128,43 +128,45 @@ def render_pdf(doc: Document) -> bytes:
     the layout gets the codes for a few likely page counts and prints those of the count it
     comes to (the codes sit in the foreground, so they never move the text); only a count
     outside them takes another compile. ``doc.qr_payload`` learns N for the DOCX. A 版记 not
-    yet placed is placed from a first pass (it keeps the page count, see imprint.py)."""
+    yet placed is put at the foot by the layout in the same compile, and ``doc.imprint_gap``
+    learns the blank lines that stand above it, for the DOCX (see imprint.py)."""
     with _lock:
         compiler, families = _compiler()
-        measure = bool(doc.printer) and doc.imprint_gap < 0
-        if measure:
+        foot = bool(doc.printer) and doc.imprint_gap < 0
+        if foot:
             doc.imprint_gap = 0
-        inputs = {"data": json.dumps(layout_data(doc, families), ensure_ascii=False)}
+        inputs = _inputs(doc, families, foot)
         record = parse_payload(doc.qr_payload) if doc.qr_payload.startswith("SF2|") else None
         if record is None:
             if doc.qr_payload:
                 inputs["qr"] = json.dumps([qr_svg(doc.qr_payload)])
             pdf = _compile(compiler, inputs)
-            if measure:
-                pdf = _place_imprint(doc, families, compiler, inputs, pdf)
+            if foot:
+                doc.imprint_gap = _blank_lines_above_imprint(pdf)
             return pdf
         totals = _likely_pages(doc.key)
         inputs["qrsets"] = json.dumps({str(t): _page_codes(record.archive_no, t) for t in totals})
         pdf = _compile(compiler, inputs)
-        if measure:
-            pdf = _place_imprint(doc, families, compiler, inputs, pdf)
+        if foot:
+            doc.imprint_gap = _blank_lines_above_imprint(pdf)
         pages = _page_count(pdf)
         if pages not in totals:
             del inputs["qrsets"]
             inputs["qr"] = json.dumps(_page_codes(record.archive_no, pages))
             pdf = _compile(compiler, inputs)
-        _last_pages[doc.key] = pages
+        _seen_pages.setdefault(doc.key, set()).add(pages)
         doc.qr_payload = record_payload(record.archive_no, pages)
     return pdf
 
 
-_last_pages: dict[str, int] = {}  # document key → its last page count, in this process
+_seen_pages: dict[str, set[int]] = {}  # document key → the page counts it came to, in this process
 
 
 def _likely_pages(key: str) -> list[int]:
-    """One to three pages (most documents), and around the last count of this document."""
-    last = _last_pages.get(key, 1)
-    return sorted({1, 2, 3, max(1, last - 1), last, last + 1})
+    """The counts this document came to before in this process; one to three pages (most
+    documents) until it has been laid out once. (Each count's codes cost ~1 ms apiece to make;
+    a count outside them costs a compile.)"""
+    return sorted(_seen_pages.get(key) or {1, 2, 3})
 
 
 def _page_codes(archive_no: str, pages: int) -> list[str]:
@@ -192,31 +194,38 @@ def imprint_gap(doc: Document) -> int:
 
 def _imprint_gap(compiler: typst.Compiler, families: dict[str, dict[str, Any]], doc: Document) -> int:
     doc.imprint_gap = 0
-    return _gap_below_imprint(_compile(compiler, {"data": json.dumps(layout_data(doc, families), ensure_ascii=False)}))
+    return _blank_lines_above_imprint(_compile(compiler, _inputs(doc, families, foot=True)))
 
 
-def _gap_below_imprint(pdf: bytes) -> int:
-    # Laid out with no gap, the 版记 (kept whole, kept with the signature) follows the body
-    # on the last page: the lines below its last line are the gap.
+def _blank_lines_above_imprint(pdf: bytes) -> int:
+    # The layout put the 版记 (kept whole, kept with the signature) at the foot of the last
+    # page: its lines are the run in 4号 that ends on the 版心's last line; the empty grid lines
+    # between it and the text above it (the signature, in 3号) are the gap.
     import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     document = pdfium.PdfDocument(pdf)
     try:
         page = document[len(document) - 1]
         height, text = page.get_height(), page.get_textpage()
         top, bottom = GEOMETRY["top"] * MM, (GEOMETRY["page_h"] - GEOMETRY["bottom"]) * MM
-        middles = []
+        pitch = GEOMETRY["pitch_pt"]
+        sizes: dict[int, set[float]] = {}
         for i in range(text.count_chars()):
             left, low, right, high = text.get_charbox(i)
             middle = height - (low + high) / 2  # from the top of the page
             if high > low and top < middle < bottom:  # inside the 版心 (not the page number)
-                middles.append(middle)
+                size = round(pdfium_c.FPDFText_GetFontSize(text.raw, i), 1)
+                sizes.setdefault(int((middle - top) // pitch), set()).add(size)
     finally:
         document.close()
-    pitch = GEOMETRY["pitch_pt"]
-    lines = round((bottom - top) / pitch)  # 22
-    last = int((max(middles) - top) // pitch) if middles else lines - 1
-    return max(0, lines - 1 - last)
+    line = round((bottom - top) / pitch) - 1  # the last of 22
+    while sizes.get(line) == {GEOMETRY["imprint_pt"]}:  # up through the 版记
+        line -= 1
+    gap = 0
+    while line >= 0 and line not in sizes:  # then the empty lines above it
+        gap, line = gap + 1, line - 1
+    return gap
 
 
 def _page_count(pdf: bytes) -> int:
