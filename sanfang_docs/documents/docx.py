@@ -235,7 +235,7 @@ def _paragraph(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
         pf.line_spacing = Pt(item["height"])
         put(p._p.get_or_add_pPr(), "snapToGrid", PPR_ORDER, val="0")
     for run in item["runs"]:
-        _runs(p, run["text"], face[run["font"]], item["size"], item["track"], item.get("color"))
+        _runs(p, run["text"], face[run["font"]], item["size"], run.get("track", item["track"]), item.get("color"))
 
 
 def _runs(p: Any, text: str, face: Face, size: float, track: float, color: str | None = None) -> None:
@@ -401,6 +401,8 @@ def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
             p.paragraph_format.line_spacing = Twips(round(item["pitch"] * 20) - (20 if r == 0 else 10))
             if item.get("sticky") and r == len(rows) - 1:
                 p.paragraph_format.keep_with_next = True  # the last row goes with the signature
+            if not (r == 0 or item["whole"][r]):
+                p.paragraph_format.widow_control = True
             _runs(p, text, face["hei" if r == 0 else "body"], item["size"], 0.0)
     _merge_groups(t, item.get("spans") or [])
 

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from .imprint import imprint_items
+from .linebreak import tightened, tighten_runs
 from .measure import text_width_chars
 from .model import Document, heading_prefix
 
@@ -70,10 +71,12 @@ def par(
     runs: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """One paragraph; indents in characters, sizes in points; ``name`` is the Word style."""
-    runs = runs if runs is not None else [{"text": text, "font": font}]
+    runs = [dict(r, text=breakable(r["text"])) for r in (runs if runs is not None else [{"text": text, "font": font}])]
+    if align == "justify" and size is None and track is None:
+        runs = _tightened(runs, first, left, right)
     return {
         "t": "par",
-        "runs": [dict(r, text=breakable(r["text"])) for r in runs],
+        "runs": runs,
         "font": font,
         "name": name,
         "size": size or GEOMETRY["body_pt"],
@@ -85,6 +88,17 @@ def par(
         "keep": keep,
         "track": GEOMETRY["track_pt"] if track is None else track,
     }
+
+
+def _tightened(runs: list[dict[str, str]], first: float, left: float, right: float) -> list[dict[str, Any]]:
+    """Runs with the lines the 禁则 would cut short set a little tighter (linebreak.py)."""
+    from .fonts import advance_pt
+
+    body, track = GEOMETRY["body_pt"], GEOMETRY["track_pt"]
+    full = 156 * MM
+    ranges = tightened("".join(r["text"] for r in runs), lambda c: (advance_pt("body", c, body, 0.0) / body),
+                       body, track, full - (first + left + right) * CHAR_PT, full - (left + right) * CHAR_PT)
+    return tighten_runs(runs, ranges)
 
 
 ZWSP = "\u200b"  # a break opportunity that prints nothing (Typst, Word and LibreOffice honour it)
@@ -99,6 +113,9 @@ _ARCHIVE_NO = re.compile(r"[A-Z]\d{3}-WS·\d{4}-[A-Z0-9]+-[A-Z]+-\d{4}")
 # A vote count stays with its 票 (（得17票）): the line breaks before the number, never between
 # 17 and 票. (LibreOffice then sets no space between them, so neither does the PDF: pdf.py.)
 _VOTES = re.compile(r"(得\d+)(?=票)")
+# A list of numbers (第1、7、10、18项) may break after each 、, as Typst breaks it (LibreOffice
+# would move the whole list down).
+_NUMBER_LIST = re.compile(r"(?<=\d、)(?=\d)")
 # A fill-in blank (__________) is a line to write on: it may go on in the next line.
 _BLANK = re.compile(r"_{6,}")
 
@@ -110,6 +127,7 @@ def breakable(text: str) -> str:
     text = _MOBILE.sub(lambda m: f"{m[1]}{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
     text = _TIME_RANGE.sub(lambda m: f"{m[1]}{m[2]}{ZWSP}{m[3]}", text)  # 9:00- | 17:30, never 17: | 30
     text = _VOTES.sub(lambda m: m[1] + WJ, text)
+    text = _NUMBER_LIST.sub(ZWSP, text)
     text = _BLANK.sub(lambda m: ZWSP.join(re.findall("__?", m[0])), text)
     return _ARCHIVE_NO.sub(lambda m: m[0].replace("-", "-" + ZWSP), text)
 
