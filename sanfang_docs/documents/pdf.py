@@ -19,6 +19,7 @@ import typst
 from ..errors import RenderError
 from .fonts import Face, faces, fallbacks, font_dirs
 from .layout import GEOMETRY, MM, layout_items
+from .linebreak import CLOSING
 from .model import Document
 from .qr import page_payload, parse_payload, qr_svg, record_payload
 
@@ -92,7 +93,7 @@ def segments(text: str) -> list[str]:
 def _segment_item(item: dict[str, Any]) -> dict[str, Any]:
     item = dict(item)
     if item["t"] == "par":
-        item["runs"] = [dict(r, parts=segments(r["text"])) for r in item["runs"]]
+        item["runs"] = [dict(r, parts=segments(r["text"])) for r in _last_mark_apart(item)]
     elif item["t"] == "table":
         item["rows"] = [[segments(c) for c in row] for row in item["rows"]]
     elif item["t"] == "attachments":
@@ -102,6 +103,19 @@ def _segment_item(item: dict[str, Any]) -> dict[str, Any]:
     elif item["t"] == "imprint":
         item.update({k: segments(item[k]) for k in ("cc", "printer", "date")})
     return item
+
+
+def _last_mark_apart(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """A line set tighter (linebreak.py) ends with its 禁则 group's mark: in Typst that mark keeps
+    the paragraph's tracking, so its box does not reach past the 版心 as a tighter one would.
+    (LibreOffice sets no spacing after a run's last character at all: the two stay alike.)"""
+    out = []
+    for r in item["runs"]:
+        if "track" in r and len(r["text"]) > 1 and r["text"][-1] in CLOSING:
+            out += [dict(r, text=r["text"][:-1]), dict(r, text=r["text"][-1], track=item["track"])]
+        else:
+            out.append(r)
+    return out
 
 
 def layout_data(doc: Document, families: dict[str, dict[str, Any]]) -> dict[str, Any]:
