@@ -143,3 +143,20 @@ def tighten_runs(runs: list[dict[str, Any]], ranges: list[tuple[int, int, float]
             out.append(piece)
         pos += len(text)
     return out
+
+
+def wrap(text: str, advance: Any, size: float, room: float) -> list[str]:
+    """``text`` cut into the lines a cell of ``room`` pt sets it in (untracked type, first fit,
+    the 禁则; a newline in the answer ends a line). A table row that may split is given these
+    lines, so that both renderers print the same lines and it splits between them (layout.py)."""
+    lines: list[str] = []
+    for part in text.split("\n"):
+        line_from = 0
+        last_end = 0
+        for a, b in groups(part):
+            if last_end > line_from and width(part[line_from:b], advance, size, 0.0) > room:
+                lines.append(part[line_from:last_end])
+                line_from = a
+            last_end = b
+        lines.append(part[line_from:])
+    return lines
