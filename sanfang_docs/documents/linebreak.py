@@ -145,7 +145,7 @@ def tighten_runs(runs: list[dict[str, Any]], ranges: list[tuple[int, int, float]
     return out
 
 
-def wrap(text: str, advance: Any, size: float, room: float) -> list[str]:
+def wrap(text: str, advance: Any, size: float, room: float, margin: float = 2.0) -> list[str]:
     """``text`` cut into the lines a cell of ``room`` pt sets it in (untracked type, first fit,
     the 禁则; a newline in the answer ends a line). A table row that may split is given these
     lines, so that both renderers print the same lines and it splits between them (layout.py)."""
@@ -154,7 +154,9 @@ def wrap(text: str, advance: Any, size: float, room: float) -> list[str]:
         line_from = 0
         last_end = 0
         for a, b in groups(part):
-            if last_end > line_from and width(part[line_from:b], advance, size, 0.0) > room:
+            line = part[line_from:b]
+            # (Latin letters and digits are measured less exactly than Chinese: they keep a margin.)
+            if last_end > line_from and width(line, advance, size, 0.0) > room - (margin if _LATIN.search(line) else 0.0):
                 lines.append(part[line_from:last_end])
                 line_from = a
             last_end = b

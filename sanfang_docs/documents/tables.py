@@ -74,14 +74,11 @@ def table_item(rows: list[list[str]], size: float, pitch: float) -> dict[str, An
     }
 
 
-WRAP_MARGIN_PT = 2.0  # a given line fits its cell by this much in both renderers
-
-
 def _wrapped(text: str, frac: float, size: float) -> str:
     """``text`` as the lines a cell ``frac`` of the 版心 wide sets it in, joined by newlines."""
     from .fonts import advance_pt
 
-    room = frac * 156 * MM - TABLE_PAD_PT - WRAP_MARGIN_PT
+    room = frac * 156 * MM - TABLE_PAD_PT + 0.01  # (a label the column was sized to fits)
     return "\n".join(wrap(text, lambda c: advance_pt("body", c, size, 0.0) / size, size, room))
 
 

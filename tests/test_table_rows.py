@@ -1,0 +1,70 @@
+"""A table row taller than a page's leftover room keeps at least two lines on each side of the
+page break, in the PDF and in the DOCX as LibreOffice lays it out (documents/tables.py,
+docx_tables.py): a long answer in a table cell, with the page breaking before each of its lines.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sanfang_docs.documents import render_docx, render_pdf
+from sanfang_docs.documents.docx_tables import KEPT_LINES
+from sanfang_docs.documents.model import Block, Document
+from sanfang_docs.documents.tables import WHOLE_ROW_LINES, table_item, table_type
+from tests import pdfcheck
+
+pytestmark = pytest.mark.xdist_group("table-rows")
+
+ANSWER = ("物业服务企业应于每月5日前公示上月公共收益收支明细（含停车费、广告费、场地租赁费等），"
+          "业主可通过物业服务中心、业主微信群或“阳光码”平台查询原始凭证；对公示内容有异议的，"
+          "可在公示之日起7日内向业主委员会书面反映，业主委员会应在10个工作日内组织核查并答复。"
+          "电梯、消防、监控等专业设施设备的日常维修保养单位名称、资质和联系方式同时公示，"
+          "维修保养记录每季度更新1次；住宅专项维修资金的使用方案经业主表决通过后公示不少于7日，"
+          "工程完工后再公示决算和验收结果，接受全体业主监督。")
+ROWS = [["序号", "事项", "说明"], ["1", "事项一", "按月公示"], ["2", "公示内容", ANSWER], ["3", "事项三", "按季公示"]]
+
+
+def document(lead: int) -> Document:
+    # (A paragraph after the table, so the table is not the last body item kept with the signature.)
+    return Document(key="x", title="关于物业服务公示事项的通知", kind="通知", issuer="中共红星社区委员会",
+                    doc_date="2026-03-05", blocks=[Block("p", "段落。")] * lead
+                    + [Block("table", rows=ROWS), Block("p", "特此通知。")])
+
+
+def answer_lines(pdf: bytes | Path, column_left: float) -> list[int]:
+    """Lines of the answer's cell on each page that holds some (the cell's column only)."""
+    counts = []
+    for page in pdfcheck.pages(pdf):
+        chars = [c for c in page.chars if c.x0 >= column_left - 0.5 and c.bottom <= pdfcheck.TEXT_BOTTOM]
+        lines = [ln for ln in pdfcheck.group_lines(chars)
+                 if len(ln.chars) >= 2 and pdfcheck.squash(ln.text) in pdfcheck.squash(ANSWER)]
+        if lines:
+            counts.append(len(lines))
+    return counts
+
+
+def test_a_row_that_splits_keeps_two_lines_on_each_side(tmp_path: Path) -> None:
+    doc = document(0)
+    item = table_item(ROWS, *table_type(doc, ROWS))
+    widths = item["widths"]
+    lines = item["rows"][2][2].count("\n") + 1
+    assert lines > WHOLE_ROW_LINES and item["split"][2] and not item["whole"][2]
+    column_left = pdfcheck.TEXT_LEFT + (widths[0] + widths[1]) * 156
+    leads = list(range(2, 20))  # the page breaks before each line of the row, and before the row
+    ours, docx_files = {}, []
+    for lead in leads:
+        ours[lead] = answer_lines(render_pdf(document(lead)), column_left)
+        (tmp_path / f"{lead}.docx").write_bytes(render_docx(document(lead)))
+        docx_files.append(tmp_path / f"{lead}.docx")
+    splits = [lead for lead in leads if len(ours[lead]) > 1]
+    assert len(splits) >= lines - 2 * KEPT_LINES + 1, ours  # it does split, at every allowed place
+    for lead in leads:
+        assert sum(ours[lead]) == lines and min(ours[lead]) >= KEPT_LINES, (lead, ours[lead])
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice (soffice) is not installed")
+    for lead, pdf in zip(leads, pdfcheck.soffice_to_pdf(docx_files, tmp_path, tmp_path / "profile"), strict=True):
+        assert answer_lines(pdf, column_left) == ours[lead], lead  # the same lines on the same pages
+        assert pdfcheck.page_count(pdf) == pdfcheck.page_count(render_pdf(document(lead))), lead
