@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import docx as pydocx
 import pytest
 
 from sanfang_docs.documents import render_docx, render_pdf
@@ -25,13 +26,17 @@ ANSWER = ("物业服务企业应于每月5日前公示上月公共收益收支�
           "维修保养记录每季度更新1次；住宅专项维修资金的使用方案经业主表决通过后公示不少于7日，"
           "工程完工后再公示决算和验收结果，接受全体业主监督。")
 ROWS = [["序号", "事项", "说明"], ["1", "事项一", "按月公示"], ["2", "公示内容", ANSWER], ["3", "事项三", "按季公示"]]
+# The same answer as the next 评分要点 of a group: its 序号, 考评内容 and 分值 merged over both rows.
+GROUPED = [["序号", "考评内容", "评分要点", "分值"], ["1", "信息公开", "按月公示收支", "10"],
+           ["", "", ANSWER, ""], ["2", "设施维护", "按季保养", "5"]]
+TABLES = {"plain": (ROWS, 2), "grouped": (GROUPED, 2)}  # the table, the answer's row
 
 
-def document(lead: int) -> Document:
+def document(lead: int, rows: list[list[str]] = ROWS) -> Document:
     # (A paragraph after the table, so the table is not the last body item kept with the signature.)
     return Document(key="x", title="关于物业服务公示事项的通知", kind="通知", issuer="中共红星社区委员会",
                     doc_date="2026-03-05", blocks=[Block("p", "段落。")] * lead
-                    + [Block("table", rows=ROWS), Block("p", "特此通知。")])
+                    + [Block("table", rows=rows), Block("p", "特此通知。")])
 
 
 def answer_lines(pdf: bytes | Path, column_left: float) -> list[int]:
@@ -46,18 +51,20 @@ def answer_lines(pdf: bytes | Path, column_left: float) -> list[int]:
     return counts
 
 
-def test_a_row_that_splits_keeps_two_lines_on_each_side(tmp_path: Path) -> None:
-    doc = document(0)
-    item = table_item(ROWS, *table_type(doc, ROWS))
-    widths = item["widths"]
-    lines = item["rows"][2][2].count("\n") + 1
-    assert lines > WHOLE_ROW_LINES and item["split"][2] and not item["whole"][2]
-    column_left = pdfcheck.TEXT_LEFT + (widths[0] + widths[1]) * 156
+@pytest.mark.parametrize("name", list(TABLES))
+def test_a_row_that_splits_keeps_two_lines_on_each_side(tmp_path: Path, name: str) -> None:
+    rows, r = TABLES[name]
+    item = table_item(rows, *table_type(document(0, rows), rows))
+    column = rows[r].index(ANSWER)
+    lines = item["rows"][r][column].count("\n") + 1
+    assert lines > WHOLE_ROW_LINES and item["split"][r] and not item["whole"][r]
+    assert (name == "grouped") == (item["spans"][r - 1][0] == 2)
+    column_left = pdfcheck.TEXT_LEFT + sum(item["widths"][:column]) * 156
     leads = list(range(2, 20))  # the page breaks before each line of the row, and before the row
     ours, docx_files = {}, []
     for lead in leads:
-        ours[lead] = answer_lines(render_pdf(document(lead)), column_left)
-        (tmp_path / f"{lead}.docx").write_bytes(render_docx(document(lead)))
+        ours[lead] = answer_lines(render_pdf(document(lead, rows)), column_left)
+        (tmp_path / f"{lead}.docx").write_bytes(render_docx(document(lead, rows)))
         docx_files.append(tmp_path / f"{lead}.docx")
     splits = [lead for lead in leads if len(ours[lead]) > 1]
     assert len(splits) >= lines - 2 * KEPT_LINES + 1, ours  # it does split, at every allowed place
@@ -67,4 +74,7 @@ def test_a_row_that_splits_keeps_two_lines_on_each_side(tmp_path: Path) -> None:
         pytest.skip("LibreOffice (soffice) is not installed")
     for lead, pdf in zip(leads, pdfcheck.soffice_to_pdf(docx_files, tmp_path, tmp_path / "profile"), strict=True):
         assert answer_lines(pdf, column_left) == ours[lead], lead  # the same lines on the same pages
-        assert pdfcheck.page_count(pdf) == pdfcheck.page_count(render_pdf(document(lead))), lead
+        assert pdfcheck.page_count(pdf) == pdfcheck.page_count(render_pdf(document(lead, rows))), lead
+    if name == "grouped":  # the group's cells stay merged over the answer's three parts
+        merges = [tc.vMerge for tc in pydocx.Document(str(docx_files[0])).tables[0]._tbl.iter_tcs()]
+        assert merges.count("restart") == 3 and merges.count("continue") == 3 * 3

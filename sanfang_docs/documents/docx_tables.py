@@ -31,7 +31,7 @@ def _parts(item: dict[str, Any]) -> list[tuple[int, list[str], str]]:
     else "first", "middle" or "last" of a row that may split."""
     out: list[tuple[int, list[str], str]] = []
     for r, row in enumerate(item["rows"]):
-        if not item.get("split", [False] * len(item["rows"]))[r]:
+        if not item["split"][r]:
             out.append((r, row, ""))
             continue
         lines = [cell.split("\n") for cell in row]
@@ -64,9 +64,9 @@ def add_table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
         mar.append(el)
     for c, col in enumerate(t.columns):
         col.width = widths[c]
-    written: dict[int, int] = {}  # layout row -> its first written row (group merges)
+    written: dict[int, list[int]] = {}  # layout row -> the rows written for it (group merges)
     for w, (r, row, part) in enumerate(parts):
-        written.setdefault(r, w)
+        written.setdefault(r, []).append(w)
         tr = t.rows[w]
         trpr = tr._tr.get_or_add_trPr()
         if r == 0 or item["whole"][r] or part in ("first", "last"):
@@ -100,16 +100,16 @@ def _open_edges(cell: Any, top: bool, bottom: bool) -> None:
     borders.extend(parse_xml(f'<w:{side} {nsdecls("w")} w:val="nil"/>') for side in sides)
 
 
-def _merge_groups(t: Any, spans: list[list[int]], at: list[int]) -> None:
+def _merge_groups(t: Any, spans: list[list[int]], at: list[list[int]]) -> None:
     """A group's cells over its continuation rows, as in the PDF (tables.row_spans): w:vMerge.
-    (``at``: the written row of each layout row; rows in a group are never split in parts.)"""
+    (``at``: the rows written for each layout row; a split row's parts continue the merge.)"""
     for r, row in enumerate(spans):
         for c, span in enumerate(row):
             if span > 1:
-                top = t.cell(at[r], c)
-                for below in range(r + 1, r + span):
-                    tc = t.cell(at[below], c)._tc
+                top, *rest = [w for below in range(r, r + span) for w in at[below]]
+                for w in rest:
+                    tc = t.cell(w, c)._tc
                     for p in tc.findall(qn("w:p"))[1:]:
                         tc.remove(p)
                     put(tc.get_or_add_tcPr(), "vMerge", _TCPR_ORDER)
-                put(top._tc.get_or_add_tcPr(), "vMerge", _TCPR_ORDER, val="restart")
+                put(t.cell(top, c)._tc.get_or_add_tcPr(), "vMerge", _TCPR_ORDER, val="restart")

@@ -58,7 +58,7 @@ def table_item(rows: list[list[str]], size: float, pitch: float) -> dict[str, An
     whole = [_row_lines(row, widths, size) <= WHOLE_ROW_LINES for row in rows]
     split = [False] * len(rows)
     for r in range(1, len(rows)):
-        if not whole[r] and all(s == 1 for s in spans[r]):
+        if not whole[r]:
             cells[r] = [_wrapped(c, w, size) for c, w in zip(cells[r], widths, strict=True)]
             split[r] = max(c.count("\n") for c in cells[r]) + 1 > 4
     return {
