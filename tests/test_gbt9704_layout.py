@@ -34,7 +34,7 @@ CHAR_MM = CHAR_PT * pdfcheck.PT
 # a full line needs none (28 characters fill it); a line that ends early because the next
 # piece cannot break is stretched. One bound for every line, measured on the demo (PDF and
 # LibreOffice): a line that ends early by one character, or by a Latin run that moved whole
-# (24小时… | 100%，: 8.3 % at most; longer runs break at sensible points, layout.breakable).
+# (24小时… | 100%，: 8.3 % at most; longer runs break at sensible points, linebreak.breakable).
 # A line the 禁则 would cut short (a closing mark never starts a line, an opening one never
 # ends it, so 行）， or 票）、 moves down with the character before it, up to 15.1 % before)
 # keeps its group instead, set up to 6 % tighter (documents/linebreak.py, 挤进 by 字距):

@@ -11,43 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .geometry import CHAR_PT, GEOMETRY, MM
 from .imprint import imprint_items
-from .linebreak import tighten_runs, tightened
+from .linebreak import breakable, tighten_runs, tightened
 from .model import Document, heading_prefix
-
-MM = 72 / 25.4  # points per millimetre
-
-GEOMETRY: dict[str, float] = {
-    "page_w": 210.0,  # mm
-    "page_h": 297.0,
-    "top": 37.0,  # 天头
-    "bottom": 35.0,  # 297 − 37 − 225
-    "left": 28.0,  # 订口
-    "right": 26.0,  # 210 − 28 − 156
-    "body_pt": 16.0,  # 3号
-    "title_pt": 22.0,  # 2号
-    "folio_pt": 14.0,  # 4号 page numbers
-    "table_pt": 14.0,
-    # 22 lines in 225 mm is 28.98 pt; Word stores twips, and 580 twips × 22 overflows the
-    # 版心 by 0.1 mm, so both renderers use 579 twips to keep exactly 22 lines a page.
-    "pitch_pt": 579 / 20,
-    # 28 characters in 156 mm is 15.79 pt each; −5 twips of tracking (15.75 pt) is the
-    # nearest value Word can store that still fits 28 and not 29.
-    "track_pt": -5 / 20,
-    "folio_gap": 7.0,  # mm from the 版心 to the page number
-    # LibreOffice (7.4) sets the text of an exact-height grid line 1.3 mm lower in its line than
-    # Typst and Word do; the DOCX's 版心 starts that much higher (and ends that much higher)
-    # so that in LibreOffice too the first line's type stands where the 天头 says (measured).
-    "docx_raise": 1.3,
-    # 版记 (7.4): 4号 lines on the grid between rules of 0.35 mm (first, last) and 0.25 mm (between).
-    "imprint_pt": 14.0,
-    "imprint_rule_pt": 1.0,
-    "imprint_thin_pt": 0.7,
-    "qr_size": 18.0,  # mm, bottom-left corner, outside the 版心
-    "qr_x": 7.0,
-    "qr_bottom": 9.0,
-}
-CHAR_PT = GEOMETRY["body_pt"] + GEOMETRY["track_pt"]
+from .tables import table_item, table_type
 
 _ARTICLE = re.compile(r"^(第[一二三四五六七八九十百零〇]+条)")
 _CHAPTER = re.compile(r"^第[一二三四五六七八九十百零〇]+[章节]")
@@ -98,37 +66,6 @@ def _tightened(runs: list[dict[str, str]], first: float, left: float, right: flo
     ranges = tightened("".join(r["text"] for r in runs), lambda c: (advance_pt("body", c, body, 0.0) / body),
                        body, track, full - (first + left + right) * CHAR_PT, full - (left + right) * CHAR_PT)
     return tighten_runs(runs, ranges)
-
-
-ZWSP = "\u200b"  # a break opportunity that prints nothing (Typst, Word and LibreOffice honour it)
-WJ = "\u2060"  # a word joiner: no break here (Typst, Word and LibreOffice honour it too)
-# Telephone numbers break after the area code and between groups of four digits (027-8795 6688,
-# 138 0000 0001 as they are read out); a time range after its dash; a 档号 after each hyphen.
-# A time itself (17:30) never breaks.
-_PHONE = re.compile(r"(?<![\d-])(0\d{2,3})-(\d{3,4})(\d{4})(?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(1\d{2})(\d{4})(\d{4})(?!\d)")
-_TIME_RANGE = re.compile(r"(\d{1,2}:\d{2})([-–—~～])(\d{1,2}:\d{2})")
-_ARCHIVE_NO = re.compile(r"[A-Z]\d{3}-WS·\d{4}-[A-Z0-9]+-[A-Z]+-\d{4}")
-# A vote count stays with its 票 (（得17票）): the line breaks before the number, never between
-# 17 and 票. (LibreOffice then sets no space between them, so neither does the PDF: pdf.py.)
-_VOTES = re.compile(r"(得\d+)(?=票)")
-# A list of numbers (第1、7、10、18项) may break after each 、, as Typst breaks it (LibreOffice
-# would move the whole list down).
-_NUMBER_LIST = re.compile(r"(?<=\d、)(?=\d)")
-# A fill-in blank (__________) is a line to write on: it may go on in the next line.
-_BLANK = re.compile(r"_{6,}")
-
-
-def breakable(text: str) -> str:
-    """``text`` with break opportunities inside long Latin runs, at points a reader accepts, so a
-    line never has to be letter-spaced because a whole number moved down (both renderers)."""
-    text = _PHONE.sub(lambda m: f"{m[1]}-{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
-    text = _MOBILE.sub(lambda m: f"{m[1]}{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
-    text = _TIME_RANGE.sub(lambda m: f"{m[1]}{m[2]}{ZWSP}{m[3]}", text)  # 9:00- | 17:30, never 17: | 30
-    text = _VOTES.sub(lambda m: m[1] + WJ, text)
-    text = _NUMBER_LIST.sub(ZWSP, text)
-    text = _BLANK.sub(lambda m: ZWSP.join(re.findall("__?", m[0])), text)
-    return _ARCHIVE_NO.sub(lambda m: m[0].replace("-", "-" + ZWSP), text)
 
 
 def layout_items(doc: Document) -> list[dict[str, Any]]:
@@ -204,8 +141,6 @@ def _head(doc: Document) -> list[dict[str, Any]]:
 
 
 def _body(doc: Document) -> list[dict[str, Any]]:
-    from .tables import table_item, table_type  # (tables.py builds on this module's geometry)
-
     counters = [0, 0, 0]
     indent = 0 if doc.style == "agenda" else 2
     out: list[dict[str, Any]] = []

@@ -24,14 +24,14 @@ from typing import Any
 
 CLOSING = "，。．、：；！？”’》）』」】〗〕〉］｝"
 OPENING = "“‘《（『「【〖〔〈［｛"
-ZWSP, WJ = "\u200b", "\u2060"
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 _LATIN = re.compile("[A-Za-z0-9]")
+_BOUNDARY = re.compile(f"(?<={_HAN.pattern})(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?={_HAN.pattern})")  # as pdf.py
 MAX_TIGHTEN = 0.06  # em per character: 1 pt of 16, a line 6 % tighter at most
 # Only a line that would be letter-spaced by more than this (em per gap, spread evenly) keeps its
 # group: one a character short (27 of 28, 3.8 %) stays as it is, a full line of 28.
 TIGHTEN_FROM = 0.05
-_MARGIN_PT = 4.0  # the group must fit by this much (the model is ~2.5 pt off Typst on a line of digits)
+_MARGIN_PT = 2.0  # the group must fit by this much (run ends: Typst and LibreOffice differ by < 1 pt)
 
 
 def _atoms(text: str) -> list[tuple[int, int]]:
@@ -86,9 +86,15 @@ def width(text: str, advance: Any, size: float, track: float) -> float:
             continue
         w += (size if ord(c) >= 0x2000 else advance(c) * size) + track
         if prev and prev != WJ and ((_HAN.match(prev) and _LATIN.match(c)) or (_LATIN.match(prev) and _HAN.match(c))):
-            w += 0.2 * size
+            # The space, and the tracking the character before it loses: both renderers end a
+            # piece of text there (Typst a text run, LibreOffice a script portion).
+            w += 0.2 * size - track
         prev = c
     return w
+
+
+def _boundaries(text: str) -> int:
+    return len(_BOUNDARY.findall(text))
 
 
 def tightened(text: str, advance: Any, size: float, track: float, first: float, rest: float) -> list[tuple[int, int, float]]:
@@ -114,7 +120,9 @@ def tightened(text: str, advance: Any, size: float, track: float, first: float, 
             continue
         whole = text[line_from:end]
         need = width(whole, advance, size, track) - room + _MARGIN_PT
-        chars = sum(1 for c in whole if c not in (ZWSP, WJ, " ", "\n"))
+        # Each character tightened saves its share, except one before a Chinese/Latin boundary
+        # (it loses its tracking anyway: see width).
+        chars = sum(1 for c in whole if c not in (ZWSP, WJ, " ", "\n")) - _boundaries(whole)
         cut = width(text[line_from:pieces[k - 1][1]], advance, size, track)
         gaps = sum(1 for c in text[line_from:pieces[k - 1][1]] if c not in (ZWSP, WJ, " ", "\n")) - 1
         stretched = (room - cut) / max(gaps, 1) > TIGHTEN_FROM * size
@@ -162,3 +170,34 @@ def wrap(text: str, advance: Any, size: float, room: float, margin: float = 2.0)
             last_end = b
         lines.append(part[line_from:])
     return lines
+
+
+ZWSP = "\u200b"  # a break opportunity that prints nothing (Typst, Word and LibreOffice honour it)
+WJ = "\u2060"  # a word joiner: no break here (Typst, Word and LibreOffice honour it too)
+# Telephone numbers break after the area code and between groups of four digits (027-8795 6688,
+# 138 0000 0001 as they are read out); a time range after its dash; a 档号 after each hyphen.
+# A time itself (17:30) never breaks.
+_PHONE = re.compile(r"(?<![\d-])(0\d{2,3})-(\d{3,4})(\d{4})(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)(1\d{2})(\d{4})(\d{4})(?!\d)")
+_TIME_RANGE = re.compile(r"(\d{1,2}:\d{2})([-–—~～])(\d{1,2}:\d{2})")
+_ARCHIVE_NO = re.compile(r"[A-Z]\d{3}-WS·\d{4}-[A-Z0-9]+-[A-Z]+-\d{4}")
+# A vote count stays with its 票 (（得17票）): the line breaks before the number, never between
+# 17 and 票. (LibreOffice then sets no space between them, so neither does the PDF: pdf.py.)
+_VOTES = re.compile(r"(得\d+)(?=票)")
+# A list of numbers (第1、7、10、18项) may break after each 、, as Typst breaks it (LibreOffice
+# would move the whole list down).
+_NUMBER_LIST = re.compile(r"(?<=\d、)(?=\d)")
+# A fill-in blank (__________) is a line to write on: it may go on in the next line.
+_BLANK = re.compile(r"_{6,}")
+
+
+def breakable(text: str) -> str:
+    """``text`` with break opportunities inside long Latin runs, at points a reader accepts, so a
+    line never has to be letter-spaced because a whole number moved down (both renderers)."""
+    text = _PHONE.sub(lambda m: f"{m[1]}-{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
+    text = _MOBILE.sub(lambda m: f"{m[1]}{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
+    text = _TIME_RANGE.sub(lambda m: f"{m[1]}{m[2]}{ZWSP}{m[3]}", text)  # 9:00- | 17:30, never 17: | 30
+    text = _VOTES.sub(lambda m: m[1] + WJ, text)
+    text = _NUMBER_LIST.sub(ZWSP, text)
+    text = _BLANK.sub(lambda m: ZWSP.join(re.findall("__?", m[0])), text)
+    return _ARCHIVE_NO.sub(lambda m: m[0].replace("-", "-" + ZWSP), text)

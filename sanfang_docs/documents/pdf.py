@@ -19,7 +19,6 @@ import typst
 from ..errors import RenderError
 from .fonts import Face, faces, fallbacks, font_dirs
 from .layout import GEOMETRY, MM, layout_items
-from .linebreak import CLOSING
 from .model import Document
 from .qr import page_payload, parse_payload, qr_svg, record_payload
 
@@ -29,7 +28,7 @@ LAYOUT = "gbt9704.typ"
 # Chinese and Latin letters or digits; Typst's own version of it shrinks to squeeze one more
 # character onto a line, so the layout gets the text cut there and adds fixed spaces itself.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
-# (A word joiner between them, layout.WJ, is no such place: LibreOffice puts no space there.)
+# (A word joiner between them, linebreak.WJ, is no such place: LibreOffice puts no space there.)
 _BOUNDARY = re.compile(f"(?<=[{_HAN}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[{_HAN}])")
 
 _lock = threading.Lock()  # the compiler is not safe to share between threads
@@ -93,7 +92,7 @@ def segments(text: str) -> list[str]:
 def _segment_item(item: dict[str, Any]) -> dict[str, Any]:
     item = dict(item)
     if item["t"] == "par":
-        item["runs"] = [dict(r, parts=segments(r["text"])) for r in _last_mark_apart(item)]
+        item["runs"] = [dict(r, parts=segments(r["text"])) for r in _last_char_apart(item)]
     elif item["t"] == "table":
         item["rows"] = [[segments(c) for c in row] for row in item["rows"]]
     elif item["t"] == "attachments":
@@ -105,13 +104,13 @@ def _segment_item(item: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def _last_mark_apart(item: dict[str, Any]) -> list[dict[str, Any]]:
-    """A line set tighter (linebreak.py) ends with its 禁则 group's mark: in Typst that mark keeps
-    the paragraph's tracking, so its box does not reach past the 版心 as a tighter one would.
-    (LibreOffice sets no spacing after a run's last character at all: the two stay alike.)"""
+def _last_char_apart(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """A line set tighter (linebreak.py) keeps the paragraph's tracking on its last character in
+    Typst, as LibreOffice sets no spacing after a run's last character: so the two fit alike, and
+    that character's box (a closing mark's above all) does not reach past the 版心."""
     out = []
     for r in item["runs"]:
-        if "track" in r and len(r["text"]) > 1 and r["text"][-1] in CLOSING:
+        if "track" in r and len(r["text"]) > 1:
             out += [dict(r, text=r["text"][:-1]), dict(r, text=r["text"][-1], track=item["track"])]
         else:
             out.append(r)

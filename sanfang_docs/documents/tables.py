@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .layout import GEOMETRY, MM, breakable
-from .linebreak import wrap
+from .geometry import GEOMETRY, MM
+from .linebreak import breakable, wrap
 from .measure import text_width_chars
 from .model import Document
 
