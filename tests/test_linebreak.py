@@ -53,9 +53,9 @@ def test_a_line_the_kinsoku_cuts_short_keeps_its_group_slightly_tighter() -> Non
 def test_a_line_one_character_short_is_left_as_it_is() -> None:
     # 27 characters and 乙。 that cannot break: 27 of 28, stretched by 3.8 % — not tightened.
     text = "甲" * 27 + "乙。" + "丙" * 10
-    assert tightened(text, advance, BODY, TRACK, FULL, FULL) == []
+    assert tightened(text, advance, BODY, TRACK, FULL, FULL) == ()
     # A group that would need more than MAX_TIGHTEN is not pulled back either.
-    assert tightened("甲" * 20 + "（" + "乙" * 12 + "）。", advance, BODY, TRACK, FULL, FULL) == []
+    assert tightened("甲" * 20 + "（" + "乙" * 12 + "）。", advance, BODY, TRACK, FULL, FULL) == ()
 
 
 def test_a_tall_cell_is_given_lines_that_fit_it() -> None:

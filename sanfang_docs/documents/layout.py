@@ -13,7 +13,7 @@ from typing import Any
 
 from .geometry import CHAR_PT, GEOMETRY, MM
 from .imprint import imprint_items
-from .linebreak import breakable, tighten_runs, tightened
+from .linebreak import body_em, breakable, tighten_runs, tightened
 from .model import Document, heading_prefix
 from .tables import table_item, table_type
 
@@ -59,12 +59,10 @@ def par(
 
 def _tightened(runs: list[dict[str, str]], first: float, left: float, right: float) -> list[dict[str, Any]]:
     """Runs with the lines the 禁则 would cut short set a little tighter (linebreak.py)."""
-    from .fonts import advance_pt
-
     body, track = GEOMETRY["body_pt"], GEOMETRY["track_pt"]
     full = 156 * MM
-    ranges = tightened("".join(r["text"] for r in runs), lambda c: (advance_pt("body", c, body, 0.0) / body),
-                       body, track, full - (first + left + right) * CHAR_PT, full - (left + right) * CHAR_PT)
+    ranges = tightened("".join(r["text"] for r in runs), body_em, body, track,
+                       full - (first + left + right) * CHAR_PT, full - (left + right) * CHAR_PT)
     return tighten_runs(runs, ranges)
 
 

@@ -19,6 +19,7 @@ layout checker measures the result in both).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -26,12 +27,19 @@ CLOSING = "，。．、：；！？”’》）』」】〗〕〉］｝"
 OPENING = "“‘《（『「【〖〔〈［｛"
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 _LATIN = re.compile("[A-Za-z0-9]")
-_BOUNDARY = re.compile(f"(?<={_HAN.pattern})(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?={_HAN.pattern})")  # as pdf.py
 MAX_TIGHTEN = 0.06  # em per character: 1 pt of 16, a line 6 % tighter at most
 # Only a line that would be letter-spaced by more than this (em per gap, spread evenly) keeps its
 # group: one a character short (27 of 28, 3.8 %) stays as it is, a full line of 28.
 TIGHTEN_FROM = 0.05
 _MARGIN_PT = 2.0  # the group must fit by this much (run ends: Typst and LibreOffice differ by < 1 pt)
+
+
+@functools.cache
+def body_em(c: str) -> float:
+    """The advance of ``c`` in the body face, in em (fonts.py; looked up once per character)."""
+    from .fonts import advance_pt
+
+    return advance_pt("body", c, 1.0, 0.0)
 
 
 def _atoms(text: str) -> list[tuple[int, int]]:
@@ -74,35 +82,56 @@ def groups(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out]
 
 
+def _boundary(prev: str, c: str) -> bool:
+    return bool((_HAN.match(prev) and _LATIN.match(c)) or (_LATIN.match(prev) and _HAN.match(c)))
+
+
+class Widths:
+    """Prefix sums of one text's widths (see :func:`width`): any piece's width in two look-ups."""
+
+    def __init__(self, text: str, advance: Any, size: float, track: float) -> None:
+        self.adv, self.space, self.chars, self.bounds = [0.0], [0.0], [0], [0]
+        prev = ""
+        for c in text:
+            a = p = 0.0
+            visible = bound = 0
+            if c in (ZWSP, WJ, "\n"):
+                prev = c  # (pdf.py puts no space across these either)
+            else:
+                a = (size if ord(c) >= 0x2000 else advance(c) * size) + track
+                visible = int(c != " ")
+                if prev and _boundary(prev, c):
+                    # The space, and the tracking the character before it loses: both renderers
+                    # end a piece of text there (Typst a text run, LibreOffice a script portion).
+                    p, bound = 0.2 * size - track, 1
+                prev = c
+            self.adv.append(self.adv[-1] + a)
+            self.space.append(self.space[-1] + p)
+            self.chars.append(self.chars[-1] + visible)
+            self.bounds.append(self.bounds[-1] + bound)
+
+    def width(self, a: int, b: int) -> float:
+        """text[a:b] set in one line (a boundary at its start falls at the line's start)."""
+        return self.adv[b] - self.adv[a] + (self.space[b] - self.space[a + 1] if b > a else 0.0)
+
+    def tightenable(self, a: int, b: int) -> int:
+        """Characters of text[a:b] whose tracking narrows the line (not one before a boundary)."""
+        return self.chars[b] - self.chars[a] - (self.bounds[b] - self.bounds[a + 1] if b > a else 0)
+
+
 def width(text: str, advance: Any, size: float, track: float) -> float:
     """``text`` set in one line: advances plus tracking, 0.2 em where Chinese meets Latin."""
-    w = 0.0
-    prev = ""
-    for c in text:
-        if c in (ZWSP, "\n"):
-            continue
-        if c == WJ:
-            prev = WJ
-            continue
-        w += (size if ord(c) >= 0x2000 else advance(c) * size) + track
-        if prev and prev != WJ and ((_HAN.match(prev) and _LATIN.match(c)) or (_LATIN.match(prev) and _HAN.match(c))):
-            # The space, and the tracking the character before it loses: both renderers end a
-            # piece of text there (Typst a text run, LibreOffice a script portion).
-            w += 0.2 * size - track
-        prev = c
-    return w
+    return Widths(text, advance, size, track).width(0, len(text))
 
 
-def _boundaries(text: str) -> int:
-    return len(_BOUNDARY.findall(text))
-
-
-def tightened(text: str, advance: Any, size: float, track: float, first: float, rest: float) -> list[tuple[int, int, float]]:
+@functools.lru_cache(maxsize=2048)  # a filing lays a document out 3–4 times (PDF, DOCX, text)
+def tightened(text: str, advance: Any, size: float, track: float, first: float, rest: float) -> tuple[tuple[int, int, float], ...]:
     """Ranges of ``text`` to set with a tighter tracking, as (start, end, tracking): each a line
     that would end short because its next group cannot break, together with that group.
     ``first`` and ``rest`` are the widths of the first and the other lines in pt."""
     out: list[tuple[int, int, float]] = []
     pieces = groups(text)
+    m = Widths(text, advance, size, track)
     start = 0  # index into pieces of the line's first group
     room = first
     k = 0
@@ -112,29 +141,26 @@ def tightened(text: str, advance: Any, size: float, track: float, first: float, 
         if k > start and "\n" in text[pieces[k - 1][1]:pieces[k][0]]:
             start, room = k, rest  # a line break in the answer: a new line, not stretched
             continue
-        if width(text[line_from:end], advance, size, track) <= room + 0.3:
+        if m.width(line_from, end) <= room + 0.3:
             k += 1
             continue
         if k == start:  # one group wider than the line: the renderers break it somewhere
             start, room, k = k + 1, rest, k + 1
             continue
-        whole = text[line_from:end]
-        need = width(whole, advance, size, track) - room + _MARGIN_PT
-        # Each character tightened saves its share, except one before a Chinese/Latin boundary
-        # (it loses its tracking anyway: see width).
-        chars = sum(1 for c in whole if c not in (ZWSP, WJ, " ", "\n")) - _boundaries(whole)
-        cut = width(text[line_from:pieces[k - 1][1]], advance, size, track)
-        gaps = sum(1 for c in text[line_from:pieces[k - 1][1]] if c not in (ZWSP, WJ, " ", "\n")) - 1
-        stretched = (room - cut) / max(gaps, 1) > TIGHTEN_FROM * size
+        need = m.width(line_from, end) - room + _MARGIN_PT
+        chars = m.tightenable(line_from, end)
+        cut_end = pieces[k - 1][1]
+        gaps = m.chars[cut_end] - m.chars[line_from] - 1
+        stretched = (room - m.width(line_from, cut_end)) / max(gaps, 1) > TIGHTEN_FROM * size
         if stretched and chars > 1 and need / (chars - 1) <= MAX_TIGHTEN * size:
             out.append((line_from, end, round(track - need / (chars - 1), 3)))
             start, room, k = k + 1, rest, k + 1
         else:
             start, room = k, rest
-    return out
+    return tuple(out)
 
 
-def tighten_runs(runs: list[dict[str, Any]], ranges: list[tuple[int, int, float]]) -> list[dict[str, Any]]:
+def tighten_runs(runs: list[dict[str, Any]], ranges: tuple[tuple[int, int, float], ...]) -> list[dict[str, Any]]:
     """``runs`` cut at the ranges' ends, the runs inside a range given its tracking."""
     if not ranges:
         return runs
@@ -156,15 +182,16 @@ def tighten_runs(runs: list[dict[str, Any]], ranges: list[tuple[int, int, float]
 def wrap(text: str, advance: Any, size: float, room: float, margin: float = 2.0) -> list[str]:
     """``text`` cut into the lines a cell of ``room`` pt sets it in (untracked type, first fit,
     the 禁则; a newline in the answer ends a line). A table row that may split is given these
-    lines, so that both renderers print the same lines and it splits between them (layout.py)."""
+    lines, so that both renderers print the same lines and it splits between them (tables.py)."""
     lines: list[str] = []
     for part in text.split("\n"):
+        m = Widths(part, advance, size, 0.0)
         line_from = 0
         last_end = 0
         for a, b in groups(part):
-            line = part[line_from:b]
             # (Latin letters and digits are measured less exactly than Chinese: they keep a margin.)
-            if last_end > line_from and width(line, advance, size, 0.0) > room - (margin if _LATIN.search(line) else 0.0):
+            spare = margin if _LATIN.search(part, line_from, b) else 0.0
+            if last_end > line_from and m.width(line_from, b) > room - spare:
                 lines.append(part[line_from:last_end])
                 line_from = a
             last_end = b

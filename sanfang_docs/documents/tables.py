@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from .geometry import GEOMETRY, MM
-from .linebreak import breakable, wrap
+from .linebreak import body_em, breakable, wrap
 from .measure import text_width_chars
 from .model import Document
 
@@ -76,10 +76,8 @@ def table_item(rows: list[list[str]], size: float, pitch: float) -> dict[str, An
 
 def _wrapped(text: str, frac: float, size: float) -> str:
     """``text`` as the lines a cell ``frac`` of the 版心 wide sets it in, joined by newlines."""
-    from .fonts import advance_pt
-
     room = frac * 156 * MM - TABLE_PAD_PT + 0.01  # (a label the column was sized to fits)
-    return "\n".join(wrap(text, lambda c: advance_pt("body", c, size, 0.0) / size, size, room))
+    return "\n".join(wrap(text, body_em, size, room))
 
 
 def _row_lines(row: list[str], widths: list[float], size: float) -> int:
