@@ -386,7 +386,7 @@ def test_group_cells_are_merged_over_their_continuation_rows() -> None:
 
 def test_a_tall_table_row_never_leaves_one_line_alone(tmp_path: Path) -> None:
     """A row of up to tables.WHOLE_ROW_LINES lines never splits, wherever the page breaks, in the
-    PDF and in LibreOffice (neither applies widow and orphan control inside a table cell)."""
+    PDF and in LibreOffice (a taller one splits keeping two lines on each side: test_table_rows.py)."""
     from sanfang_docs.documents.tables import WHOLE_ROW_LINES
 
     def doc(lead: int) -> Document:

@@ -2,8 +2,9 @@
 heading numbers, fonts, indents and alignment by house style. So the two outputs carry the same words in the same places, and
 the Typst layout never interprets content (it gets this list as JSON data).
 
-The numbers follow GB/T 9704-2012: A4, 版心 156 × 225 mm, 天头 37 mm, 订口 28 mm, 22 lines
-of 28 characters in 3号 (16 pt).
+The numbers follow GB/T 9704-2012 (geometry.py): A4, 版心 156 × 225 mm, 天头 37 mm, 订口 28 mm,
+22 lines of 28 characters in 3号 (16 pt). Tables are laid out by tables.py; a justified line
+the 禁则 would cut short is set a little tighter to keep its group (linebreak.py).
 """
 
 from __future__ import annotations
