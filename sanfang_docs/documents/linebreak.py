@@ -20,6 +20,7 @@ layout checker measures the result in both).
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from typing import Any
 
@@ -42,23 +43,13 @@ def body_em(c: str) -> float:
     return advance_pt("body", c, 1.0, 0.0)
 
 
+_ATOM = re.compile("[\x00-\u1fff]+|[^\u200b\u2060]")  # a Latin run, or one other character
+
+
 def _atoms(text: str) -> list[tuple[int, int]]:
     """Unbreakable pieces of ``text`` as (start, end): one Chinese character or mark, or a run of
     Latin letters, digits and signs (100%, 027-), which breaks only at a space or a ZWSP."""
-    out: list[tuple[int, int]] = []
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c in (ZWSP, WJ, " ", "\n"):
-            i += 1
-            continue
-        j = i + 1
-        if ord(c) < 0x2000:
-            while j < len(text) and ord(text[j]) < 0x2000 and text[j] not in " \n":
-                j += 1
-        out.append((i, j))
-        i = j
-    return out
+    return [m.span() for m in _ATOM.finditer(text.replace(" ", "\u200b").replace("\n", "\u200b"))]
 
 
 def _joined(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -82,33 +73,26 @@ def groups(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out]
 
 
-def _boundary(prev: str, c: str) -> bool:
-    return bool((_HAN.match(prev) and _LATIN.match(c)) or (_LATIN.match(prev) and _HAN.match(c)))
+_BOUNDARY = re.compile(f"(?<={_HAN.pattern})(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?={_HAN.pattern})")  # as pdf.py
+_UNSET = ("\u200b", "\u2060", "\n")  # ZWSP, WJ and a line break take no room
 
 
 class Widths:
     """Prefix sums of one text's widths (see :func:`width`): any piece's width in two look-ups."""
 
     def __init__(self, text: str, advance: Any, size: float, track: float) -> None:
-        self.adv, self.space, self.chars, self.bounds = [0.0], [0.0], [0], [0]
-        prev = ""
-        for c in text:
-            a = p = 0.0
-            visible = bound = 0
-            if c in (ZWSP, WJ, "\n"):
-                prev = c  # (pdf.py puts no space across these either)
-            else:
-                a = (size if ord(c) >= 0x2000 else advance(c) * size) + track
-                visible = int(c != " ")
-                if prev and _boundary(prev, c):
-                    # The space, and the tracking the character before it loses: both renderers
-                    # end a piece of text there (Typst a text run, LibreOffice a script portion).
-                    p, bound = 0.2 * size - track, 1
-                prev = c
-            self.adv.append(self.adv[-1] + a)
-            self.space.append(self.space[-1] + p)
-            self.chars.append(self.chars[-1] + visible)
-            self.bounds.append(self.bounds[-1] + bound)
+        adv = [0.0 if c in _UNSET else (size if c >= "\u2000" else advance(c) * size) + track for c in text]
+        visible = [0 if c in _UNSET or c == " " else 1 for c in text]
+        space = [0.0] * len(text)
+        bound = [0] * len(text)
+        for m in _BOUNDARY.finditer(text):
+            # The space, and the tracking the character before it loses: both renderers end a
+            # piece of text there (Typst a text run, LibreOffice a script portion).
+            space[m.start()], bound[m.start()] = 0.2 * size - track, 1
+        self.adv = [0.0, *itertools.accumulate(adv)]
+        self.space = [0.0, *itertools.accumulate(space)]
+        self.chars = [0, *itertools.accumulate(visible)]
+        self.bounds = [0, *itertools.accumulate(bound)]
 
     def width(self, a: int, b: int) -> float:
         """text[a:b] set in one line (a boundary at its start falls at the line's start)."""
