@@ -29,7 +29,10 @@ ROWS = [["序号", "事项", "说明"], ["1", "事项一", "按月公示"], ["2"
 # The same answer as the next 评分要点 of a group: its 序号, 考评内容 and 分值 merged over both rows.
 GROUPED = [["序号", "考评内容", "评分要点", "分值"], ["1", "信息公开", "按月公示收支", "10"],
            ["", "", ANSWER, ""], ["2", "设施维护", "按季保养", "5"]]
-TABLES = {"plain": (ROWS, 2), "grouped": (GROUPED, 2)}  # the table, the answer's row
+# Or as the group's first 评分要点: the merged cells start on the row that splits.
+OWNER = [["序号", "考评内容", "评分要点", "分值"], ["1", "信息公开", ANSWER, "10"],
+         ["", "", "按月公示收支", ""], ["2", "设施维护", "按季保养", "5"]]
+TABLES = {"plain": (ROWS, 2), "grouped": (GROUPED, 2), "owner": (OWNER, 1)}  # the table, the answer's row
 
 
 def document(lead: int, rows: list[list[str]] = ROWS) -> Document:
@@ -39,11 +42,11 @@ def document(lead: int, rows: list[list[str]] = ROWS) -> Document:
                     + [Block("table", rows=rows), Block("p", "特此通知。")])
 
 
-def answer_lines(pdf: bytes | Path, column_left: float) -> list[int]:
-    """Lines of the answer's cell on each page that holds some (the cell's column only)."""
+def answer_lines(pdf: bytes | Path, column: tuple[float, float]) -> list[int]:
+    """Lines of the answer's cell on each page that holds some (the cell's column only, mm)."""
     counts = []
     for page in pdfcheck.pages(pdf):
-        chars = [c for c in page.chars if c.x0 >= column_left - 0.5 and c.bottom <= pdfcheck.TEXT_BOTTOM]
+        chars = [c for c in page.chars if column[0] - 0.5 <= c.x0 < column[1] and c.bottom <= pdfcheck.TEXT_BOTTOM]
         lines = [ln for ln in pdfcheck.group_lines(chars)
                  if len(ln.chars) >= 2 and pdfcheck.squash(ln.text) in pdfcheck.squash(ANSWER)]
         if lines:
@@ -59,11 +62,12 @@ def test_a_row_that_splits_keeps_two_lines_on_each_side(tmp_path: Path, name: st
     lines = item["rows"][r][column].count("\n") + 1
     assert lines > WHOLE_ROW_LINES and item["split"][r] and not item["whole"][r]
     assert (name == "grouped") == (item["spans"][r - 1][0] == 2)
-    column_left = pdfcheck.TEXT_LEFT + sum(item["widths"][:column]) * 156
+    left = pdfcheck.TEXT_LEFT + sum(item["widths"][:column]) * 156
+    edges = (left, left + item["widths"][column] * 156)
     leads = list(range(2, 20))  # the page breaks before each line of the row, and before the row
     ours, docx_files = {}, []
     for lead in leads:
-        ours[lead] = answer_lines(render_pdf(document(lead, rows)), column_left)
+        ours[lead] = answer_lines(render_pdf(document(lead, rows)), edges)
         (tmp_path / f"{lead}.docx").write_bytes(render_docx(document(lead, rows)))
         docx_files.append(tmp_path / f"{lead}.docx")
     splits = [lead for lead in leads if len(ours[lead]) > 1]
@@ -73,8 +77,8 @@ def test_a_row_that_splits_keeps_two_lines_on_each_side(tmp_path: Path, name: st
     if not shutil.which("soffice"):
         pytest.skip("LibreOffice (soffice) is not installed")
     for lead, pdf in zip(leads, pdfcheck.soffice_to_pdf(docx_files, tmp_path, tmp_path / "profile"), strict=True):
-        assert answer_lines(pdf, column_left) == ours[lead], lead  # the same lines on the same pages
+        assert answer_lines(pdf, edges) == ours[lead], lead  # the same lines on the same pages
         assert pdfcheck.page_count(pdf) == pdfcheck.page_count(render_pdf(document(lead, rows))), lead
-    if name == "grouped":  # the group's cells stay merged over the answer's three parts
+    if name != "plain":  # the group's cells stay merged over the answer's three parts
         merges = [tc.vMerge for tc in pydocx.Document(str(docx_files[0])).tables[0]._tbl.iter_tcs()]
         assert merges.count("restart") == 3 and merges.count("continue") == 3 * 3
