@@ -6,9 +6,11 @@ moves down whole and the line above it is letter-spaced to fill the 版心 (up t
 character before). Where the group falls short of fitting by little, the line and the group are
 set a little tighter instead (挤进 by 字距, as GB/T 9704-2012 7.3.5 allows "调整字距"), by at most
 :data:`MAX_TIGHTEN` of a character per character. The tighter tracking is an ordinary run
-property, which Typst and LibreOffice both honour between the characters of a run (LibreOffice
-does not squeeze a single punctuation mark below ⅚ of its width, so halving the marks, 标点挤压,
-cannot be done alike in both).
+property, which Typst and LibreOffice both honour between the characters of a run. (Halving the
+marks instead, 标点挤压, cannot be done alike in both: LibreOffice 7.4 sets no spacing after a
+run's last character and narrows a character by at most ⅙ em, whatever w:spacing says —
+measured; and w:characterSpacingControl would squeeze every mark of every line.) A line short by
+less than :data:`TIGHTEN_FROM` per gap is left as it is, so full lines keep their 28 characters.
 
 Widths are those the renderers use (layout.GEOMETRY): a Chinese character or full-width mark is
 one em plus the tracking, Latin letters and digits their advance in the run's face, 0.2 em where
