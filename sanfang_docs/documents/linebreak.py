@@ -9,7 +9,7 @@ set a little tighter instead (挤进 by 字距, as GB/T 9704-2012 7.3.5 allows "
 property, which Typst and LibreOffice both honour between the characters of a run. (Halving the
 marks instead, 标点挤压, cannot be done alike in both: LibreOffice 7.4 sets no spacing after a
 run's last character and narrows a character by at most ⅙ em, whatever w:spacing says —
-measured; and w:characterSpacingControl would squeeze every mark of every line.) A line short by
+measured; w:characterSpacingControl is a setting for the whole document, not a line.) A line short by
 less than :data:`TIGHTEN_FROM` per gap is left as it is, so full lines keep their 28 characters.
 
 Widths are those the renderers use (layout.GEOMETRY): a Chinese character or full-width mark is
