@@ -95,7 +95,7 @@ def pages(pdf: bytes | str | Path) -> list[Page]:
     for lt in extract_pages(_source(pdf), laparams=None):
         assert isinstance(lt, LTPage)
         h = lt.height
-        # (Zero-width break opportunities inside numbers, layout.ZWSP, are not characters.)
+        # (Zero-width break opportunities inside numbers, linebreak.ZWSP, are not characters.)
         chars = [
             Char(c.get_text().replace("\u200b", "").replace("\u2060", ""), c.x0 * PT, c.x1 * PT, (h - c.y1) * PT, (h - c.y0) * PT,
                  c.size, c.fontname)
@@ -166,7 +166,7 @@ def text(pdf: bytes | str | Path, page_numbers: bool = False) -> str:
 
 def squash(s: str) -> str:
     """Text compared without whitespace (line breaks fall in different places in each renderer)."""
-    return re.sub(r"[\s\u200b\u2060]+", "", s)  # (and the zero-width break opportunities, layout.ZWSP)
+    return re.sub(r"[\s\u200b\u2060]+", "", s)  # (and the zero-width break opportunities, linebreak.ZWSP)
 
 
 def is_cjk(ch: str) -> bool:
@@ -268,11 +268,27 @@ def docx_text(docx: bytes | str | Path) -> str:
         if isinstance(block, Paragraph):
             out.append(block.text)
         elif isinstance(block, Table):
+            rows: list[list[str]] = []
             for row in block.rows:
                 # A cell merged into the one above (w:vMerge continue) prints nothing of its own.
-                cells = [tc for tc in row._tr.tc_lst if tc.vMerge in (None, "restart")]
-                out.append("".join(Paragraph(p, block).text for tc in cells for p in tc.p_lst))
+                cells = ["".join(Paragraph(p, block).text for p in tc.p_lst) if tc.vMerge in (None, "restart")
+                         else "" for tc in row._tr.tc_lst]
+                if rows and all(_open_top(tc) for tc in row._tr.tc_lst):
+                    # A part of the row above (no rule between: documents/docx_tables.py).
+                    rows[-1] = [a + b for a, b in zip(rows[-1], cells, strict=True)]
+                else:
+                    rows.append(cells)
+            out += ["".join(r) for r in rows]
     return "\n".join(out)
+
+
+def _open_top(tc: object) -> bool:
+    from docx.oxml.ns import qn
+
+    tcpr = tc.tcPr  # type: ignore[attr-defined]
+    borders = None if tcpr is None else tcpr.find(qn("w:tcBorders"))
+    top = None if borders is None else borders.find(qn("w:top"))
+    return top is not None and top.get(qn("w:val")) == "nil"
 
 
 def soffice_to_pdf(docx_files: list[Path], outdir: Path, profile: Path) -> list[Path]:

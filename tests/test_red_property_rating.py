@@ -212,6 +212,6 @@ def test_pdf_and_docx_print_the_sheet(branch: str) -> None:
     doc = build(example(INTERVIEW, branch))
     pdf = render_pdf(doc)
     assert_prints(doc, pdf, render_docx(doc))
-    # The whole standard in at most 4 pages (issue 16): 小五 tables (layout.TABLE_TYPES), the
+    # The whole standard in at most 4 pages (issue 16): 小五 tables (tables.TABLE_TYPES), the
     # parts' results in their 合计 rows. (LibreOffice's count of the DOCX: test_gbt9704_layout.)
     assert pdfcheck.page_count(pdf) <= 4

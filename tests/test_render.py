@@ -370,7 +370,7 @@ def test_docx_bytes_are_a_valid_package() -> None:
 
 
 def test_group_cells_are_merged_over_their_continuation_rows() -> None:
-    from sanfang_docs.documents.layout import row_spans
+    from sanfang_docs.documents.tables import row_spans
 
     rows = [["序号", "考评内容", "评分要点", "分值"], ["1", "组织", "1.建立党组织；", "30"], ["", "", "2.经费有保障。", ""],
             ["", "加分", "获得表彰的加分。", "5"], ["", "合计", "", "35"]]
@@ -385,9 +385,9 @@ def test_group_cells_are_merged_over_their_continuation_rows() -> None:
 
 
 def test_a_tall_table_row_never_leaves_one_line_alone(tmp_path: Path) -> None:
-    """A row of up to layout.WHOLE_ROW_LINES lines never splits, wherever the page breaks, in the
-    PDF and in LibreOffice (neither applies widow and orphan control inside a table cell)."""
-    from sanfang_docs.documents.layout import WHOLE_ROW_LINES
+    """A row of up to tables.WHOLE_ROW_LINES lines never splits, wherever the page breaks, in the
+    PDF and in LibreOffice (a taller one splits keeping two lines on each side: test_table_rows.py)."""
+    from sanfang_docs.documents.tables import WHOLE_ROW_LINES
 
     def doc(lead: int) -> Document:
         rows = [["序号", "事项", "说明"], ["1", "事项一", "短"], ["2", "事项二", "甲" * 150], ["3", "事项三", "短"]]

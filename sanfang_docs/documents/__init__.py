@@ -1,10 +1,13 @@
 """Documents: the document model and its two renderings (DESIGN.md "Documents").
 
 A :class:`Document` (model.py) is painted from one layout (layout.py) as a GB/T 9704 PDF/A with
-Typst (pdf.py) and as an editable DOCX with python-docx (docx.py, OOXML helpers in docx_parts.py);
-fonts.py finds the faces (and measures text in them), titles.py breaks long titles between words
-(jieba's words, read piece by piece from a cached copy of its dictionary by lexicon.py), measure.py estimates widths, qr.py draws the code on every page, and imprint.py gives a
-公文 its 版记 from the office's settings. May import: ``errors`` only.
+Typst (pdf.py) and as an editable DOCX with python-docx (docx.py, tables in docx_tables.py, OOXML
+helpers in docx_parts.py); tables.py lays out tables, linebreak.py finds where justified lines
+break (a line the 禁则 would cut short is set a little tighter) and gives a tall table row its
+lines; fonts.py finds the faces (and measures text in them), titles.py breaks long titles between
+words (jieba's words, read piece by piece from a cached copy of its dictionary by lexicon.py),
+measure.py estimates widths, qr.py draws the code on every page, and imprint.py gives a 公文 its
+版记 from the office's settings. May import: ``errors`` only.
 """
 
 from __future__ import annotations

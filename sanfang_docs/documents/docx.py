@@ -18,7 +18,17 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Mm, Pt, Twips
 
-from .docx_parts import PPR_ORDER, RPR_ORDER, TBLPR_ORDER, font_table, fonts_xml, footers, put, set_run_format
+from .docx_parts import (
+    PPR_ORDER,
+    TBLPR_ORDER,
+    add_runs,
+    font_table,
+    fonts_xml,
+    footers,
+    put,
+    set_run_format,
+)
+from .docx_tables import add_table
 from .fonts import Face, faces, pieces
 from .layout import CHAR_PT, GEOMETRY, layout_items
 from .model import Document
@@ -62,7 +72,7 @@ def render_docx(doc: Document) -> bytes:
         elif item["t"] == "attachments":
             _attachments(d, face["body"], item)
         elif item["t"] == "table":
-            _table(d, face, item)
+            add_table(d, face, item)
         elif item["t"] == "imprint":
             _imprint(d, face["body"], item)
     footers(d, face, doc.qr_payload)
@@ -235,16 +245,7 @@ def _paragraph(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
         pf.line_spacing = Pt(item["height"])
         put(p._p.get_or_add_pPr(), "snapToGrid", PPR_ORDER, val="0")
     for run in item["runs"]:
-        _runs(p, run["text"], face[run["font"]], item["size"], item["track"], item.get("color"))
-
-
-def _runs(p: Any, text: str, face: Face, size: float, track: float, color: str | None = None) -> None:
-    """Runs of ``text`` in ``face``, with 生僻字 in a fallback face that has them (fonts.pieces)."""
-    for piece, use in pieces(text, face):
-        r = p.add_run(piece)  # python-docx turns "\n" into a line break, "\t" into a tab
-        set_run_format(r._r.get_or_add_rPr(), use, size, track)
-        if color:
-            put(r._r.get_or_add_rPr(), "color", RPR_ORDER, val=color.lstrip("#"))
+        add_runs(p, run["text"], face[run["font"]], item["size"], run.get("track", item["track"]), item.get("color"))
 
 
 _STYLE_NAMES = {"公文正文", "公文标题", "一级标题", "二级标题", "三级标题"}
@@ -312,7 +313,7 @@ def _imprint(d: Any, body: Face, item: dict[str, Any]) -> None:
         taken = ((thick if r == 0 else 0) + below) * 20 / 8  # twips
         pf.line_spacing = Twips(round(579 - taken / lines))
         put(p._p.get_or_add_pPr(), "snapToGrid", PPR_ORDER, val="0")
-        _runs(p, text, body, item["size"], 0.0)
+        add_runs(p, text, body, item["size"], 0.0)
 
 
 def _docno(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
@@ -356,65 +357,3 @@ def _attachments(d: Any, body: Face, item: dict[str, Any]) -> None:
             r = p.add_run(piece)  # the style's face, or a fallback for 生僻字
             if use is not body:
                 fonts_xml(r._r.get_or_add_rPr(), use)
-
-
-def _table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
-    rows = item["rows"]
-    ncols = len(item["widths"])
-    t = d.add_table(rows=len(rows), cols=ncols)
-    t.autofit = False
-    total = Mm(156)
-    widths = [Emu(int(total * w)) for w in item["widths"]]
-    tblpr = t._tbl.tblPr
-    tblpr.style = "TableGrid"
-    put(tblpr, "tblW", TBLPR_ORDER, w=str(int(total.twips)), type="dxa")
-    # Indented by the cell margin, so the borders (not the text) meet the 版心's edges, as in the PDF.
-    put(tblpr, "tblInd", TBLPR_ORDER, w="80", type="dxa")
-    put(tblpr, "tblLayout", TBLPR_ORDER, type="fixed")
-    # No top/bottom cell margins: rows keep to the line grid.
-    mar = put(tblpr, "tblCellMar", TBLPR_ORDER)
-    for side, width in (("top", "0"), ("left", "80"), ("bottom", "0"), ("right", "80")):
-        el = OxmlElement(f"w:{side}")
-        el.set(qn("w:w"), width)
-        el.set(qn("w:type"), "dxa")
-        mar.append(el)
-    for c, col in enumerate(t.columns):
-        col.width = widths[c]
-    for r, row in enumerate(rows):
-        tr = t.rows[r]
-        trpr = tr._tr.get_or_add_trPr()
-        if r == 0 or item["whole"][r]:
-            # The header row and a short row stay whole (the header repeats); a tall body row
-            # may run on to the next page rather than leave half a page empty, as in the PDF.
-            trpr.append(OxmlElement("w:cantSplit"))
-        if r == 0:
-            trpr.append(OxmlElement("w:tblHeader"))  # repeat the header on every page
-        for c, text in enumerate(row):
-            cell = tr.cells[c]
-            cell.width = widths[c]
-            p = cell.paragraphs[0]
-            p._p.style = "表格文字"
-            centred = item["centred"][r][c]
-            p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
-            # Borders (0.5 pt = 10 twips) add to a row's height in LibreOffice: take them off
-            # the line so each row is one grid line, as in the PDF (the first row has two).
-            p.paragraph_format.line_spacing = Twips(round(item["pitch"] * 20) - (20 if r == 0 else 10))
-            if item.get("sticky") and r == len(rows) - 1:
-                p.paragraph_format.keep_with_next = True  # the last row goes with the signature
-            _runs(p, text, face["hei" if r == 0 else "body"], item["size"], 0.0)
-    _merge_groups(t, item.get("spans") or [])
-
-
-def _merge_groups(t: Any, spans: list[list[int]]) -> None:
-    """A group's cells over its continuation rows, as in the PDF (layout.row_spans): w:vMerge."""
-    for r, row in enumerate(spans):
-        for c, span in enumerate(row):
-            if span > 1:
-                top = t.cell(r, c)
-                for below in range(r + 1, r + span):
-                    tc = t.cell(below, c)._tc
-                    for p in tc.findall(qn("w:p"))[1:]:
-                        tc.remove(p)
-                    put(tc.get_or_add_tcPr(), "vMerge", ["cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge"])
-                put(top._tc.get_or_add_tcPr(), "vMerge", ["cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge"],
-                    val="restart")

@@ -13,7 +13,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 
-from .fonts import Face
+from .fonts import Face, pieces
 from .layout import GEOMETRY
 from .qr import qr_png
 
@@ -40,6 +40,15 @@ def put(parent: Any, tag: str, order: list[str], **attrs: str) -> Any:
             return el
     parent.append(el)
     return el
+
+
+def add_runs(p: Any, text: str, face: Face, size: float, track: float, color: str | None = None) -> None:
+    """Runs of ``text`` in ``face``, with 生僻字 in a fallback face that has them (fonts.pieces)."""
+    for piece, use in pieces(text, face):
+        r = p.add_run(piece)  # python-docx turns "\n" into a line break, "\t" into a tab
+        set_run_format(r._r.get_or_add_rPr(), use, size, track)
+        if color:
+            put(r._r.get_or_add_rPr(), "color", RPR_ORDER, val=color.lstrip("#"))
 
 
 def fonts_xml(rpr: Any, face: Face) -> None:

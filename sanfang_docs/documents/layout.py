@@ -2,8 +2,9 @@
 heading numbers, fonts, indents and alignment by house style. So the two outputs carry the same words in the same places, and
 the Typst layout never interprets content (it gets this list as JSON data).
 
-The numbers follow GB/T 9704-2012: A4, 版心 156 × 225 mm, 天头 37 mm, 订口 28 mm, 22 lines
-of 28 characters in 3号 (16 pt).
+The numbers follow GB/T 9704-2012 (geometry.py): A4, 版心 156 × 225 mm, 天头 37 mm, 订口 28 mm,
+22 lines of 28 characters in 3号 (16 pt). Tables are laid out by tables.py; a justified line
+the 禁则 would cut short is set a little tighter to keep its group (linebreak.py).
 """
 
 from __future__ import annotations
@@ -11,43 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .geometry import CHAR_PT, GEOMETRY, MM
 from .imprint import imprint_items
-from .measure import text_width_chars
+from .linebreak import body_em, breakable, tighten_runs, tightened
 from .model import Document, heading_prefix
-
-MM = 72 / 25.4  # points per millimetre
-
-GEOMETRY: dict[str, float] = {
-    "page_w": 210.0,  # mm
-    "page_h": 297.0,
-    "top": 37.0,  # 天头
-    "bottom": 35.0,  # 297 − 37 − 225
-    "left": 28.0,  # 订口
-    "right": 26.0,  # 210 − 28 − 156
-    "body_pt": 16.0,  # 3号
-    "title_pt": 22.0,  # 2号
-    "folio_pt": 14.0,  # 4号 page numbers
-    "table_pt": 14.0,
-    # 22 lines in 225 mm is 28.98 pt; Word stores twips, and 580 twips × 22 overflows the
-    # 版心 by 0.1 mm, so both renderers use 579 twips to keep exactly 22 lines a page.
-    "pitch_pt": 579 / 20,
-    # 28 characters in 156 mm is 15.79 pt each; −5 twips of tracking (15.75 pt) is the
-    # nearest value Word can store that still fits 28 and not 29.
-    "track_pt": -5 / 20,
-    "folio_gap": 7.0,  # mm from the 版心 to the page number
-    # LibreOffice (7.4) sets the text of an exact-height grid line 1.3 mm lower in its line than
-    # Typst and Word do; the DOCX's 版心 starts that much higher (and ends that much higher)
-    # so that in LibreOffice too the first line's type stands where the 天头 says (measured).
-    "docx_raise": 1.3,
-    # 版记 (7.4): 4号 lines on the grid between rules of 0.35 mm (first, last) and 0.25 mm (between).
-    "imprint_pt": 14.0,
-    "imprint_rule_pt": 1.0,
-    "imprint_thin_pt": 0.7,
-    "qr_size": 18.0,  # mm, bottom-left corner, outside the 版心
-    "qr_x": 7.0,
-    "qr_bottom": 9.0,
-}
-CHAR_PT = GEOMETRY["body_pt"] + GEOMETRY["track_pt"]
+from .tables import table_item, table_type
 
 _ARTICLE = re.compile(r"^(第[一二三四五六七八九十百零〇]+条)")
 _CHAPTER = re.compile(r"^第[一二三四五六七八九十百零〇]+[章节]")
@@ -70,10 +39,12 @@ def par(
     runs: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """One paragraph; indents in characters, sizes in points; ``name`` is the Word style."""
-    runs = runs if runs is not None else [{"text": text, "font": font}]
+    runs = [dict(r, text=breakable(r["text"])) for r in (runs if runs is not None else [{"text": text, "font": font}])]
+    if align == "justify" and size is None and track is None:
+        runs = _tightened(runs, first, left, right)
     return {
         "t": "par",
-        "runs": [dict(r, text=breakable(r["text"])) for r in runs],
+        "runs": runs,
         "font": font,
         "name": name,
         "size": size or GEOMETRY["body_pt"],
@@ -87,31 +58,13 @@ def par(
     }
 
 
-ZWSP = "\u200b"  # a break opportunity that prints nothing (Typst, Word and LibreOffice honour it)
-WJ = "\u2060"  # a word joiner: no break here (Typst, Word and LibreOffice honour it too)
-# Telephone numbers break after the area code and between groups of four digits (027-8795 6688,
-# 138 0000 0001 as they are read out); a time range after its dash; a 档号 after each hyphen.
-# A time itself (17:30) never breaks.
-_PHONE = re.compile(r"(?<![\d-])(0\d{2,3})-(\d{3,4})(\d{4})(?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(1\d{2})(\d{4})(\d{4})(?!\d)")
-_TIME_RANGE = re.compile(r"(\d{1,2}:\d{2})([-–—~～])(\d{1,2}:\d{2})")
-_ARCHIVE_NO = re.compile(r"[A-Z]\d{3}-WS·\d{4}-[A-Z0-9]+-[A-Z]+-\d{4}")
-# A vote count stays with its 票 (（得17票）): the line breaks before the number, never between
-# 17 and 票. (LibreOffice then sets no space between them, so neither does the PDF: pdf.py.)
-_VOTES = re.compile(r"(得\d+)(?=票)")
-# A fill-in blank (__________) is a line to write on: it may go on in the next line.
-_BLANK = re.compile(r"_{6,}")
-
-
-def breakable(text: str) -> str:
-    """``text`` with break opportunities inside long Latin runs, at points a reader accepts, so a
-    line never has to be letter-spaced because a whole number moved down (both renderers)."""
-    text = _PHONE.sub(lambda m: f"{m[1]}-{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
-    text = _MOBILE.sub(lambda m: f"{m[1]}{ZWSP}{m[2]}{ZWSP}{m[3]}", text)
-    text = _TIME_RANGE.sub(lambda m: f"{m[1]}{m[2]}{ZWSP}{m[3]}", text)  # 9:00- | 17:30, never 17: | 30
-    text = _VOTES.sub(lambda m: m[1] + WJ, text)
-    text = _BLANK.sub(lambda m: ZWSP.join(re.findall("__?", m[0])), text)
-    return _ARCHIVE_NO.sub(lambda m: m[0].replace("-", "-" + ZWSP), text)
+def _tightened(runs: list[dict[str, str]], first: float, left: float, right: float) -> list[dict[str, Any]]:
+    """Runs with the lines the 禁则 would cut short set a little tighter (linebreak.py)."""
+    body, track = GEOMETRY["body_pt"], GEOMETRY["track_pt"]
+    full = 156 * MM
+    ranges = tightened("".join(r["text"] for r in runs), body_em, body, track,
+                       full - (first + left + right) * CHAR_PT, full - (left + right) * CHAR_PT)
+    return tighten_runs(runs, ranges)
 
 
 def layout_items(doc: Document) -> list[dict[str, Any]]:
@@ -201,7 +154,7 @@ def _body(doc: Document) -> list[dict[str, Any]]:
         elif b.kind == "right":
             out.append(par(b.text, align="right"))
         elif b.kind == "table":
-            out.append(_table(b.rows, *table_type(doc, b.rows)))
+            out.append(table_item(b.rows, *table_type(doc, b.rows)))
         elif b.kind in ("item", "li"):
             out.append(par(b.text, first=indent))
         elif doc.style == "rules":
@@ -220,118 +173,6 @@ def _rules_par(text: str) -> dict[str, Any]:
         return par(text, first=2)
     runs = [{"text": m.group(1), "font": "hei"}, {"text": text[m.end() :], "font": "body"}]
     return par(text, first=2, runs=runs)
-
-
-WHOLE_ROW_LINES = 8  # at most 8 lines left empty at a page's foot when such a row moves on
-TABLE_PAD_PT = 4.0 * 2 + 1.0  # the 4 pt inset on each side (both renderers) and the borders
-_TOKEN = re.compile(r"[\x21-\x7e]+|\S")  # an ASCII run (档号, phone) or one CJK character
-
-
-# Table type (size, line pitch in pt). GB/T 9704-2012 sets no size for tables: 5.2.2 "如无特殊
-# 说明，公文格式各要素一般用3号仿宋体字。特定情况可以作适当调整" — a table is such a case.
-TABLE_TYPES: dict[str, tuple[float, float]] = {
-    "letter": (GEOMETRY["table_pt"], GEOMETRY["pitch_pt"]),  # 4号 on the 22-line grid
-    "form": (12.0, 20.0),  # 小四: forms are mostly table
-    "scoresheet": (10.5, 15.0),  # 五号 for a score sheet's long scoring tables
-    # The 红色物业 评分表 quotes a whole standard (15 items, 40 评分要点): 小五 in 11.5 pt rows,
-    # the usual type of a 评分细则, keeps it to 4 pages (五号 in 13 pt rows takes 5, in 15 pt 6).
-    "评分表": (9.0, 11.5),
-}
-
-
-def table_type(doc: Document, rows: list[list[str]]) -> tuple[float, float]:
-    """The type of one table of ``doc``: by 文种 where one is named, else by house style (a score
-    sheet's short result and signature tables as a form's)."""
-    if doc.kind in TABLE_TYPES:
-        return TABLE_TYPES[doc.kind]
-    if doc.style == "scoresheet" and len(rows) <= 8:
-        return TABLE_TYPES["form"]
-    return TABLE_TYPES.get(doc.style, TABLE_TYPES["letter"])
-
-
-def _table(rows: list[list[str]], size: float, pitch: float) -> dict[str, Any]:
-    """A table, first row the header, in ``size`` type on ``pitch`` rows (:func:`table_type`)."""
-    ncols = max((len(r) for r in rows), default=1)
-    rows = [list(r) + [""] * (ncols - len(r)) for r in rows]
-    # Headers and short cells (序号, 分值, names) are centred; sentences start at the left.
-    centred = [[r == 0 or len(c) <= 4 for c in row] for r, row in enumerate(rows)]
-    widths = _column_widths(rows, size)
-    return {
-        "t": "table",
-        "rows": [[breakable(c) for c in row] for row in rows],
-        "spans": row_spans(rows),
-        "centred": centred,
-        "widths": widths,
-        # A row that splits must keep at least two lines on each side. Neither Typst nor
-        # LibreOffice applies widow and orphan control inside a table cell (measured: a 7-line
-        # row split 6 | 1 in both, with it set), so a row of up to WHOLE_ROW_LINES lines never
-        # splits (w:cantSplit; Typst: not breakable) and only a taller one may run on.
-        "whole": [_row_lines(row, widths, size) <= WHOLE_ROW_LINES for row in rows],
-        "size": size,
-        "pitch": pitch,
-    }
-
-
-def _row_lines(row: list[str], widths: list[float], size: float) -> int:
-    """The lines a row takes: its tallest cell's text over its column's width (estimated)."""
-    def lines(text: str, frac: float) -> int:
-        room = max(frac * 156 * MM - TABLE_PAD_PT, size)
-        return sum(max(1, -(-int(text_width_chars(ln) * size) // int(room))) for ln in text.split("\n"))
-
-    return max(lines(c, w) for c, w in zip(row, widths, strict=True))
-
-
-def row_spans(rows: list[list[str]]) -> list[list[int]]:
-    """Rows a cell spans (0: covered by the cell above). A body row that continues the one
-    above — one cell filled (the next 评分要点), every other empty — merges its empty cells into
-    the group's cells above (序号, 考评内容, 分值, 得分) instead of leaving them blank."""
-    spans = [[1] * len(r) for r in rows]
-    owner = [0] * (len(rows[0]) if rows else 0)  # the row whose cell a column's group is
-    for r in range(1, len(rows)):
-        filled = [c for c, cell in enumerate(rows[r]) if cell.strip()]
-        if r > 1 and len(filled) == 1 and len(rows[r]) > 2:
-            for c in range(len(rows[r])):
-                if c not in filled:
-                    spans[r][c] = 0
-                    spans[owner[c]][c] += 1
-                else:
-                    owner[c] = r
-        else:
-            owner = [r] * len(rows[r])
-    return spans
-
-
-def _column_widths(rows: list[list[str]], size: float) -> list[float]:
-    """Column widths as fractions of the 版心, computed once so both renderers agree.
-
-    The automatic table layout of browsers and Word: each column needs at least its widest
-    unbreakable piece (a header, a short cell such as 序号 or a name, a 档号), would like its
-    longest line; the width left over after every minimum is shared in proportion to what each
-    column still wants, so sentence columns get the room and 序号 never wraps."""
-    total = 156 * MM
-
-    def width(text: str) -> float:
-        return text_width_chars(text) * size + TABLE_PAD_PT
-
-    minimum, preferred = [], []
-    for col in range(len(rows[0])):
-        cells = [r[col] for r in rows]
-        lines = [ln for c in cells for ln in c.split("\n")] or [""]
-        # A label of up to 8 characters (业主回访满意度) never wraps: it would leave 度 alone.
-        unbreakable = [ln for i, c in enumerate(cells) for ln in c.split("\n") if i == 0 or len(ln) <= 8]
-        tokens = [t for ln in lines for t in _TOKEN.findall(ln)]
-        minimum.append(max([width(t) for t in unbreakable + tokens] + [width("")]))
-        preferred.append(max(minimum[-1], max(width(ln) for ln in lines)))
-    spare = total - sum(minimum)
-    wants = [p - m for p, m in zip(preferred, minimum, strict=True)]
-    if spare <= 0 or sum(wants) == 0:
-        chosen = minimum if spare <= 0 else [m + spare * m / sum(minimum) for m in minimum]
-    elif sum(wants) <= spare:
-        # Everything fits on one line: widen every column in proportion to its content.
-        chosen = [p + (spare - sum(wants)) * p / sum(preferred) for p in preferred]
-    else:
-        chosen = [m + spare * w / sum(wants) for m, w in zip(minimum, wants, strict=True)]
-    return [c / sum(chosen) for c in chosen]
 
 
 def _balanced_title(title: str, size: float, names: list[str]) -> str:

@@ -28,7 +28,7 @@ LAYOUT = "gbt9704.typ"
 # Chinese and Latin letters or digits; Typst's own version of it shrinks to squeeze one more
 # character onto a line, so the layout gets the text cut there and adds fixed spaces itself.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
-# (A word joiner between them, layout.WJ, is no such place: LibreOffice puts no space there.)
+# (A word joiner between them, linebreak.WJ, is no such place: LibreOffice puts no space there.)
 _BOUNDARY = re.compile(f"(?<=[{_HAN}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[{_HAN}])")
 
 _lock = threading.Lock()  # the compiler is not safe to share between threads
@@ -92,7 +92,7 @@ def segments(text: str) -> list[str]:
 def _segment_item(item: dict[str, Any]) -> dict[str, Any]:
     item = dict(item)
     if item["t"] == "par":
-        item["runs"] = [dict(r, parts=segments(r["text"])) for r in item["runs"]]
+        item["runs"] = [dict(r, parts=segments(r["text"])) for r in _last_char_apart(item)]
     elif item["t"] == "table":
         item["rows"] = [[segments(c) for c in row] for row in item["rows"]]
     elif item["t"] == "attachments":
@@ -102,6 +102,19 @@ def _segment_item(item: dict[str, Any]) -> dict[str, Any]:
     elif item["t"] == "imprint":
         item.update({k: segments(item[k]) for k in ("cc", "printer", "date")})
     return item
+
+
+def _last_char_apart(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """A line set tighter (linebreak.py) keeps the paragraph's tracking on its last character in
+    Typst, as LibreOffice sets no spacing after a run's last character: so the two fit alike, and
+    that character's box (a closing mark's above all) does not reach past the 版心."""
+    out = []
+    for r in item["runs"]:
+        if "track" in r and len(r["text"]) > 1:
+            out += [dict(r, text=r["text"][:-1]), dict(r, text=r["text"][-1], track=item["track"])]
+        else:
+            out.append(r)
+    return out
 
 
 def layout_data(doc: Document, families: dict[str, dict[str, Any]]) -> dict[str, Any]:
