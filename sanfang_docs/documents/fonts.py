@@ -21,6 +21,7 @@ import marshal
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,8 +127,16 @@ class _Installed:
     index: int
 
 
-@functools.cache
+_listing = threading.Lock()  # pdf.warm_up's thread and the field checks may ask at once
+
+
 def _installed() -> tuple[_Installed, ...]:
+    with _listing:
+        return _fc_list()
+
+
+@functools.cache
+def _fc_list() -> tuple[_Installed, ...]:
     if shutil.which("fc-list") is None:
         raise RenderError("无法查找字体：未找到 fc-list 命令，请安装 Debian 软件包 fontconfig。")
     out = subprocess.run(
@@ -233,10 +242,11 @@ def font_dirs(resolved: dict[str, Face]) -> list[str]:
     return [str(folder)]
 
 
+
+
 def _user_cache(name: str) -> Path:
+    # workspace.user_cache's folder (this box imports only errors).
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sanfang-docs" / name
-
-
 
 
 @functools.cache
