@@ -146,3 +146,9 @@ def test_typst_reads_a_folder_of_just_our_faces() -> None:
     linked = {os.path.realpath(p) for p in Path(folders[0]).iterdir()}
     wanted = {os.path.realpath(f.path) for f in (*fonts.faces().values(), *fonts.fallbacks())}
     assert linked == wanted
+
+
+def test_covers_from_runs_is_the_cmap() -> None:
+    for face in (*fonts.faces().values(), *fonts.fallbacks()):
+        cmap = fonts._cmap(face.path, face.index)
+        assert {cp for cp in range(0x30000) if fonts.covers(face, chr(cp))} == {cp for cp in cmap if cp < 0x30000}

@@ -224,7 +224,7 @@ def font_dirs(resolved: dict[str, Face]) -> list[str]:
     cannot be made, the faces' own folders."""
     files = sorted({f.path for f in (*resolved.values(), *fallbacks())})
     tag = hashlib.sha256("\0".join(files).encode()).hexdigest()[:24]
-    folder = _user_cache("typst-fonts") / tag
+    folder = cache_folder("typst-fonts") / tag
     if folder.is_dir():
         return [str(folder)]
     try:
@@ -244,8 +244,8 @@ def font_dirs(resolved: dict[str, Face]) -> list[str]:
 
 
 
-def _user_cache(name: str) -> Path:
-    # workspace.user_cache's folder (this box imports only errors).
+def cache_folder(name: str) -> Path:
+    """workspace.user_cache's folder (this box imports only errors)."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sanfang-docs" / name
 
 
@@ -326,7 +326,7 @@ def _font_cache(kind: str, files: list[tuple[str, int]], read: Callable[[], Any]
     except OSError:
         return read()
     key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
-    cached = _user_cache("fonts") / key
+    cached = cache_folder("fonts") / key
     try:
         return marshal.loads(cached.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):  # none yet, or damaged
@@ -341,7 +341,33 @@ def _font_cache(kind: str, files: list[tuple[str, int]], read: Callable[[], Any]
 
 
 def covers(face: Face, char: str) -> bool:
-    return ord(char) in _cmap(face.path, face.index)
+    return _in_runs(_cmap_runs(face.path, face.index), ord(char))
+
+
+@functools.cache
+def _cmap_runs(path: str, index: int) -> tuple[list[int], list[int]]:
+    """One face's code points as runs, for :func:`covers` (the DOCX asks of every character):
+    a CJK face's ~30,000 code points are ~1,000 runs, a tenth of the cached cmap to load."""
+    firsts, lasts = _font_cache("cmap-runs", [(path, index)], lambda: _runs(_cmap(path, index)))
+    return list(firsts), list(lasts)
+
+
+def _runs(points: frozenset[int]) -> tuple[list[int], list[int]]:
+    """Sorted code points as (first code points, last code points) of their runs."""
+    firsts: list[int] = []
+    lasts: list[int] = []
+    for cp in sorted(points):
+        if lasts and lasts[-1] == cp - 1:
+            lasts[-1] = cp
+        else:
+            firsts.append(cp)
+            lasts.append(cp)
+    return firsts, lasts
+
+
+def _in_runs(runs: tuple[list[int], list[int]], cp: int) -> bool:
+    at = bisect.bisect_right(runs[0], cp) - 1
+    return at >= 0 and cp <= runs[1][at]
 
 
 @functools.cache
@@ -354,16 +380,7 @@ def _printable() -> tuple[list[int], list[int]]:
     def read() -> tuple[list[int], list[int]]:
         # A character prints if every role's face, or a fallback, has it: any role may set it.
         extra = frozenset().union(*(_cmap(f.path, f.index) for f in extras))
-        points = sorted(frozenset.intersection(*(_cmap(f.path, f.index) | extra for f in resolved)))
-        firsts: list[int] = []
-        lasts: list[int] = []
-        for cp in points:
-            if lasts and lasts[-1] == cp - 1:
-                lasts[-1] = cp
-            else:
-                firsts.append(cp)
-                lasts.append(cp)
-        return firsts, lasts
+        return _runs(frozenset.intersection(*(_cmap(f.path, f.index) | extra for f in resolved)))
 
     firsts, lasts = _font_cache("printable", [(f.path, f.index) for f in (*resolved, *extras)], read)
     return list(firsts), list(lasts)
@@ -371,10 +388,7 @@ def _printable() -> tuple[list[int], list[int]]:
 
 def printable(char: str) -> bool:
     """Whether the faces of every role (with the fallbacks) can print ``char``."""
-    firsts, lasts = _printable()
-    cp = ord(char)
-    at = bisect.bisect_right(firsts, cp) - 1
-    return at >= 0 and cp <= lasts[at]
+    return _in_runs(_printable(), ord(char))
 
 
 def pieces(text: str, face: Face) -> list[tuple[str, Face]]:
