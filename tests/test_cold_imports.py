@@ -64,6 +64,10 @@ def test_a_filing_imports_none_of_the_heavy_modules(tmp_path: Path, run: str) ->
     records = list((home / "archive").rglob("record.json"))
     assert len(records) == (2 if run == "second" else 1)
     assert json.loads(records[0].read_text(encoding="utf-8"))["signature"]["level"] == "PAdES-B-B"
+    # Signed with the kept key, font program and styled DOCX base: the DA/T 70 checks pass.
+    from sanfang_docs.api import Sanfang
+
+    assert Sanfang(home).verify().ok
 
 
 def test_after_a_lean_signature_every_pyhanko_name_is_still_there(tmp_path: Path) -> None:
