@@ -156,3 +156,25 @@ def test_covers_from_runs_is_the_cmap() -> None:
     for face in (*fonts.faces().values(), *fonts.fallbacks()):
         cmap = fonts._cmap(face.path, face.index)
         assert {cp for cp in range(0x30000) if fonts.covers(face, chr(cp))} == {cp for cp in cmap if cp < 0x30000}
+
+
+def test_the_font_listing_is_kept_until_a_font_folder_changes(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    extra = tmp_path / "fonts"
+    extra.mkdir()
+    monkeypatch.setattr(fonts, "_FONT_ROOTS", (*fonts._FONT_ROOTS, str(extra)))
+    runs: list[int] = []
+    real = fonts._run_fc_list
+    monkeypatch.setattr(fonts, "_run_fc_list", lambda: runs.append(1) or real())
+    try:
+        fonts._fc_list.cache_clear()
+        first = fonts._fc_list()
+        fonts._fc_list.cache_clear()
+        assert fonts._fc_list() == first and len(runs) == 1  # kept
+        (extra / "added.ttf").write_bytes(b"")  # a face added to a font folder
+        st = extra.stat()
+        os.utime(extra, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+        fonts._fc_list.cache_clear()
+        assert fonts._fc_list() == first and len(runs) == 2  # listed again
+    finally:
+        fonts._fc_list.cache_clear()

@@ -22,12 +22,11 @@ import os
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..errors import RenderError
+from .kept import cache_folder, kept_marshal
 
 
 @dataclass(frozen=True)
@@ -135,8 +134,43 @@ def _installed() -> tuple[_Installed, ...]:
         return _fc_list()
 
 
+# Where fontconfig looks (fonts.conf's defaults) and its configuration: their modification
+# times, with those of every folder holding a listed face, key the kept listing.
+_FONT_ROOTS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts",
+               "/etc/fonts", "/etc/fonts/conf.d")
+
+
+def _listing_key(found: tuple[_Installed, ...]) -> list[str]:
+    folders = {os.path.expanduser(r) for r in _FONT_ROOTS} | {os.path.dirname(f.path) for f in found}
+    key = [os.environ.get("FONTCONFIG_FILE", ""), os.environ.get("FONTCONFIG_PATH", "")]
+    for folder in sorted(folders):
+        with contextlib.suppress(OSError):
+            key.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
+    return key
+
+
 @functools.cache
 def _fc_list() -> tuple[_Installed, ...]:
+    """What ``fc-list`` lists, kept in the user's cache while no font folder changed (a folder's
+    time changes when a face is added or removed): the subprocess was ~20 ms of every command
+    that makes a document."""
+    kept = cache_folder("fonts") / "fc-list"
+    with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+        key, rows = marshal.loads(kept.read_bytes())
+        found = tuple(_Installed(tuple(r[0]), *r[1:]) for r in rows)
+        if key == _listing_key(found):
+            return found
+    found = _run_fc_list()
+    with contextlib.suppress(OSError, ValueError):
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        tmp = kept.with_name(f".fc-list.{os.getpid()}")
+        tmp.write_bytes(marshal.dumps((_listing_key(found), [(f.families, f.weight, f.italic, f.path, f.index)
+                                                               for f in found])))
+        os.replace(tmp, kept)
+    return found
+
+
+def _run_fc_list() -> tuple[_Installed, ...]:
     if shutil.which("fc-list") is None:
         raise RenderError("无法查找字体：未找到 fc-list 命令，请安装 Debian 软件包 fontconfig。")
     out = subprocess.run(
@@ -244,11 +278,6 @@ def font_dirs(resolved: dict[str, Face]) -> list[str]:
 
 
 
-def cache_folder(name: str) -> Path:
-    """workspace.user_cache's folder (this box imports only errors)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sanfang-docs" / name
-
-
 @functools.cache
 def _advances(path: str, index: int) -> tuple[dict[int, float], float]:
     """(code point → advance in em, the em advance of a missing glyph) of one face file."""
@@ -262,7 +291,7 @@ def _advances(path: str, index: int) -> tuple[dict[int, float], float]:
         font.close()
         return table
 
-    return _font_cache("advances", [(path, index)], read), 1.0
+    return kept_marshal("advances", [(path, index)], read), 1.0
 
 
 def advance_pt(role: str, text: str, size: float, track: float) -> float:
@@ -311,33 +340,9 @@ def _cmap(path: str, index: int) -> frozenset[int]:
             else TTFont(path, lazy=True)
         return frozenset(font.getBestCmap() or {})
 
-    return _font_cache("cmap", [(path, index)], read)
+    return kept_marshal("cmap", [(path, index)], read)
 
 
-def _font_cache(kind: str, files: list[tuple[str, int]], read: Callable[[], Any]) -> Any:
-    """``read()`` of some faces (path, index), kept in the user's cache under the font files'
-    sizes and times: fontTools takes ~0.3 s to read a CJK face's cmap, the largest cost of a
-    command that files one document. A cache that cannot be read or written is read from the font."""
-    parts = [kind]
-    try:
-        for path, index in files:
-            st = os.stat(path)
-            parts += [path, str(index), str(st.st_size), str(st.st_mtime_ns)]
-    except OSError:
-        return read()
-    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
-    cached = cache_folder("fonts") / key
-    try:
-        return marshal.loads(cached.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):  # none yet, or damaged
-        pass
-    found = read()
-    with contextlib.suppress(OSError):
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}")
-        tmp.write_bytes(marshal.dumps(found))
-        os.replace(tmp, cached)
-    return found
 
 
 def covers(face: Face, char: str) -> bool:
@@ -348,7 +353,7 @@ def covers(face: Face, char: str) -> bool:
 def _cmap_runs(path: str, index: int) -> tuple[list[int], list[int]]:
     """One face's code points as runs, for :func:`covers` (the DOCX asks of every character):
     a CJK face's ~30,000 code points are ~1,000 runs, a tenth of the cached cmap to load."""
-    firsts, lasts = _font_cache("cmap-runs", [(path, index)], lambda: _runs(_cmap(path, index)))
+    firsts, lasts = kept_marshal("cmap-runs", [(path, index)], lambda: _runs(_cmap(path, index)))
     return list(firsts), list(lasts)
 
 
@@ -382,7 +387,7 @@ def _printable() -> tuple[list[int], list[int]]:
         extra = frozenset().union(*(_cmap(f.path, f.index) for f in extras))
         return _runs(frozenset.intersection(*(_cmap(f.path, f.index) | extra for f in resolved)))
 
-    firsts, lasts = _font_cache("printable", [(f.path, f.index) for f in (*resolved, *extras)], read)
+    firsts, lasts = kept_marshal("printable", [(f.path, f.index) for f in (*resolved, *extras)], read)
     return list(firsts), list(lasts)
 
 

@@ -1,5 +1,7 @@
-"""Bytes a one-shot process would build again, kept in the user's cache under what they come from.
+"""What a one-shot process would compute again, kept in the user's cache under what it comes from.
 
+``kept_marshal(kind, faces, read)``: a value read from font files (a cmap, advance widths, the
+printable code points), kept under the files' sizes and times (fonts.py).
 ``kept_bytes(kind, parts, sources, build)`` returns ``build()``'s bytes, read from
 ``$XDG_CACHE_HOME/sanfang-docs/<kind>/`` when an earlier process made them from the same
 ``parts`` and the same ``sources`` files (size and modification time: a new version of the code
@@ -12,10 +14,42 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import marshal
 import os
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from .fonts import cache_folder
+
+def cache_folder(name: str) -> Path:
+    """workspace.user_cache's folder (this box imports only errors)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sanfang-docs" / name
+
+
+def kept_marshal(kind: str, files: list[tuple[str, int]], read: Callable[[], Any]) -> Any:
+    """``read()`` of some faces (path, index), kept in the user's cache under the font files'
+    sizes and times: fontTools takes ~0.3 s to read a CJK face's cmap, the largest cost of a
+    command that files one document. A cache that cannot be read or written is read from the font."""
+    parts = [kind]
+    try:
+        for path, index in files:
+            st = os.stat(path)
+            parts += [path, str(index), str(st.st_size), str(st.st_mtime_ns)]
+    except OSError:
+        return read()
+    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
+    cached = cache_folder("fonts") / key
+    try:
+        return marshal.loads(cached.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):  # none yet, or damaged
+        pass
+    found = read()
+    with contextlib.suppress(OSError):
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}")
+        tmp.write_bytes(marshal.dumps(found))
+        os.replace(tmp, cached)
+    return found
 
 
 def kept_bytes(kind: str, parts: list[str], sources: list[str], build: Callable[[], bytes]) -> bytes:
@@ -36,4 +70,4 @@ def kept_bytes(kind: str, parts: list[str], sources: list[str], build: Callable[
     return data
 
 
-__all__ = ["kept_bytes"]
+__all__ = ["cache_folder", "kept_bytes", "kept_marshal"]
