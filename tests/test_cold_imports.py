@@ -178,3 +178,25 @@ def test_the_font_listing_is_kept_until_a_font_folder_changes(tmp_path: Path, mo
         assert fonts._fc_list() == first and len(runs) == 2  # listed again
     finally:
         fonts._fc_list.cache_clear()
+
+
+def test_a_kept_vocabulary_upgrade_is_the_replayed_one(tmp_path: Path, monkeypatch) -> None:
+    from sanfang_docs.search.analyzer import Vocabulary
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    full = Vocabulary(["藏龙御景", "江南花山郡", "三方联动", "物业管理委员会筹备组"])
+    saved = full.query_dict(["藏龙", "御景", "选举", "结果"])
+    replayed = Vocabulary(cached=saved)
+    replayed.upgrade()
+    assert list((tmp_path / "cache" / "sanfang-docs" / "vocabulary").glob("*.marshal"))
+
+    def no_replay(self, words):
+        raise AssertionError("replayed again")
+
+    monkeypatch.setattr(Vocabulary, "_add_words", no_replay)
+    restored = Vocabulary(cached=saved)
+    restored.upgrade()
+    assert restored.jieba.FREQ == replayed.jieba.FREQ and restored.jieba.total == replayed.jieba.total
+    assert restored._seen == replayed._seen
+    text = "江夏区藏龙御景小区党支部召开党员大会，选举产生支部委员会，物业管理委员会筹备组列席。"
+    assert restored.cut(text) == replayed.cut(text) == full.cut(text)
