@@ -200,3 +200,18 @@ def test_a_kept_vocabulary_upgrade_is_the_replayed_one(tmp_path: Path, monkeypat
     assert restored._seen == replayed._seen
     text = "江夏区藏龙御景小区党支部召开党员大会，选举产生支部委员会，物业管理委员会筹备组列席。"
     assert restored.cut(text) == replayed.cut(text) == full.cut(text)
+    # The index learnt a word since: only that one is replayed after the kept start.
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    grown = {**saved, "words": [*saved["words"], "纸坊大街"]}
+    replayed_words: list[list[str]] = []
+    real = Vocabulary._add_words
+    monkeypatch.setattr(Vocabulary, "_add_words", lambda self, words: replayed_words.append(words) or real(self, words))
+    later = Vocabulary(cached=grown)
+    later.upgrade()
+    assert replayed_words == [["纸坊大街"]]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))  # nothing kept: the whole replay
+    whole = Vocabulary(cached=grown)
+    whole.upgrade()
+    assert later.jieba.FREQ == whole.jieba.FREQ and later.jieba.total == whole.jieba.total
+    assert later._seen == whole._seen and later.cut(text + "纸坊大街") == whole.cut(text + "纸坊大街")

@@ -174,8 +174,9 @@ class Vocabulary:
             self._load_full(lazy=True)
             words = [*self._base_order, *self.order]
             kept = replayed.path_for(self, words)  # the same replay kept by an earlier process
-            if not replayed.restore(kept, self):
-                self._add_words(words)
+            rest = replayed.restore(kept, self, words)
+            if rest is None or rest:
+                self._add_words(words if rest is None else rest)
                 replayed.keep(kept, self, words)
             self._cache = {}
 
