@@ -215,3 +215,11 @@ def test_a_kept_vocabulary_upgrade_is_the_replayed_one(tmp_path: Path, monkeypat
     whole.upgrade()
     assert later.jieba.FREQ == whole.jieba.FREQ and later.jieba.total == whole.jieba.total
     assert later._seen == whole._seen and later.cut(text + "纸坊大街") == whole.cut(text + "纸坊大街")
+
+
+def test_the_key_store_alone_imports_no_pyhanko(tmp_path: Path) -> None:
+    # Run, that is: the packages lean.py defers are in sys.modules, their code not yet run.
+    code = ("import json, sys\nimport sanfang_docs.signing.keys\n"
+            "print(json.dumps({'modules': [m for m, mod in sys.modules.items() if m.startswith(('pyhanko', 'fontTools'))"
+            " and getattr(mod, '__file__', None) and '__getattr__' not in vars(mod)]}))")
+    assert _run(code, tmp_path, tmp_path / "cache") == {"modules": []}

@@ -20,8 +20,10 @@ that was ~0.3 s of a one-shot ``sanfang make`` (bench/README.md "A cold command"
 - ``pyhanko.sign.validation.ades`` — pdf_signer imports one coroutine from it, for validating
   an earlier timestamp, which a new signature never does — is a stand-in whose coroutine and
   every other attribute load the real module first;
-- ``fontTools.subset`` is a stand-in only while ``opentype`` is imported; its ``Options`` and
-  ``Subsetter`` build the real module's objects, anything else loads it.
+- ``fontTools.subset`` is a stand-in only while ``opentype`` is imported (a finder on
+  ``sys.meta_path`` that waits for that import, then leaves); its ``Options`` and ``Subsetter``
+  build the real module's objects, anything else loads it. Importing the box (``keys`` for
+  ``sanfang keys``) imports no pyHanko module at all.
 
 ``tests/test_cold_imports.py`` checks that a filing imports none of these and that signing and
 verification in one process still work. pyHanko is pinned below 0.39 (pyproject.toml); with any
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.abc
 import importlib.util
 import sys
 import types
@@ -63,7 +66,8 @@ def install() -> None:
         for name in made:  # pyHanko's layout is not the one this was written for: import as usual
             sys.modules.pop(name, None)
         return
-    _import_opentype()
+    if OPENTYPE not in sys.modules and not any(isinstance(f, _OpentypeFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _OpentypeFinder())
 
 
 def _reexports(init: Path) -> dict[str, tuple[int, str, str]]:
@@ -148,28 +152,46 @@ def _deferred(name: str, coroutines: tuple[str, ...]) -> None:
     sys.modules[name] = stand_in
 
 
-def _import_opentype() -> None:
-    if OPENTYPE in sys.modules or "fontTools.subset" in sys.modules:
-        return
-    import fontTools
+class _OpentypeFinder(importlib.abc.MetaPathFinder):
+    """When (and only when) pyHanko's opentype module is imported, it is imported with the
+    ``fontTools.subset`` stand-in; once, then this finder takes itself off ``sys.meta_path``."""
 
-    stand_in = types.ModuleType("fontTools.subset", "stand-in while pyHanko's opentype module is imported")
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != OPENTYPE:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None or "fontTools.subset" in sys.modules:
+            return spec
+        spec.loader = _WithoutSubset(spec.loader)
+        return spec
 
-    def building(cls: str) -> type:
-        # A class, so that annotations such as ``subset.Options | None`` still evaluate.
-        return type(cls, (), {"__new__": lambda _cls, *a, **k: getattr(_real("fontTools.subset", stand_in), cls)(*a, **k)})
 
-    stand_in.Options = building("Options")  # type: ignore[attr-defined]
-    stand_in.Subsetter = building("Subsetter")  # type: ignore[attr-defined]
-    stand_in.__getattr__ = _forwarding("fontTools.subset", stand_in)  # type: ignore[method-assign]
-    sys.modules["fontTools.subset"] = stand_in
-    fontTools.subset = stand_in  # type: ignore[attr-defined]
-    try:
-        importlib.import_module(OPENTYPE)
-    except ImportError:
-        pass  # pades.py's own import says what is missing
-    finally:
-        if sys.modules.get("fontTools.subset") is stand_in:
-            del sys.modules["fontTools.subset"]
-        if getattr(fontTools, "subset", None) is stand_in:
-            del fontTools.subset  # type: ignore[attr-defined]
+class _WithoutSubset(importlib.abc.Loader):
+    def __init__(self, loader: Any):
+        self.loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        import fontTools
+
+        stand_in = types.ModuleType("fontTools.subset", "stand-in while pyHanko's opentype module is imported")
+
+        def building(cls: str) -> type:
+            # A class, so that annotations such as ``subset.Options | None`` still evaluate.
+            return type(cls, (), {"__new__": lambda _cls, *a, **k: getattr(_real("fontTools.subset", stand_in), cls)(*a, **k)})
+
+        stand_in.Options = building("Options")  # type: ignore[attr-defined]
+        stand_in.Subsetter = building("Subsetter")  # type: ignore[attr-defined]
+        stand_in.__getattr__ = _forwarding("fontTools.subset", stand_in)  # type: ignore[method-assign]
+        sys.modules["fontTools.subset"] = stand_in
+        fontTools.subset = stand_in  # type: ignore[attr-defined]
+        try:
+            self.loader.exec_module(module)
+        finally:
+            if sys.modules.get("fontTools.subset") is stand_in:
+                del sys.modules["fontTools.subset"]
+            if getattr(fontTools, "subset", None) is stand_in:
+                del fontTools.subset  # type: ignore[attr-defined]
