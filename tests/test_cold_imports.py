@@ -223,3 +223,17 @@ def test_the_key_store_alone_imports_no_pyhanko(tmp_path: Path) -> None:
             "print(json.dumps({'modules': [m for m, mod in sys.modules.items() if m.startswith(('pyhanko', 'fontTools'))"
             " and getattr(mod, '__file__', None) and '__getattr__' not in vars(mod)]}))")
     assert _run(code, tmp_path, tmp_path / "cache") == {"modules": []}
+
+
+def test_a_key_store_that_cannot_be_written_still_loads_its_key(tmp_path: Path, monkeypatch) -> None:
+    ws = Workspace(tmp_path)
+    first = KeyStore(ws).signing_key("藏龙御景小区党支部筹备组", "prep_group")
+    for note in (ws.keys_dir / "checked").glob("*.json"):
+        note.unlink()
+
+    def read_only(self, path, data):
+        raise PermissionError(13, "read-only", str(path))
+
+    monkeypatch.setattr(KeyStore, "_write", read_only)
+    again = KeyStore(ws).signing_key("藏龙御景小区党支部筹备组", "prep_group")
+    assert again.cert == first.cert and not list((ws.keys_dir / "checked").glob("*.json"))

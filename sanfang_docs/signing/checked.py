@@ -13,8 +13,10 @@ refuses a key that is not its certificate's (``keys.check_usable``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +41,13 @@ def load(folder: Path, data: bytes, passphrase: bytes) -> tuple[SignKey, x509.Ce
         return None
 
 
-def note(data: bytes, name: str, cert: x509.Certificate, chain: list[x509.Certificate]) -> bytes:
-    """The note :func:`load` reads, for a file just loaded in full."""
+def remember(write: Callable[[Path, bytes], None], folder: Path, data: bytes, name: str,
+             cert: x509.Certificate, chain: list[x509.Certificate]) -> None:
+    """Leave the note :func:`load` reads, for a file just loaded in full, with the key store's
+    own private ``write``; a key store that cannot be written to (a read-only copy) keeps none."""
     pems = [c.public_bytes(serialization.Encoding.PEM).decode("ascii") for c in [cert, *chain]]
-    return json.dumps({"name": name, "certs": pems}, ensure_ascii=False).encode("utf-8")
+    with contextlib.suppress(OSError):
+        write(note_path(folder, data), json.dumps({"name": name, "certs": pems}, ensure_ascii=False).encode("utf-8"))
 
 
 def _key_bag(data: bytes) -> bytes:

@@ -326,7 +326,7 @@ class KeyStore:
                 raise SigningError(f"密钥文件 {path} 不完整（缺少私钥或证书）。")
             known = (bundle.key, bundle.cert.certificate, [c.certificate for c in bundle.additional_certs],
                      (bundle.cert.friendly_name or b"").decode("utf-8", "replace"))
-            self._write(checked.note_path(self.dir, data), checked.note(data, known[3], known[1], known[2]))
+            checked.remember(self._write, self.dir, data, known[3], known[1], known[2])
         assert isinstance(known[0], ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
         key = SigningKey(org or known[3], source, known[0], known[1], known[2], path)
         self._cache[cache_key] = key
