@@ -237,3 +237,12 @@ def test_a_key_store_that_cannot_be_written_still_loads_its_key(tmp_path: Path, 
     monkeypatch.setattr(KeyStore, "_write", read_only)
     again = KeyStore(ws).signing_key("藏龙御景小区党支部筹备组", "prep_group")
     assert again.cert == first.cert and not list((ws.keys_dir / "checked").glob("*.json"))
+
+
+def test_a_broken_font_folder_is_made_again(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = Path(fonts.font_dirs(fonts.faces())[0])
+    next(folder.iterdir()).unlink()  # a link removed by hand
+    assert fonts.font_dirs(fonts.faces()) == [str(folder)]
+    assert {os.path.realpath(p) for p in folder.iterdir()} == \
+           {os.path.realpath(f.path) for f in (*fonts.faces().values(), *fonts.fallbacks())}

@@ -259,17 +259,21 @@ def font_dirs(resolved: dict[str, Face]) -> list[str]:
     files = sorted({f.path for f in (*resolved.values(), *fallbacks())})
     tag = hashlib.sha256("\0".join(files).encode()).hexdigest()[:24]
     folder = cache_folder("typst-fonts") / tag
+    names = [f"{n}-{Path(p).name}" for n, p in enumerate(files)]  # numbered: two may share a name
     if folder.is_dir():
-        return [str(folder)]
+        if all((folder / name).exists() for name in names):  # every link still leads to its face
+            return [str(folder)]
+        shutil.rmtree(folder, ignore_errors=True)
+    staging = folder.with_name(f".{tag}.{os.getpid()}")
     try:
-        staging = folder.with_name(f".{tag}.{os.getpid()}")
         staging.mkdir(parents=True, exist_ok=True)
-        for n, path in enumerate(files):  # numbered: two faces may share a file name
-            link = staging / f"{n}-{Path(path).name}"
+        for name, path in zip(names, files, strict=True):
+            link = staging / name
             if not link.is_symlink():
                 link.symlink_to(path)
         os.replace(staging, folder)
     except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
         if folder.is_dir():  # another process made it first
             return [str(folder)]
         return sorted({str(Path(p).parent) for p in files})
