@@ -26,9 +26,9 @@ that was ~0.3 s of a one-shot ``sanfang make`` (bench/README.md "A cold command"
   ``sanfang keys``) imports no pyHanko module at all.
 
 ``tests/test_cold_imports.py`` checks that a filing imports none of these and that signing and
-verification in one process still work. pyHanko is pinned below 0.39 (pyproject.toml); with any
-other layout (a package not found, an ``__init__`` that is not plain imports) the step is
-skipped and pyHanko imports as it always did.
+verification in one process still work. pyHanko is pinned below 0.39 (pyproject.toml); with
+another layout (a package not found, its source unreadable) the step is skipped and pyHanko
+imports as it always did.
 """
 
 from __future__ import annotations
@@ -65,6 +65,9 @@ def install() -> None:
     except (ImportError, OSError, SyntaxError, ValueError):
         for name in made:  # pyHanko's layout is not the one this was written for: import as usual
             sys.modules.pop(name, None)
+            parent, _, child = name.rpartition(".")
+            if parent in sys.modules and child in vars(sys.modules[parent]):
+                delattr(sys.modules[parent], child)
         return
     if OPENTYPE not in sys.modules and not any(isinstance(f, _OpentypeFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _OpentypeFinder())
