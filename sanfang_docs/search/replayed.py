@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..documents.lexicon import import_jieba
+from ..workspace import user_cache
 
 _FORMAT = 2
 _LINEAGE = 200  # at most this many first words (the base words, ~90, then the index's) name the file
@@ -39,8 +40,7 @@ def path_for(vocab: Any, words: list[str]) -> Path | None:
     # One file per index, whatever it learns later: named by its first words (a round number
     # of them, so that a small index growing by a word keeps its file).
     digest.update("\n".join(words[:min(_LINEAGE, len(words) // 50 * 50)]).encode())
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sanfang-docs" / "vocabulary"
-    return base / f"{digest.hexdigest()[:32]}.marshal"
+    return user_cache("vocabulary") / f"{digest.hexdigest()[:32]}.marshal"
 
 
 def restore(target: Path | None, vocab: Any, words: list[str]) -> list[str] | None:
