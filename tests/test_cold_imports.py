@@ -246,3 +246,22 @@ def test_a_broken_font_folder_is_made_again(tmp_path: Path, monkeypatch) -> None
     assert fonts.font_dirs(fonts.faces()) == [str(folder)]
     assert {os.path.realpath(p) for p in folder.iterdir()} == \
            {os.path.realpath(f.path) for f in (*fonts.faces().values(), *fonts.fallbacks())}
+
+
+def test_a_one_shot_command_runs_without_the_cycle_collector_and_gives_it_back(tmp_path: Path, monkeypatch) -> None:
+    import gc
+
+    from click.testing import CliRunner
+
+    from sanfang_docs.api import Sanfang
+    from sanfang_docs.cli import main
+
+    seen: list[bool] = []
+    real = Sanfang.catalog
+    monkeypatch.setattr(Sanfang, "catalog", lambda self: seen.append(gc.isenabled()) or real(self))
+    assert gc.isenabled()
+    done = CliRunner().invoke(main, ["catalog", "--home", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    assert seen == [False] and gc.isenabled()
+    done = CliRunner().invoke(main, ["org", "list", "--home", str(tmp_path)])  # not a one-shot: untouched
+    assert gc.isenabled()
