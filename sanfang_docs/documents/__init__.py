@@ -4,8 +4,7 @@ A :class:`Document` (model.py) is painted from one layout (layout.py) as a GB/T 
 Typst (pdf.py) and as an editable DOCX with python-docx (docx.py, OOXML helpers in docx_parts.py);
 fonts.py finds the faces (and measures text in them), titles.py breaks long titles between words
 (jieba's words, read piece by piece from a cached copy of its dictionary by lexicon.py), measure.py estimates widths, qr.py draws the code on every page, and imprint.py gives a
-公文 its 版记 from the office's settings; kept.py keeps what a one-shot process would compute
-again (font tables, the DOCX's styled base) in the user's cache. May import: ``errors`` only.
+公文 its 版记 from the office's settings. May import: ``errors`` only.
 """
 
 from __future__ import annotations

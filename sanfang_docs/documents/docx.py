@@ -1,6 +1,4 @@
 """DOCX renderer (python-docx): the layout items of :mod:`.layout`, editable in Word and WPS.
-Longer than 400 lines: one renderer per layout item (paragraphs, tables, 版记, 发文字号 block) beside the
-styles they use; the OOXML helpers are in docx_parts.py already.
 
 Every line is set to an exact 579-twip pitch and every body run to −5 twips of tracking, the
 same numbers the Typst layout uses, so the pages break alike (LibreOffice checks this in tests).
@@ -13,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from docx import Document as new_docx
-from docx import __version__ as python_docx
 from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
@@ -23,7 +20,7 @@ from docx.shared import Emu, Mm, Pt, Twips
 
 from .docx_parts import PPR_ORDER, RPR_ORDER, TBLPR_ORDER, font_table, fonts_xml, footers, put, set_run_format
 from .fonts import Face, faces, pieces
-from .kept import kept_bytes
+from .kept import KeptBytes
 from .layout import CHAR_PT, GEOMETRY, layout_items
 from .model import Document
 
@@ -75,31 +72,26 @@ def render_docx(doc: Document) -> bytes:
     return out.getvalue()
 
 
-_BASES: dict[tuple[Any, ...], bytes] = {}
+_BASES = KeptBytes("docx-base", [__file__, __file__.replace("docx.py", "docx_parts.py"), new_docx.__code__.co_filename])
 
 
 def _base(face: dict[str, Face]) -> bytes:
-    """An empty document with our styles and page setup, built once (styles cost ~30 ms), and
-    kept between processes (kept.py) under this code and python-docx's version."""
+    """An empty document with our styles and page setup, built once (styles cost ~30 ms) and
+    kept between processes (``_BASES`` is kept.py's: under this code and python-docx's)."""
     key = tuple(sorted((role, f.family, f.bold) for role, f in face.items()))
     if key not in _BASES:
-        _BASES[key] = kept_bytes("docx-base", [repr(key), python_docx], [__file__, __file__.replace("docx.py", "docx_parts.py")],
-                                 lambda: _build_base(face))
+        d = new_docx()
+        _prune(d)
+        _setup_styles(d, face)
+        _setup_settings(d)
+        _setup_section(d)
+        font_table(d, face)
+        for p in [p for p in d.element.body if p.tag != qn("w:sectPr")]:
+            d.element.body.remove(p)
+        out = io.BytesIO()
+        d.save(out)
+        _BASES[key] = out.getvalue()
     return _BASES[key]
-
-
-def _build_base(face: dict[str, Face]) -> bytes:
-    d = new_docx()
-    _prune(d)
-    _setup_styles(d, face)
-    _setup_settings(d)
-    _setup_section(d)
-    font_table(d, face)
-    for p in [p for p in d.element.body if p.tag != qn("w:sectPr")]:
-        d.element.body.remove(p)
-    out = io.BytesIO()
-    d.save(out)
-    return out.getvalue()
 
 
 _KEEP_STYLES = {"Normal", "DefaultParagraphFont", "TableNormal", "NoList", "TableGrid", "Header", "Footer"}

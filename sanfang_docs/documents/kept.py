@@ -2,12 +2,12 @@
 
 ``kept_marshal(kind, faces, read)``: a value read from font files (a cmap, advance widths, the
 printable code points), kept under the files' sizes and times (fonts.py).
-``kept_bytes(kind, parts, sources, build)`` returns ``build()``'s bytes, read from
-``$XDG_CACHE_HOME/sanfang-docs/<kind>/`` when an earlier process made them from the same
-``parts`` and the same ``sources`` files (size and modification time: a new version of the code
-builds afresh). Used for the DOCX's empty styled document (docx.py: python-docx's template
-opened, pruned and styled, ~35 ms of every ``sanfang make``). Written atomically; a cache that
-cannot be read or written is built in memory as before.
+``KeptBytes(kind, sources)``: a mapping of bytes that also finds, in
+``$XDG_CACHE_HOME/sanfang-docs/<kind>/``, what an earlier process stored under the same key and
+the same ``sources`` files (size and modification time: a new version of the code builds
+afresh). Used for the DOCX's empty styled document (docx.py: python-docx's template opened,
+pruned and styled, ~35 ms of every ``sanfang make``). Written atomically; a cache that cannot
+be read or written is built in memory as before.
 """
 
 from __future__ import annotations
@@ -52,22 +52,41 @@ def kept_marshal(kind: str, files: list[tuple[str, int]], read: Callable[[], Any
     return found
 
 
-def kept_bytes(kind: str, parts: list[str], sources: list[str], build: Callable[[], bytes]) -> bytes:
-    try:
-        stamps = [f"{s}:{os.stat(s).st_size}:{os.stat(s).st_mtime_ns}" for s in sources]
-    except OSError:
-        return build()
-    tag = hashlib.sha256("\0".join([*parts, *stamps]).encode()).hexdigest()[:24]
-    target = cache_folder(kind) / tag
-    with contextlib.suppress(OSError):
-        return target.read_bytes()
-    data = build()
-    with contextlib.suppress(OSError):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{tag}.{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    return data
+class KeptBytes:
+    """A mapping of key → bytes built in this process, kept in the user's cache for the next:
+    ``key in kept`` also finds what an earlier process stored under the same key and the same
+    ``sources`` files (their sizes and times: a new version of the code builds afresh)."""
+
+    def __init__(self, kind: str, sources: list[str]):
+        self.kind, self.sources = kind, sources
+        self._here: dict[Any, bytes] = {}
+
+    def _file(self, key: Any) -> Path | None:
+        try:
+            stamps = [f"{s}:{os.stat(s).st_size}:{os.stat(s).st_mtime_ns}" for s in self.sources]
+        except OSError:
+            return None
+        return cache_folder(self.kind) / hashlib.sha256("\0".join([repr(key), *stamps]).encode()).hexdigest()[:24]
+
+    def __contains__(self, key: Any) -> bool:
+        if key not in self._here and (path := self._file(key)) is not None:
+            with contextlib.suppress(OSError):
+                self._here[key] = path.read_bytes()
+        return key in self._here
+
+    def __getitem__(self, key: Any) -> bytes:
+        return self._here[key]
+
+    def __setitem__(self, key: Any, data: bytes) -> None:
+        self._here[key] = data
+        path = self._file(key)
+        if path is None:
+            return
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
 
 
-__all__ = ["cache_folder", "kept_bytes", "kept_marshal"]
+__all__ = ["KeptBytes", "cache_folder", "kept_marshal"]
