@@ -243,6 +243,9 @@ class Making:
              archive: bool = True, ask: Converse | None = None, from_record: str | None = None) -> Made:
         """Generate one document. Invalid answers raise ValidationError before anything is written.
         ``from_record``: the 档号 of an earlier document of the same matter (e.g. the 请示 of a 批复)."""
+        from ..documents import warm_up
+
+        warm_up()  # Typst starts on another core while the interview runs
         outcome = self.run_interview(self.interview_for(doc_key), answers, doc_key, ask, from_record)
         return self.produce(outcome, out_dir, archive)
 

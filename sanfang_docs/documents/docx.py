@@ -30,6 +30,7 @@ from .docx_parts import (
 )
 from .docx_tables import add_table
 from .fonts import Face, faces, pieces
+from .kept import KeptBytes
 from .layout import CHAR_PT, GEOMETRY, layout_items
 from .model import Document
 
@@ -81,11 +82,12 @@ def render_docx(doc: Document) -> bytes:
     return out.getvalue()
 
 
-_BASES: dict[tuple[Any, ...], bytes] = {}
+_BASES = KeptBytes("docx-base", [__file__, __file__.replace("docx.py", "docx_parts.py"), new_docx.__code__.co_filename])
 
 
 def _base(face: dict[str, Face]) -> bytes:
-    """An empty document with our styles and page setup, built once (styles cost ~30 ms)."""
+    """An empty document with our styles and page setup, built once (styles cost ~30 ms) and
+    kept between processes (``_BASES`` is kept.py's: under this code and python-docx's)."""
     key = tuple(sorted((role, f.family, f.bold) for role, f in face.items()))
     if key not in _BASES:
         d = new_docx()
@@ -94,10 +96,8 @@ def _base(face: dict[str, Face]) -> bytes:
         _setup_settings(d)
         _setup_section(d)
         font_table(d, face)
-        body = d.element.body
-        for p in list(body):
-            if p.tag != qn("w:sectPr"):
-                body.remove(p)
+        for p in [p for p in d.element.body if p.tag != qn("w:sectPr")]:
+            d.element.body.remove(p)
         out = io.BytesIO()
         d.save(out)
         _BASES[key] = out.getvalue()

@@ -76,6 +76,7 @@ class LazyDictionary:
     """The entries of jieba's dictionary that the texts given to :meth:`ensure` contain."""
 
     def __init__(self, path: Path):
+        self.path = path
         self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self.total = int(self.db.execute("SELECT value FROM meta WHERE key = 'total'").fetchone()[0])
         self._lock = threading.Lock()  # one connection, shared by the threads of a process

@@ -2,7 +2,9 @@
 
 The layout gets the document only as JSON in ``sys.inputs.data``; Typst never parses content
 as markup, so no answer can change the layout. One compiler lives per process (a new one costs
-~110 ms, a compile ~10 ms); the template bytes go with every call (a binding quirk).
+~20 ms with fonts.font_dirs' folder, the first compile ~50 ms, later ones ~5–10 ms; a command
+that is about to make a PDF starts both on a thread with :func:`warm_up`); the template bytes
+go with every call (a binding quirk).
 """
 
 from __future__ import annotations
@@ -73,6 +75,26 @@ def _compiler() -> tuple[typst.Compiler, dict[str, dict[str, Any]]]:
         _state["families"] = families
         _state["compiler"] = typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
     return _state["compiler"], _state["families"]
+
+
+def warm_up() -> None:
+    """The compiler made, and a small document compiled (the layout parsed, the faces read),
+    on a thread of its own; render_pdf waits for it on the compiler's lock. Once per process."""
+    if "compiler" in _state or _state.get("warming"):
+        return
+    _state["warming"] = True
+    threading.Thread(target=_warm, name="typst-warm-up", daemon=True).start()
+
+
+def _warm() -> None:
+    sample = Document(key="warm-up", title="关于成立党支部的请示", kind="warm-up", issuer="中共某某委员会",
+                      doc_date="2026-01-01", doc_no="某发〔2026〕1号", signer="某某")
+    try:
+        with _lock:
+            compiler, families = _compiler()
+            _compile(compiler, {"data": json.dumps(layout_data(sample, families), ensure_ascii=False)})
+    except Exception:  # noqa: BLE001, S110 - only a head start: the real render reports any error
+        pass
 
 
 def _typst_face(fonts: typst.Fonts, face: Face) -> dict[str, Any]:

@@ -17,13 +17,12 @@ from functools import lru_cache
 from types import CodeType
 from typing import Any
 
-from mako.template import Template
-
 from ..documents.model import Document, Protector, parse_body
 from ..errors import InterviewError, Problem
 from . import dashim
 from .fields import Invalid, convert, neutral_value, problem
 from .loader import TEMPLATES_DIR, Block, FieldSpec, Interview, parse_choices
+from .mako_lean import Template
 
 MAKO_RESERVED = {"context", "loop", "UNDEFINED", "caller", "capture", "local", "self", "parent", "next"}
 MAX_RETRIES = 500

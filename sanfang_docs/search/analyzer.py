@@ -26,6 +26,7 @@ from typing import Any
 from whoosh.analysis import Composable, Token
 
 from ..documents.lexicon import LazyDictionary, import_jieba, lazy_dictionary
+from . import replayed
 from .similar import closest
 
 jieba = import_jieba()
@@ -171,7 +172,12 @@ class Vocabulary:
             if self.full:
                 return
             self._load_full(lazy=True)
-            self._add_words([*self._base_order, *self.order])
+            words = [*self._base_order, *self.order]
+            kept = replayed.path_for(self, words)  # the same replay kept by an earlier process
+            rest = replayed.restore(kept, self, words)
+            if rest is None or rest:
+                self._add_words(words if rest is None else rest)
+                replayed.keep(kept, self, words)
             self._cache = {}
 
     def query_dict(self, terms: Iterable[str]) -> dict[str, Any]:

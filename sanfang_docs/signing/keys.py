@@ -7,6 +7,7 @@ but certificates and the passphrase file need not be readable by anyone else eit
     orgs/<id>.p12                   generated key + certificate of one organisation
     imported/<id>.p12               an office's own PKCS#12, re-encrypted; wins over orgs/
     trust/<sha256>.pem              extra trust anchors brought in by imports
+    checked/<sha256>.json           certificates of a key file loaded and checked once (checked.py)
     passphrase                      only when neither configuration nor environment gives one
 
 ``<id>`` is derived from the organisation's name, so no index file can drift from the keys.
@@ -42,6 +43,7 @@ from cryptography.x509.oid import NameOID
 from ..errors import SigningError, ValidationError
 from ..interview.validate import text_problem
 from ..workspace import Workspace
+from . import checked
 
 PASSPHRASE_ENV = "SANFANG_KEY_PASSPHRASE"
 CA_YEARS = 30
@@ -313,16 +315,20 @@ class KeyStore:
         cache_key = (str(path), stat.st_mtime_ns)
         if cache_key in self._cache:
             return self._cache[cache_key]
-        try:
-            bundle = pkcs12.load_pkcs12(path.read_bytes(), self.passphrase())
-        except ValueError:
-            raise SigningError(_WRONG_PASSPHRASE.format(what=f"密钥文件 {path.name}")) from None
-        if bundle.key is None or bundle.cert is None:
-            raise SigningError(f"密钥文件 {path} 不完整（缺少私钥或证书）。")
-        name = org or (bundle.cert.friendly_name or b"").decode("utf-8", "replace")
-        assert isinstance(bundle.key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
-        key = SigningKey(name, source, bundle.key, bundle.cert.certificate,
-                         [c.certificate for c in bundle.additional_certs], path)
+        data = path.read_bytes()
+        known = checked.load(self.dir, data, self.passphrase())  # checked before: no RSA check again
+        if known is None:
+            try:
+                bundle = pkcs12.load_pkcs12(data, self.passphrase())
+            except ValueError:
+                raise SigningError(_WRONG_PASSPHRASE.format(what=f"密钥文件 {path.name}")) from None
+            if bundle.key is None or bundle.cert is None:
+                raise SigningError(f"密钥文件 {path} 不完整（缺少私钥或证书）。")
+            known = (bundle.key, bundle.cert.certificate, [c.certificate for c in bundle.additional_certs],
+                     (bundle.cert.friendly_name or b"").decode("utf-8", "replace"))
+            checked.remember(self._write, self.dir, data, known[3], known[1], known[2])
+        assert isinstance(known[0], ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
+        key = SigningKey(org or known[3], source, known[0], known[1], known[2], path)
         self._cache[cache_key] = key
         return key
 

@@ -17,6 +17,7 @@ import functools
 import hashlib
 import io
 import logging
+import marshal
 import os
 import tempfile
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Pr
 from pyhanko.sign.general import as_signing_certificate_v2
 from pyhanko.sign.signers import constants
 from pyhanko.stamp import TextStampStyle
+from pyhanko.version import __version__ as _PYHANKO
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
@@ -225,7 +227,7 @@ class _StampGlyphs(GlyphAccumulator):
 
     def prepare_write(self) -> None:
         cid = self.cidfont_obj
-        cached = _FONT_PROGRAMS.get(self._source)
+        cached = _FONT_PROGRAMS.get(self._source) or _kept_program(self._source)
         if cached is None:
             original = cid.set_font_file
 
@@ -233,6 +235,7 @@ class _StampGlyphs(GlyphAccumulator):
                 ref = original(writer)
                 stream = ref.get_object()
                 _FONT_PROGRAMS[self._source] = (stream.data, dict(stream))
+                _keep_program(self._source, stream.data, dict(stream))
                 return ref
 
             cid.set_font_file = remember  # type: ignore[method-assign]
@@ -252,6 +255,37 @@ class _StampGlyphs(GlyphAccumulator):
 
 # Compiled, compressed font programs of stamp subsets (path → stream data, stream entries).
 _FONT_PROGRAMS: dict[str, tuple[bytes, dict[Any, Any]]] = {}
+
+
+def _program_stamp(source: str) -> str:
+    st = os.stat(source)
+    return f"{st.st_size}:{st.st_mtime_ns}:{_PYHANKO}"
+
+
+def _kept_program(source: str) -> tuple[bytes, dict[Any, Any]] | None:
+    """The compiled program kept beside the subset by an earlier process (compiling it, fontTools
+    re-reading every CFF charstring, was ~40 ms of a one-shot command's only signature)."""
+    try:
+        stamp, data, entries = marshal.loads(Path(f"{source}.program").read_bytes())
+        if stamp != _program_stamp(source):
+            return None
+        found = (data, {generic.NameObject(k): generic.NameObject(v) for k, v in entries})
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    _FONT_PROGRAMS[source] = found
+    return found
+
+
+def _keep_program(source: str, data: bytes, entries: dict[Any, Any]) -> None:
+    if not all(isinstance(v, generic.NameObject) for v in entries.values()):
+        return  # only names (/Subtype, /Filter) are kept as text
+    target = Path(f"{source}.program")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}")
+    try:
+        tmp.write_bytes(marshal.dumps((_program_stamp(source), bytes(data), [(str(k), str(v)) for k, v in entries.items()])))
+        os.replace(tmp, target)
+    except OSError:
+        pass  # not kept: compiled again next time
 
 
 class _StampFontFactory(GlyphAccumulatorFactory):
