@@ -7,6 +7,7 @@ same numbers the Typst layout uses, so the pages break alike (LibreOffice checks
 from __future__ import annotations
 
 import io
+from copy import deepcopy
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Mm, Pt, Twips
+from docx.text.paragraph import Paragraph
 
 from .docx_parts import (
     PPR_ORDER,
@@ -233,21 +235,31 @@ def _indent(pf: Any, item: dict[str, Any]) -> None:
 
 
 def _paragraph(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
-    p = _add_par(d, item["name"] if item["name"] in _STYLE_NAMES else "公文正文")
-    pf = p.paragraph_format
-    pf.alignment = ALIGN[item["align"]]
-    _indent(pf, item)
-    if item["sticky"]:
-        pf.keep_with_next = True
-    if item["keep"]:
-        pf.keep_together = True
-    if item.get("height"):  # the 发文机关标志: its own exact line height, off the grid
-        pf.line_spacing = Pt(item["height"])
-        put(p._p.get_or_add_pPr(), "snapToGrid", PPR_ORDER, val="0")
+    style = item["name"] if item["name"] in _STYLE_NAMES else "公文正文"
+    key = (style, item["align"], item["left"], item["right"], item["first"], bool(item["sticky"]),
+           bool(item["keep"]), item.get("height"))
+    made = _par_formats.get(key)
+    if made is None:  # built once per format, copied after (python-docx's setters were slow)
+        scratch = Paragraph(OxmlElement("w:p"), None)
+        scratch._p.style = style
+        pf = scratch.paragraph_format
+        pf.alignment = ALIGN[item["align"]]
+        _indent(pf, item)
+        if item["sticky"]:
+            pf.keep_with_next = True
+        if item["keep"]:
+            pf.keep_together = True
+        if item.get("height"):  # the 发文机关标志: its own exact line height, off the grid
+            pf.line_spacing = Pt(item["height"])
+            put(scratch._p.get_or_add_pPr(), "snapToGrid", PPR_ORDER, val="0")
+        made = _par_formats[key] = scratch._p.pPr
+    p = d.add_paragraph()
+    p._p.insert(0, deepcopy(made))
     for run in item["runs"]:
         add_runs(p, run["text"], face[run["font"]], item["size"], run.get("track", item["track"]), item.get("color"))
 
 
+_par_formats: dict[tuple[Any, ...], Any] = {}
 _STYLE_NAMES = {"公文正文", "公文标题", "一级标题", "二级标题", "三级标题"}
 
 

@@ -6,6 +6,7 @@ May import: nothing outside ``documents``.
 from __future__ import annotations
 
 import io
+from copy import deepcopy
 from typing import Any
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -46,9 +47,24 @@ def add_runs(p: Any, text: str, face: Face, size: float, track: float, color: st
     """Runs of ``text`` in ``face``, with 生僻字 in a fallback face that has them (fonts.pieces)."""
     for piece, use in pieces(text, face):
         r = p.add_run(piece)  # python-docx turns "\n" into a line break, "\t" into a tab
-        set_run_format(r._r.get_or_add_rPr(), use, size, track)
+        r._r.insert(0, run_format(use, size, track, color))
+
+
+_formats: dict[tuple[str, bool, float, float, str | None], Any] = {}
+
+
+def run_format(face: Face, size: float, track: float, color: str | None = None) -> Any:
+    """A new run's w:rPr, copied from one built once per format (building it element by
+    element in schema order was a third of a DOCX's build)."""
+    key = (face.official_name, face.bold, size, track, color)
+    made = _formats.get(key)
+    if made is None:
+        made = OxmlElement("w:rPr")
+        set_run_format(made, face, size, track)
         if color:
-            put(r._r.get_or_add_rPr(), "color", RPR_ORDER, val=color.lstrip("#"))
+            put(made, "color", RPR_ORDER, val=color.lstrip("#"))
+        _formats[key] = made
+    return deepcopy(made)
 
 
 def fonts_xml(rpr: Any, face: Face) -> None:
