@@ -23,14 +23,20 @@ from bench_search_archive import file_cases  # noqa: E402
 from bench_search_corpus import corpus  # noqa: E402
 
 
-@pytest.mark.parametrize("each", [False, True])
-def test_a_batch_writes_whole_files_with_one_barrier_or_one_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                    each: bool) -> None:
+def _counted_fsyncs(monkeypatch: pytest.MonkeyPatch, each: bool) -> list[int]:
+    """The fsync calls made from here on (one barrier, or one per file with ``each``)."""
     monkeypatch.setenv("SANFANG_FSYNC_EACH", "1" if each else "0")
     durable.group_commit.cache_clear()
     calls: list[int] = []
     real = os.fsync
     monkeypatch.setattr(durable.os, "fsync", lambda fd: (calls.append(fd), real(fd))[1])
+    return calls
+
+
+@pytest.mark.parametrize("each", [False, True])
+def test_a_batch_writes_whole_files_with_one_barrier_or_one_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    each: bool) -> None:
+    calls = _counted_fsyncs(monkeypatch, each)
     staging = tmp_path / "staging"
     staging.mkdir()
     batch = durable.Batch(tmp_path)
@@ -56,11 +62,7 @@ def test_the_doc_number_register_waits_for_its_data_without_a_barrier_of_its_own
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, each: bool) -> None:
     """The 发文字号 register's line is on the device before the number is printed: where one
     barrier keeps the order (ext4 here) the record's own barrier commits it, so no fsync."""
-    monkeypatch.setenv("SANFANG_FSYNC_EACH", "1" if each else "0")
-    durable.group_commit.cache_clear()
-    calls: list[int] = []
-    real = os.fsync
-    monkeypatch.setattr(durable.os, "fsync", lambda fd: (calls.append(fd), real(fd))[1])
+    calls = _counted_fsyncs(monkeypatch, each)
     register = tmp_path / "register.jsonl"
     register.write_bytes(b'{"taken": 1}\n')
     durable.sync_file(register)

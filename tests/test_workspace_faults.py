@@ -113,18 +113,22 @@ def test_read_only_archive_is_exit_6_and_still_verifies(cli: Any, home: Path, fi
     assert records(home) == [FIRST]
 
 
-def test_full_disk_is_exit_6_and_the_archive_stays_whole(cli: Any, home: Path, filed: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    def full(fd: int) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(os, "fsync", full)
+def _full_disk_refused_and_archive_whole(cli: Any, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = cli("make", "cross-certificate", "--answers", ANSWERS)
     assert result.exit_code == 6 and "磁盘空间已满" in result.output, result.output
     monkeypatch.undo()
     assert records(home) == [FIRST]
     report = Sanfang(home).verify()
     assert report.ok, [p.as_text() for p in report.problems]
+
+
+def test_full_disk_is_exit_6_and_the_archive_stays_whole(cli: Any, home: Path, filed: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    _full_disk_refused_and_archive_whole(cli, home, monkeypatch)
 
 
 def test_full_disk_while_staging_outside_the_lock_is_exit_6_too(cli: Any, home: Path, filed: Path,
@@ -141,12 +145,7 @@ def test_full_disk_while_staging_outside_the_lock_is_exit_6_too(cli: Any, home: 
         real(self, path, data, mode)
 
     monkeypatch.setattr(durable.Batch, "write", full)
-    result = cli("make", "cross-certificate", "--answers", ANSWERS)
-    assert result.exit_code == 6 and "磁盘空间已满" in result.output, result.output
-    monkeypatch.undo()
-    assert records(home) == [FIRST]
-    report = Sanfang(home).verify()
-    assert report.ok, [p.as_text() for p in report.problems]
+    _full_disk_refused_and_archive_whole(cli, home, monkeypatch)
 
 
 def test_broken_pipe_ends_quietly(tmp_path: Path) -> None:
