@@ -6,8 +6,10 @@ helpers in docx_parts.py); tables.py lays out tables, linebreak.py finds where j
 break (a line the 禁则 would cut short is set a little tighter) and gives a tall table row its
 lines; fonts.py finds the faces (and measures text in them), titles.py breaks long titles between
 words (jieba's words, read piece by piece from a cached copy of its dictionary by lexicon.py),
-measure.py estimates widths, qr.py draws the code on every page, and imprint.py gives a 公文 its
-版记 from the office's settings. May import: ``errors`` only.
+measure.py estimates widths, geometry.py holds the page's measures (A4, 版心, grid), qr.py
+draws the code on every page, imprint.py gives a 公文 its 版记 from the office's settings,
+preview.py draws page images, and kept.py keeps what a cold process would otherwise rebuild (in
+the user's cache). May import: ``errors`` only.
 """
 
 from __future__ import annotations
