@@ -7,7 +7,6 @@ import json
 import os
 import re
 import sys
-import time
 from pathlib import Path
 
 import pexpect
@@ -16,7 +15,6 @@ import pytest
 BIN = Path(sys.executable).parent / "sanfang"
 REPO = Path(__file__).resolve().parent.parent
 LEFT, BACKSPACE = "\x1b[D", "\x7f"
-WAITING_FOR_INPUT = {"0", "7", "23", "270", "271"}  # x86-64 read, poll, select, pselect6, ppoll
 
 
 class Clerk:
@@ -41,22 +39,6 @@ class Clerk:
         for line in lines:
             self.child.sendline(line)
         return chunk
-
-    def interrupt(self) -> None:
-        """Ctrl-C once the program waits for a key. (A ^C that lands while readline is still
-        setting the terminal up, before its select(), is only seen at the next key: CPython's
-        readline waits with no timeout. A person is never that fast; a test that sends it the
-        instant the prompt appears sometimes was, on a loaded machine.)"""
-        syscall = Path(f"/proc/{self.child.pid}/syscall")
-        for _ in range(1000):
-            try:
-                if syscall.read_text().split()[0] in WAITING_FOR_INPUT:
-                    break
-            except (OSError, IndexError):
-                time.sleep(0.2)  # no /proc: a moment is enough in practice
-                break
-            time.sleep(0.01)
-        self.child.sendintr()
 
     def end(self) -> tuple[int, str]:
         self.child.expect(pexpect.EOF)
@@ -135,7 +117,7 @@ def test_branch_founding_for_a_committee_with_mistakes_back_review_ctrl_c_and_re
     clerk.answer("任期（填编号）", "2")
     out = clerk.answer("任期至（如 2026-03-05）", "2028-12-31")  # same-screen show if: asked, no loop
     clerk.wait("公示开始日期")
-    clerk.interrupt()  # Ctrl-C
+    clerk.child.sendintr()  # Ctrl-C
     status, out = clerk.end()
     assert status == 1 and "已取消，未生成任何文件。" in out and "Traceback" not in out
     assert "sanfang drafts resume 1" in out
@@ -196,7 +178,7 @@ def test_registered_organisations_are_picked_and_a_near_miss_is_not_taken_as_new
     out = clerk.answer("小区名称: ", "桂花苑")
     out = clerk.wait("正式党员人数")
     assert "是新的" not in out and "■ 桂花苑小区的正式党员" in out
-    clerk.interrupt()
+    clerk.child.sendintr()
     assert clerk.end()[0] == 1
 
 
