@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -23,8 +24,11 @@ class Clerk:
     def __init__(self, home: Path, *args: str):
         env = {**os.environ, "SANFANG_HOME": str(home), "TERM": "xterm", "LANG": "C.UTF-8",
                "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+        # A terminal gives its program Ctrl-C; a test run started in the background (`cmd &`
+        # in a script) has SIGINT ignored, and an ignored signal is inherited through exec.
         self.child = pexpect.spawn(str(BIN), list(args), env=env, encoding="utf-8", timeout=60,
-                                   dimensions=(50, 200))
+                                   dimensions=(50, 200),
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.seen = ""
 
     def wait(self, text: str) -> str:
