@@ -209,7 +209,6 @@ class AuditLog:
             return None if offset else []
         return data[: data.rfind(b"\n") + 1].splitlines(keepends=True)
 
-
     # -- reading and checking ----------------------------------------------------------------
 
     def read(self, data: bytes | None = None) -> ChainReport:
@@ -287,4 +286,3 @@ def changed_records(entries: Iterable[dict[str, Any]]) -> dict[str, str]:
             folders.pop(str(number), None)
             folders[str(number)] = str(folder)
     return folders
-

@@ -183,6 +183,4 @@ class Batch:
             elif self._last is not None:
                 fsync_dir(self._last)
         finally:
-            for fd in self._fds:
-                os.close(fd)
-            self._fds, self._dirs, self._last, self._waited = [], [], None, 0
+            self.close()

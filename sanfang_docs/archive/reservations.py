@@ -40,9 +40,13 @@ class Slot:
 
     def move(self, item: int) -> None:
         """Take ``item`` instead (the caller holds the archive lock; ``item`` is free)."""
-        target = self.path.with_name(f"{self.series}-{item:04d}")
+        target = self.path.with_name(slot_name(self.series, item))
         os.replace(self.path, target)  # the same file, still locked by us
         self.path, self.item = target, item
+
+
+def slot_name(series: str, item: int) -> str:
+    return f"{series}-{item:04d}"
 
 
 class Reservations:
@@ -58,7 +62,7 @@ class Reservations:
         item = next_free()
         while self.holder_alive(series, item):
             item += 1
-        path = self.dir / f"{series}-{item:04d}"
+        path = self.dir / slot_name(series, item)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         fcntl.flock(fd, fcntl.LOCK_EX)  # free: a dead holder's lock went with it
         os.write(fd, json.dumps({"pid": os.getpid(), "doc_no": doc_no}).encode())
@@ -73,9 +77,8 @@ class Reservations:
         slot.fd = -1
 
     def holder_alive(self, series: str, item: int) -> bool:
-        path = self.dir / f"{series}-{item:04d}"
         try:
-            fd = os.open(path, os.O_RDONLY)
+            fd = os.open(self.dir / slot_name(series, item), os.O_RDONLY)
         except FileNotFoundError:
             return False
         try:
@@ -86,11 +89,17 @@ class Reservations:
             os.close(fd)  # (a lock we got goes with the descriptor)
         return False
 
+    def named_alive(self, name: str) -> bool:
+        """Whether the reservation ``name`` (``<series>-<件号>``, as a slot or its staging
+        folder begins) is held by a live filer."""
+        series, _, item = name.rpartition("-")
+        return item.isdigit() and self.holder_alive(series, int(item))
+
     def wait_for(self, series: str, item: int) -> None:
         """Block until the holder of ``item`` lets go (it filed, gave up or died). Called
         without the archive lock, which that holder needs to finish."""
         try:
-            fd = os.open(self.dir / f"{series}-{item:04d}", os.O_RDONLY)
+            fd = os.open(self.dir / slot_name(series, item), os.O_RDONLY)
         except FileNotFoundError:
             return
         try:
@@ -102,8 +111,7 @@ class Reservations:
         """发文字号 taken by filers still at work (not to be settled as gaps)."""
         numbers = set()
         for path in self._files():
-            series, _, item = path.name.rpartition("-")
-            if item.isdigit() and self.holder_alive(series, int(item)):
+            if self.named_alive(path.name):
                 try:
                     numbers.add(str(json.loads(path.read_text(encoding="utf-8")).get("doc_no") or ""))
                 except (OSError, ValueError):
@@ -114,8 +122,7 @@ class Reservations:
     def clean(self) -> None:
         """Delete reservations nobody holds (their filers died): the numbers are free again."""
         for path in self._files():
-            series, _, item = path.name.rpartition("-")
-            if item.isdigit() and not self.holder_alive(series, int(item)):
+            if not self.named_alive(path.name):
                 path.unlink(missing_ok=True)
 
     def _files(self) -> list[Path]:

@@ -370,8 +370,7 @@ class Archive:
         A folder staged by a filer still at work (its reservation held) is left alone."""
         if self.tmp.exists():
             for leftover in self.tmp.iterdir():
-                series, _, item = leftover.name.partition(".")[0].rpartition("-")
-                if not (item.isdigit() and self.reserved.holder_alive(series, int(item))):
+                if not self.reserved.named_alive(leftover.name.partition(".")[0]):
                     shutil.rmtree(leftover, ignore_errors=True)
 
     # -- changes after filing ----------------------------------------------------------------
@@ -465,13 +464,9 @@ class Archive:
     # -- the journal -------------------------------------------------------------------------
 
     def _begin(self, op: str, path: Path | None, record_json: bytes | None, events: list[dict[str, Any]],
-               batch: Batch | None = None, **extra: Any) -> None:
-        """Write the journal (durable now, or with ``batch``'s flush)."""
-        entry = self._journal_entry(op, path, record_json, events, **extra)
-        if batch is None:
-            replace_durably(self.journal, entry, FILE_MODE)
-        else:
-            batch.replace(self.journal, entry, FILE_MODE)
+               **extra: Any) -> None:
+        """Write the journal, durably (a filing stages its own with its files: _stage)."""
+        replace_durably(self.journal, self._journal_entry(op, path, record_json, events, **extra), FILE_MODE)
 
     def _journal_entry(self, op: str, path: Path | None, record_json: bytes | None, events: list[dict[str, Any]],
                        **extra: Any) -> bytes:
