@@ -172,18 +172,16 @@ def render_pdf(doc: Document) -> bytes:
             doc.imprint_gap = 0
         inputs = _inputs(doc, families, foot)
         record = parse_payload(doc.qr_payload) if doc.qr_payload.startswith("SF2|") else None
-        if record is None:
-            if doc.qr_payload:
-                inputs["qr"] = json.dumps([qr_svg(doc.qr_payload)])
-            pdf = _compile(compiler, inputs)
-            if foot:
-                doc.imprint_gap = _blank_lines_above_imprint(pdf)
-            return pdf
-        totals = _likely_pages(doc.key)
-        inputs["qrsets"] = json.dumps({str(t): _page_codes(record.archive_no, t) for t in totals})
+        if record is not None:
+            totals = _likely_pages(doc.key)
+            inputs["qrsets"] = json.dumps({str(t): _page_codes(record.archive_no, t) for t in totals})
+        elif doc.qr_payload:
+            inputs["qr"] = json.dumps([qr_svg(doc.qr_payload)])
         pdf = _compile(compiler, inputs)
         if foot:
             doc.imprint_gap = _blank_lines_above_imprint(pdf)
+        if record is None:
+            return pdf
         pages = _page_count(pdf)
         if pages not in totals:
             del inputs["qrsets"]
@@ -224,12 +222,8 @@ def imprint_gap(doc: Document) -> int:
     the same number, and LibreOffice, paginating alike, puts the 版记 in the same place."""
     with _lock:
         compiler, families = _compiler()
-        return _imprint_gap(compiler, families, doc)
-
-
-def _imprint_gap(compiler: typst.Compiler, families: dict[str, dict[str, Any]], doc: Document) -> int:
-    doc.imprint_gap = 0
-    return _blank_lines_above_imprint(_compile(compiler, _inputs(doc, families, foot=True)))
+        doc.imprint_gap = 0
+        return _blank_lines_above_imprint(_compile(compiler, _inputs(doc, families, foot=True)))
 
 
 def _blank_lines_above_imprint(pdf: bytes) -> int:
