@@ -199,9 +199,3 @@ def _read_settings(path: Path) -> dict[str, Any]:
         if str(term) not in _RETENTIONS:
             raise bad(f"retention.{kind}（保管期限）“{term}”只能是 {'、'.join(sorted(_RETENTIONS))}")
     return loaded
-
-
-def user_cache(name: str) -> Path:
-    """A folder of the user's cache for what depends on installed files, not on a workspace
-    (font tables, interviews as parsed, jieba's dictionary): ``$XDG_CACHE_HOME/sanfang-docs/<name>``."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sanfang-docs" / name

@@ -9,7 +9,7 @@ words (jieba's words, read piece by piece from a cached copy of its dictionary b
 measure.py estimates widths, geometry.py holds the page's measures (A4, 版心, grid), qr.py
 draws the code on every page, imprint.py gives a 公文 its 版记 from the office's settings,
 preview.py draws page images, and kept.py keeps what a cold process would otherwise rebuild (in
-the user's cache). May import: ``errors`` only.
+the user's cache). May import: ``errors`` and ``usercache`` only.
 """
 
 from __future__ import annotations

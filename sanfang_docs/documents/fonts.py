@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import RenderError
-from .kept import cache_folder, kept_marshal
+from ..usercache import folder as cache_folder
+from ..usercache import keep
+from .kept import kept_marshal
 
 
 @dataclass(frozen=True)
@@ -161,12 +163,9 @@ def _fc_list() -> tuple[_Installed, ...]:
         if key == _listing_key(found):
             return found
     found = _run_fc_list()
-    with contextlib.suppress(OSError, ValueError):
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        tmp = kept.with_name(f".fc-list.{os.getpid()}")
-        tmp.write_bytes(marshal.dumps((_listing_key(found), [(f.families, f.weight, f.italic, f.path, f.index)
-                                                               for f in found])))
-        os.replace(tmp, kept)
+    with contextlib.suppress(ValueError):  # (a face's name marshal cannot hold: not kept)
+        keep(kept, marshal.dumps((_listing_key(found), [(f.families, f.weight, f.italic, f.path, f.index)
+                                                          for f in found])))
     return found
 
 

@@ -15,40 +15,28 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-
-def cache_folder(name: str) -> Path:
-    """workspace.user_cache's folder (this box imports only errors)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sanfang-docs" / name
+from ..usercache import folder, keep, stamp
 
 
 def kept_marshal(kind: str, files: list[tuple[str, int]], read: Callable[[], Any]) -> Any:
     """``read()`` of some faces (path, index), kept in the user's cache under the font files'
     sizes and times: fontTools takes ~0.3 s to read a CJK face's cmap, the largest cost of a
     command that files one document. A cache that cannot be read or written is read from the font."""
-    parts = [kind]
     try:
-        for path, index in files:
-            st = os.stat(path)
-            parts += [path, str(index), str(st.st_size), str(st.st_mtime_ns)]
+        stamps = [f"{stamp(path)}:{index}" for path, index in files]
     except OSError:
         return read()
-    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
-    cached = cache_folder("fonts") / key
+    cached = folder("fonts") / hashlib.sha256("\0".join([kind, *stamps]).encode()).hexdigest()[:24]
     try:
         return marshal.loads(cached.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):  # none yet, or damaged
         pass
     found = read()
-    with contextlib.suppress(OSError):
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}")
-        tmp.write_bytes(marshal.dumps(found))
-        os.replace(tmp, cached)
+    keep(cached, marshal.dumps(found))
     return found
 
 
@@ -63,14 +51,14 @@ class KeptBytes:
 
     def _file(self, key: Any) -> Path | None:
         try:
-            stamps = [f"{s}:{os.stat(s).st_size}:{os.stat(s).st_mtime_ns}" for s in self.sources]
+            sources = stamp(*self.sources)
         except OSError:
             return None
-        return cache_folder(self.kind) / hashlib.sha256("\0".join([repr(key), *stamps]).encode()).hexdigest()[:24]
+        return folder(self.kind) / hashlib.sha256(f"{key!r}\0{sources}".encode()).hexdigest()[:24]
 
     def __contains__(self, key: Any) -> bool:
         if key not in self._here and (path := self._file(key)) is not None:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):  # none yet, or unreadable: built again
                 self._here[key] = path.read_bytes()
         return key in self._here
 
@@ -79,14 +67,8 @@ class KeptBytes:
 
     def __setitem__(self, key: Any, data: bytes) -> None:
         self._here[key] = data
-        path = self._file(key)
-        if path is None:
-            return
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+        if (path := self._file(key)) is not None:
+            keep(path, data)
 
 
-__all__ = ["KeptBytes", "cache_folder", "kept_marshal"]
+__all__ = ["KeptBytes", "kept_marshal"]

@@ -20,6 +20,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ..usercache import folder
+
 MAX_WORD = 16  # jieba's longest dictionary word, in characters
 _BATCH = 900  # SQLite host parameters per query (older builds allow 999)
 _lock = threading.Lock()
@@ -49,9 +51,8 @@ def _dict_file(jieba: Any) -> Path:
 
 
 def _cache_file(source: Path) -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sanfang-docs"
     st = source.stat()
-    return base / f"jieba-{st.st_size}-{int(st.st_mtime)}.sqlite"
+    return folder() / f"jieba-{st.st_size}-{int(st.st_mtime)}.sqlite"
 
 
 def _build(source: Path, target: Path, jieba: Any) -> None:

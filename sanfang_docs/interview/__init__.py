@@ -4,7 +4,7 @@ answers as the state, back, review, edit (conversation.py) — its drafts (draft
 of an answers file (checks.py), answers files read with bounded work (answers_file.py), the one
 gate every answer passes before code, templates or renderers see it (validate.py, rules in
 interviews/data/answer-rules.yml), document hooks (hooks.py) and the terminal front end.
-May import: ``documents``, ``rules``, ``errors``, ``workspace``.
+May import: ``documents``, ``rules``, ``errors``, ``workspace``, ``usercache``.
 """
 
 from .conversation import Conversation

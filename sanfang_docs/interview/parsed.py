@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import pickle
 import sys
 from pathlib import Path
 from typing import Any
 
-from ..workspace import user_cache
+from .. import usercache
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 class ParsedCache:
@@ -30,16 +29,12 @@ class ParsedCache:
         self.kind = kind
         self.engine = engine  # the module whose code makes what is kept
 
-    def _stamp(self, files: list[Path]) -> list[tuple[str, int, int]]:
-        out = []
-        for f in [self.engine, *files]:
-            st = os.stat(f)
-            out.append((str(f), st.st_size, st.st_mtime_ns))
-        return out
+    def _stamp(self, files: list[Path]) -> str:
+        return usercache.stamp(self.engine, *files)
 
     def _file(self, path: Path) -> Path:
         tag = hashlib.sha256(f"{_FORMAT}\0{sys.version}\0{path}".encode()).hexdigest()[:24]
-        return user_cache(self.kind) / f"{tag}.pickle"
+        return usercache.folder(self.kind) / f"{tag}.pickle"
 
     def get(self, path: Path) -> Any:
         """What was kept for ``path``, or None (none kept, or a file it came from changed)."""
@@ -53,10 +48,6 @@ class ParsedCache:
             return None
 
     def put(self, path: Path, files: list[Path], value: Any) -> None:
-        target = self._file(path)
         with contextlib.suppress(OSError, pickle.PicklingError, TypeError, AttributeError):
-            stamp = self._stamp(files)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}")
-            tmp.write_bytes(pickle.dumps(([str(f) for f in files], stamp, value), protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, target)
+            data = pickle.dumps(([str(f) for f in files], self._stamp(files), value), protocol=pickle.HIGHEST_PROTOCOL)
+            usercache.keep(self._file(path), data)

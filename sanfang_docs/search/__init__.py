@@ -7,7 +7,8 @@ The index follows the archive's audit log (follow.py: searches catch up first, a
 process runs an applier thread) and can always be rebuilt from the archive.
 Content beside the code: synonyms.txt (short forms), families.txt (the manual's names for a
 family of documents). bulk.py rebuilds the index on every core. May import: ``archive``,
-``documents`` (jieba's dictionary on disk: documents/lexicon.py), ``errors``, ``workspace``.
+``documents`` (jieba's dictionary on disk: documents/lexicon.py), ``errors``, ``workspace``,
+``usercache``.
 """
 
 from importlib import import_module

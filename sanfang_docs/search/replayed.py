@@ -17,12 +17,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
-import os
 from pathlib import Path
 from typing import Any
 
+from .. import usercache
 from ..documents.lexicon import import_jieba
-from ..workspace import user_cache
 
 _FORMAT = 2
 _LINEAGE = 200  # at most this many first words (the base words, ~90, then the index's) name the file
@@ -40,7 +39,7 @@ def path_for(vocab: Any, words: list[str]) -> Path | None:
     # One file per index, whatever it learns later: named by its first words (a round number
     # of them, so that a small index growing by a word keeps its file).
     digest.update("\n".join(words[:min(_LINEAGE, len(words) // 50 * 50)]).encode())
-    return user_cache("vocabulary") / f"{digest.hexdigest()[:32]}.marshal"
+    return usercache.folder("vocabulary") / f"{digest.hexdigest()[:32]}.marshal"
 
 
 def restore(target: Path | None, vocab: Any, words: list[str]) -> list[str] | None:
@@ -67,8 +66,5 @@ def keep(target: Path | None, vocab: Any, words: list[str]) -> None:
         return
     freq = vocab.jieba.FREQ
     split = [w for w in words if freq.get(w) == 0]  # add_word force-splits a word it gives 0
-    with contextlib.suppress(OSError, ValueError):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}")
-        tmp.write_bytes(marshal.dumps((words, freq, vocab.jieba.total, sorted(vocab._seen), split)))
-        os.replace(tmp, target)
+    with contextlib.suppress(ValueError):  # (a value marshal cannot hold: not kept)
+        usercache.keep(target, marshal.dumps((words, freq, vocab.jieba.total, sorted(vocab._seen), split)))

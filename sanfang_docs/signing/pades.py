@@ -47,6 +47,7 @@ from pyhanko.version import __version__ as _PYHANKO
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
+from .. import usercache
 from ..documents.fonts import Face
 from ..documents.layout import GEOMETRY, MM
 from ..documents.model import Document
@@ -258,8 +259,7 @@ _FONT_PROGRAMS: dict[str, tuple[bytes, dict[Any, Any]]] = {}
 
 
 def _program_stamp(source: str) -> str:
-    st = os.stat(source)
-    return f"{st.st_size}:{st.st_mtime_ns}:{_PYHANKO}"
+    return f"{usercache.stamp(source)}:{_PYHANKO}"
 
 
 def _kept_program(source: str) -> tuple[bytes, dict[Any, Any]] | None:
@@ -279,13 +279,8 @@ def _kept_program(source: str) -> tuple[bytes, dict[Any, Any]] | None:
 def _keep_program(source: str, data: bytes, entries: dict[Any, Any]) -> None:
     if not all(isinstance(v, generic.NameObject) for v in entries.values()):
         return  # only names (/Subtype, /Filter) are kept as text
-    target = Path(f"{source}.program")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}")
-    try:
-        tmp.write_bytes(marshal.dumps((_program_stamp(source), bytes(data), [(str(k), str(v)) for k, v in entries.items()])))
-        os.replace(tmp, target)
-    except OSError:
-        pass  # not kept: compiled again next time
+    usercache.keep(Path(f"{source}.program"), marshal.dumps(  # not kept: compiled again next time
+        (_program_stamp(source), bytes(data), [(str(k), str(v)) for k, v in entries.items()])))
 
 
 class _StampFontFactory(GlyphAccumulatorFactory):
