@@ -24,6 +24,7 @@ from .docx_parts import (
     PPR_ORDER,
     TBLPR_ORDER,
     add_runs,
+    fixed_table,
     font_table,
     fonts_xml,
     footers,
@@ -291,21 +292,12 @@ def _imprint(d: Any, body: Face, item: dict[str, Any]) -> None:
     one = Pt(item["size"])
     thick, thin = (round(G[k] * 8) for k in ("imprint_rule_pt", "imprint_thin_pt"))  # eighths of a pt
     rows = ([(item["cc"], item["cc_lines"])] if item["cc"] else []) + [(item["printer"] + "\t" + item["date"], 1)]
-    t = d.add_table(rows=len(rows), cols=1)
-    t.autofit = False
-    tblpr = t._tbl.tblPr
-    total = Mm(156)
-    put(tblpr, "tblW", TBLPR_ORDER, w=str(int(total.twips)), type="dxa")
-    put(tblpr, "tblInd", TBLPR_ORDER, w=str(int(one.twips)), type="dxa")  # the rules meet the 版心's edges
+    t = fixed_table(d, len(rows), [1.0], int(one.twips))  # the 1-character insets
+    total = t.columns[0].width
     edges = {"top": thick, "left": 0, "bottom": thick, "right": 0, "insideH": thin, "insideV": 0}
-    put(tblpr, "tblBorders", TBLPR_ORDER).extend(
+    put(t._tbl.tblPr, "tblBorders", TBLPR_ORDER).extend(
         parse_xml(f'<w:{side} {nsdecls("w")} w:val="{"single" if sz else "nil"}" w:sz="{sz}" w:space="0" '
                   'w:color="000000"/>') for side, sz in edges.items())
-    put(tblpr, "tblLayout", TBLPR_ORDER, type="fixed")
-    mar = put(tblpr, "tblCellMar", TBLPR_ORDER)
-    for side, width in (("top", 0), ("left", one.twips), ("bottom", 0), ("right", one.twips)):
-        mar.append(parse_xml(f'<w:{side} {nsdecls("w")} w:w="{int(width)}" w:type="dxa"/>'))
-    t.columns[0].width = total
     for r, (text, lines) in enumerate(rows):
         trpr = t.rows[r]._tr.get_or_add_trPr()
         trpr.append(OxmlElement("w:cantSplit"))

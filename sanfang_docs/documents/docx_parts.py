@@ -12,7 +12,7 @@ from typing import Any
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Mm, Pt
+from docx.shared import Emu, Mm, Pt
 
 from .fonts import Face, pieces
 from .layout import GEOMETRY
@@ -41,6 +41,26 @@ def put(parent: Any, tag: str, order: list[str], **attrs: str) -> Any:
             return el
     parent.append(el)
     return el
+
+
+def fixed_table(d: Any, rows: int, widths: list[float], inset: int) -> Any:
+    """A table across the 版心 (156 mm) with fixed columns (``widths``: fractions of it), its
+    text ``inset`` twips in from the rules on the left and right and none above or below (rows
+    keep to the line grid), indented by the inset so the rules, not the text, meet the 版心's
+    edges, as in the PDF. (Tables: docx_tables.py; the 版记: docx.py.)"""
+    t = d.add_table(rows=rows, cols=len(widths))
+    t.autofit = False
+    total = Mm(156)
+    tblpr = t._tbl.tblPr
+    put(tblpr, "tblW", TBLPR_ORDER, w=str(int(total.twips)), type="dxa")
+    put(tblpr, "tblInd", TBLPR_ORDER, w=str(inset), type="dxa")
+    put(tblpr, "tblLayout", TBLPR_ORDER, type="fixed")
+    mar = put(tblpr, "tblCellMar", TBLPR_ORDER)
+    for side, width in (("top", 0), ("left", inset), ("bottom", 0), ("right", inset)):
+        mar.append(parse_xml(f'<w:{side} {nsdecls("w")} w:w="{width}" w:type="dxa"/>'))
+    for col, w in zip(t.columns, widths, strict=True):
+        col.width = Emu(int(total * w))
+    return t
 
 
 def add_runs(p: Any, text: str, face: Face, size: float, track: float, color: str | None = None) -> None:

@@ -17,12 +17,13 @@ from typing import Any
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Emu, Mm, Twips
+from docx.shared import Twips
 
-from .docx_parts import TBLPR_ORDER, add_runs, put
+from .docx_parts import add_runs, fixed_table, put
 from .fonts import Face
 
 KEPT_LINES = 2  # lines a split row keeps on each side of a page break
+CELL_INSET = 80  # twips between a cell's rules and its text, left and right
 _TCPR_ORDER = ["cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders"]
 
 
@@ -44,26 +45,9 @@ def _parts(item: dict[str, Any]) -> list[tuple[int, list[str], str]]:
 def add_table(d: Any, face: dict[str, Face], item: dict[str, Any]) -> None:
     rows = item["rows"]
     parts = _parts(item)
-    ncols = len(item["widths"])
-    t = d.add_table(rows=len(parts), cols=ncols)
-    t.autofit = False
-    total = Mm(156)
-    widths = [Emu(int(total * w)) for w in item["widths"]]
-    tblpr = t._tbl.tblPr
-    tblpr.style = "TableGrid"
-    put(tblpr, "tblW", TBLPR_ORDER, w=str(int(total.twips)), type="dxa")
-    # Indented by the cell margin, so the borders (not the text) meet the 版心's edges, as in the PDF.
-    put(tblpr, "tblInd", TBLPR_ORDER, w="80", type="dxa")
-    put(tblpr, "tblLayout", TBLPR_ORDER, type="fixed")
-    # No top/bottom cell margins: rows keep to the line grid.
-    mar = put(tblpr, "tblCellMar", TBLPR_ORDER)
-    for side, width in (("top", "0"), ("left", "80"), ("bottom", "0"), ("right", "80")):
-        el = OxmlElement(f"w:{side}")
-        el.set(qn("w:w"), width)
-        el.set(qn("w:type"), "dxa")
-        mar.append(el)
-    for c, col in enumerate(t.columns):
-        col.width = widths[c]
+    t = fixed_table(d, len(parts), item["widths"], CELL_INSET)
+    t._tbl.tblPr.style = "TableGrid"
+    widths = [col.width for col in t.columns]
     written: dict[int, list[int]] = {}  # layout row -> the rows written for it (group merges)
     for w, (r, row, part) in enumerate(parts):
         written.setdefault(r, []).append(w)
