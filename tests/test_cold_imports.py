@@ -70,6 +70,23 @@ def test_a_filing_imports_none_of_the_heavy_modules(tmp_path: Path, run: str) ->
     assert Sanfang(home).verify().ok
 
 
+def test_a_damaged_user_cache_is_built_again_and_the_filing_stands(tmp_path: Path) -> None:
+    """Every file of the user's cache overwritten with garbage (a disk fault, a half-copied
+    home folder): the next filing rebuilds what it needs, signs, files and verifies. (A damaged
+    stamp font subset made signing fail: 签名失败 … TTLibError.)"""
+    home, cache = tmp_path / "ws", tmp_path / "cache"
+    _run(MAKE + "print('{}')", home, cache)
+    damaged = [f for f in cache.rglob("*") if f.is_file() and not f.is_symlink()]
+    assert len(damaged) >= 5  # fonts, the stamp's subset and program, interviews, the DOCX base …
+    for f in damaged:
+        f.write_bytes(b"garbage")
+    _run(MAKE + "print('{}')", home, cache)
+    assert len(list((home / "archive").rglob("record.json"))) == 2
+    from sanfang_docs.api import Sanfang
+
+    assert Sanfang(home).verify().ok
+
+
 def test_after_a_lean_signature_every_pyhanko_name_is_still_there(tmp_path: Path) -> None:
     code = MAKE + """
 import pyhanko.sign.validation.ades as ades

@@ -85,7 +85,16 @@ def render_docx(doc: Document) -> bytes:
     return out.getvalue()
 
 
-_BASES = KeptBytes("docx-base", [__file__, __file__.replace("docx.py", "docx_parts.py"), new_docx.__code__.co_filename])
+def _opens(data: bytes) -> bool:
+    try:
+        new_docx(io.BytesIO(data))
+    except Exception:  # noqa: BLE001 - a damaged file fails in many ways (zip, XML, parts)
+        return False
+    return True
+
+
+_BASES = KeptBytes("docx-base", [__file__, __file__.replace("docx.py", "docx_parts.py"), new_docx.__code__.co_filename],
+                   usable=_opens)
 
 
 def _base(face: dict[str, Face]) -> bytes:

@@ -45,8 +45,8 @@ class KeptBytes:
     ``key in kept`` also finds what an earlier process stored under the same key and the same
     ``sources`` files (their sizes and times: a new version of the code builds afresh)."""
 
-    def __init__(self, kind: str, sources: list[str]):
-        self.kind, self.sources = kind, sources
+    def __init__(self, kind: str, sources: list[str], usable: Callable[[bytes], bool] = bool):
+        self.kind, self.sources, self.usable = kind, sources, usable  # usable: not damaged
         self._here: dict[Any, bytes] = {}
 
     def _file(self, key: Any) -> Path | None:
@@ -59,7 +59,9 @@ class KeptBytes:
     def __contains__(self, key: Any) -> bool:
         if key not in self._here and (path := self._file(key)) is not None:
             with contextlib.suppress(OSError):  # none yet, or unreadable: built again
-                self._here[key] = path.read_bytes()
+                data = path.read_bytes()
+                if self.usable(data):  # damaged: built again
+                    self._here[key] = data
         return key in self._here
 
     def __getitem__(self, key: Any) -> bytes:

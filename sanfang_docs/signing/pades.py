@@ -143,9 +143,9 @@ class Signer:
         if chars in _FONTS and os.path.exists(_FONTS[chars]):  # a cache may be cleared under us
             return _FONTS[chars]
         face = _stamp_face()
-        tag = hashlib.sha256(f"{face.path}|{face.index}|{chars}".encode()).hexdigest()[:24]
+        tag = hashlib.sha256(f"{usercache.stamp(face.path)}|{face.index}|{chars}".encode()).hexdigest()[:24]
         path = _font_cache() / f"{tag}.otf"
-        if not path.exists():
+        if not _readable_font(path):  # none yet, or damaged: made again
             _subset_font(face.path, face.index, chars, path)
         _FONTS[chars] = str(path)
         return str(path)
@@ -163,9 +163,19 @@ def _stamp_name(name: str) -> str:
     return "".join(c if covers(face, c) else "〓" for c in name)
 
 
+def _readable_font(path: Path) -> bool:
+    from fontTools import ttLib
+
+    try:
+        ttLib.TTFont(str(path), lazy=True).close()
+    except Exception:  # noqa: BLE001 - fontTools raises many kinds for a damaged file
+        return False
+    return True
+
+
 def _font_cache() -> Path:
     """Subsets depend only on the installed face, not on the workspace: one cache per user."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sanfang-docs" / "stamp-fonts"
+    base = usercache.folder("stamp-fonts")
     try:
         base.mkdir(parents=True, exist_ok=True)
         if os.access(base, os.W_OK):
