@@ -271,7 +271,7 @@ class Making:
         return made
 
     def _produce(self, outcome: Outcome, out_dir: str | os.PathLike[str] | None, archive: bool) -> Made:
-        from ..documents import render_docx, render_pdf  # Typst loads lazily: catalog stays fast
+        from ..documents import render_pair  # Typst loads lazily: catalog stays fast
         from ..documents.imprint import apply_office
 
         doc = outcome.documents[0]
@@ -282,14 +282,14 @@ class Making:
         def render(d: Document) -> dict[str, bytes]:
             # The 版记, once the archive has given the 公文 its 发文字号 (documents/imprint.py).
             apply_office(d, self.workspace.setting("gongwen") or {}, str(answers.get("cc") or ""))
-            pdf = render_pdf(d)
+            pdf, docx = render_pair(d)
             if archive:
                 # Every filed PDF is signed by its issuing organisation (signing/), after the 档号
                 # is known (it is in the QR code and the XMP); record.json keeps who signed.
                 signed = self._signer().sign_document(pdf, d, answers)
                 context["signed"], context["signature"] = True, signed.info
                 pdf = signed.pdf
-            return {PDF: pdf, DOCX: render_docx(d)}
+            return {PDF: pdf, DOCX: docx}
 
         record = None
         if archive:

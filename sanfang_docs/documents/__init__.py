@@ -2,9 +2,9 @@
 
 A :class:`Document` (model.py) is painted from one layout (layout.py) as a GB/T 9704 PDF/A with
 Typst (pdf.py) and as an editable DOCX with python-docx (docx.py, tables in docx_tables.py, OOXML
-helpers in docx_parts.py); tables.py lays out tables, linebreak.py finds where justified lines
-break (a line the 禁则 would cut short is set a little tighter) and gives a tall table row its
-lines; fonts.py finds the faces (and measures text in them), titles.py breaks long titles between
+helpers in docx_parts.py), both at once for filing (pair.py); tables.py lays out tables,
+linebreak.py finds where justified lines break (a line the 禁则 would cut short is set a little
+tighter) and gives a tall table row its lines; fonts.py finds the faces (and measures text in them), titles.py breaks long titles between
 words (jieba's words, read piece by piece from a cached copy of its dictionary by lexicon.py),
 measure.py estimates widths, geometry.py holds the page's measures (A4, 版心, grid), qr.py
 draws the code on every page, imprint.py gives a 公文 its 版记 from the office's settings,
@@ -41,5 +41,12 @@ def render_docx(doc: Document) -> bytes:
     return _render(doc)
 
 
+def render_pair(doc: Document) -> tuple[bytes, bytes]:
+    """(PDF, DOCX), the same as the two calls above, the PDF's compile beside the DOCX's build."""
+    from .pair import render_pair as _render
+
+    return _render(doc)
+
+
 __all__ = ["CHAR_PT", "GEOMETRY", "MM", "Block", "Document", "expected_text", "layout_items",
-           "render_docx", "render_pdf", "warm_up"]
+           "render_docx", "render_pair", "render_pdf", "warm_up"]

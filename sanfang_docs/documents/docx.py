@@ -34,7 +34,7 @@ from .docx_parts import (
 from .docx_tables import add_table
 from .fonts import Face, faces, pieces
 from .kept import KeptBytes
-from .layout import CHAR_PT, GEOMETRY, layout_items
+from .layout import CHAR_PT, GEOMETRY, layout_imprint, layout_items
 from .model import Document
 
 G = GEOMETRY
@@ -52,6 +52,26 @@ def render_docx(doc: Document) -> bytes:
         from .pdf import imprint_gap  # where the 版记 goes is measured on the PDF's layout
 
         doc.imprint_gap = imprint_gap(doc)
+    return finish_docx(start_docx(doc, body_items(doc)), doc)
+
+
+def body_items(doc: Document) -> list[dict[str, Any]]:
+    """The layout's items above the 版记 (all of them when there is none)."""
+    items = layout_items(doc)
+    return items[:len(items) - len(layout_imprint(doc))]
+
+
+class DocxDraft:
+    """A DOCX being built: the body painted, the 版记 and the footers still to come."""
+
+    def __init__(self, d: Any, face: dict[str, Face]):
+        self.d, self.face = d, face
+
+
+def start_docx(doc: Document, items: list[dict[str, Any]]) -> DocxDraft:
+    """The DOCX with ``items`` painted (everything above the 版记: the layout's items without
+    the imprint ones); reads nothing of ``doc`` that the PDF's layout sets (the 版记's gap, the
+    page count of the code), so it can be built while Typst lays the PDF out."""
     face = faces()
     d = new_docx(io.BytesIO(_base(face)))
     d.core_properties.title = doc.title
@@ -60,7 +80,24 @@ def render_docx(doc: Document) -> bytes:
     d.core_properties.last_modified_by = "sanfang-docs"
     d.core_properties.comments = ""
     d.core_properties.created = d.core_properties.modified = datetime.now(UTC).replace(microsecond=0)
-    for item in layout_items(doc):
+    draft = DocxDraft(d, face)
+    _paint(draft, items)
+    return draft
+
+
+def finish_docx(draft: DocxDraft, doc: Document) -> bytes:
+    """The 版记 (its blank lines as the PDF's layout measured them) and the footers (the code
+    with the PDF's page count), then the file."""
+    _paint(draft, layout_imprint(doc))
+    footers(draft.d, draft.face, doc.qr_payload)
+    out = io.BytesIO()
+    draft.d.save(out)
+    return out.getvalue()
+
+
+def _paint(draft: DocxDraft, items: list[dict[str, Any]]) -> None:
+    d, face = draft.d, draft.face
+    for item in items:
         if item["t"] == "par":
             _paragraph(d, face, item)
         elif item["t"] == "blank":
@@ -79,10 +116,6 @@ def render_docx(doc: Document) -> bytes:
             add_table(d, face, item)
         elif item["t"] == "imprint":
             _imprint(d, face["body"], item)
-    footers(d, face, doc.qr_payload)
-    out = io.BytesIO()
-    d.save(out)
-    return out.getvalue()
 
 
 def _opens(data: bytes) -> bool:

@@ -101,11 +101,17 @@ def layout_items(doc: Document) -> list[dict[str, Any]]:
             if it["t"] in ("par", "table"):
                 break
     items += signature
-    imprint = [dict(it, cc=breakable(it["cc"])) if it["t"] == "imprint" else it
-               for it in imprint_items(doc, GEOMETRY["imprint_pt"])]
+    imprint = layout_imprint(doc)
     if imprint and items:
         items[-1]["sticky"] = True  # the 版记 goes with the signature (and so with body text)
     return items + imprint
+
+
+def layout_imprint(doc: Document) -> list[dict[str, Any]]:
+    """The last items of :func:`layout_items`: the 版记 and the blank lines above it (none until
+    the PDF's layout has measured them, ``doc.imprint_gap``); empty without a 版记."""
+    return [dict(it, cc=breakable(it["cc"])) if it["t"] == "imprint" else it
+            for it in imprint_items(doc, GEOMETRY["imprint_pt"])]
 
 
 LETTERHEAD_COLOR = "#E60012"  # 红色 (GB/T 9704-2012 7.2.3, 7.2.5)

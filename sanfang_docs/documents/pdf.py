@@ -3,8 +3,9 @@
 The layout gets the document only as JSON in ``sys.inputs.data``; Typst never parses content
 as markup, so no answer can change the layout. One compiler lives per process (a new one costs
 ~20 ms with fonts.font_dirs' folder, the first compile ~50 ms, later ones ~5–10 ms; a command
-that is about to make a PDF starts both on a thread with :func:`warm_up`); the template bytes
-go with every call (a binding quirk).
+that is about to make a PDF starts both on a thread with :func:`warm_up`). It reads the layout
+file itself (again whenever the file changes), so that after a compile ``Compiler.query`` reads
+back what the layout measured: the page count and the 版记's blank lines (metadata ``<sanfang>``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import typst
 
 from ..errors import RenderError
 from .fonts import Face, faces, fallbacks, font_dirs
-from .layout import GEOMETRY, MM, layout_items
+from .layout import GEOMETRY, layout_items
 from .model import Document
 from .qr import page_payload, parse_payload, qr_svg, record_payload
 
@@ -48,16 +49,6 @@ def template_path(name: str = LAYOUT) -> Path:
     raise RenderError(f"找不到版式文件 {name}（应在 templates/layout/ 下）。")
 
 
-def _template() -> bytes:
-    # Re-read only when the file changes, so an edited layout takes effect without a restart.
-    path = template_path()
-    stamp = (str(path), path.stat().st_mtime_ns)
-    if _state.get("template_stamp") != stamp:
-        _state["template"] = path.read_bytes()
-        _state["template_stamp"] = stamp
-    return _state["template"]
-
-
 def _compiler() -> tuple[typst.Compiler, dict[str, dict[str, Any]]]:
     """The process's compiler and the Typst family name of every role's face."""
     if "compiler" not in _state:
@@ -73,7 +64,8 @@ def _compiler() -> tuple[typst.Compiler, dict[str, dict[str, Any]]]:
             own = _typst_face(fonts, face)
             families[role] = {**own, "family": [own["family"], *extra]}
         _state["families"] = families
-        _state["compiler"] = typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
+        _state["layout"] = str(template_path())
+        _state["compiler"] = typst.Compiler(input=_state["layout"], font_paths=fonts, ignore_system_fonts=True)
     return _state["compiler"], _state["families"]
 
 
@@ -178,11 +170,12 @@ def render_pdf(doc: Document) -> bytes:
         elif doc.qr_payload:
             inputs["qr"] = json.dumps([qr_svg(doc.qr_payload)])
         pdf = _compile(compiler, inputs)
+        facts = _measured(compiler)
         if foot:
-            doc.imprint_gap = _blank_lines_above_imprint(pdf)
+            doc.imprint_gap = int(facts["imprint_gap"])
         if record is None:
             return pdf
-        pages = _page_count(pdf)
+        pages = int(facts["pages"])
         if pages not in totals:
             del inputs["qrsets"]
             inputs["qr"] = json.dumps(_page_codes(record.archive_no, pages))
@@ -197,7 +190,7 @@ _seen_pages: dict[str, set[int]] = {}  # document key → the page counts it cam
 
 def _likely_pages(key: str) -> list[int]:
     """The counts this document came to before in this process; one to three pages (most
-    documents) until it has been laid out once. (Each count's codes cost ~1 ms apiece to make;
+    documents) until it has been laid out once. (Each count's codes cost ~0.2 ms apiece to make;
     a count outside them costs a compile.)"""
     return sorted(_seen_pages.get(key) or {1, 2, 3})
 
@@ -208,7 +201,8 @@ def _page_codes(archive_no: str, pages: int) -> list[str]:
 
 def _compile(compiler: typst.Compiler, inputs: dict[str, str]) -> bytes:
     try:
-        pdf = compiler.compile(_template(), format="pdf", sys_inputs=inputs, pdf_standards="a-3b")
+        # (The file named every time: a compile of other bytes, the bundle's, sets the input.)
+        pdf = compiler.compile(_state["layout"], format="pdf", sys_inputs=inputs, pdf_standards="a-3b")
     except typst.TypstError as exc:  # a layout bug, not a clerk's mistake
         raise RenderError(f"PDF 排版失败：{exc.message}") from exc
     if not isinstance(pdf, bytes):
@@ -223,45 +217,19 @@ def imprint_gap(doc: Document) -> int:
     with _lock:
         compiler, families = _compiler()
         doc.imprint_gap = 0
-        return _blank_lines_above_imprint(_compile(compiler, _inputs(doc, families, foot=True)))
+        _compile(compiler, _inputs(doc, families, foot=True))
+        return int(_measured(compiler)["imprint_gap"])
 
 
-def _blank_lines_above_imprint(pdf: bytes) -> int:
-    # The layout put the 版记 (kept whole, kept with the signature) at the foot of the last
-    # page: its lines are the run in 4号 that ends on the 版心's last line; the empty grid lines
-    # between it and the text above it (the signature, in 3号) are the gap.
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
-
-    document = pdfium.PdfDocument(pdf)
+def _measured(compiler: typst.Compiler) -> dict[str, Any]:
+    """What the last compile's layout measured (its metadata ``<sanfang>``): ``pages``, and
+    ``imprint_gap`` — the blank grid lines between the text and a 版记 put at the foot (the
+    layout leaves the rest of the last page above the 版记 empty, GB/T 9704 7.4.1)."""
     try:
-        page = document[len(document) - 1]
-        height, text = page.get_height(), page.get_textpage()
-        top, bottom = GEOMETRY["top"] * MM, (GEOMETRY["page_h"] - GEOMETRY["bottom"]) * MM
-        pitch = GEOMETRY["pitch_pt"]
-        sizes: dict[int, set[float]] = {}
-        for i in range(text.count_chars()):
-            left, low, right, high = text.get_charbox(i)
-            middle = height - (low + high) / 2  # from the top of the page
-            if high > low and top < middle < bottom:  # inside the 版心 (not the page number)
-                size = round(pdfium_c.FPDFText_GetFontSize(text.raw, i), 1)
-                sizes.setdefault(int((middle - top) // pitch), set()).add(size)
-    finally:
-        document.close()
-    line = round((bottom - top) / pitch) - 1  # the last of 22
-    while sizes.get(line) == {GEOMETRY["imprint_pt"]}:  # up through the 版记
-        line -= 1
-    gap = 0
-    while line >= 0 and line not in sizes:  # then the empty lines above it
-        gap, line = gap + 1, line - 1
-    return gap
-
-
-def _page_count(pdf: bytes) -> int:
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument(pdf)
-    try:
-        return len(document)
-    finally:
-        document.close()
+        found = json.loads(compiler.query("<sanfang>", field="value"))
+    except (typst.TypstError, RuntimeError, ValueError) as exc:  # a layout bug, not a clerk's mistake
+        raise RenderError(f"PDF 排版失败：读不回版式的度量（{exc}）。") from exc
+    facts: dict[str, Any] = {}
+    for part in found:
+        facts.update(part)
+    return facts

@@ -82,7 +82,9 @@ def _code(payload: str) -> Matrix:
     import zxingcpp  # with the first code drawn: a 档号 is parsed and checked without it
 
     try:
-        code = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+        # UTF-8, said so in the code (ECI 26): the 档号's "·" (and any Chinese) then reads back
+        # the same whatever the reader would guess for bytes without a character set.
+        code = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level="M", eci=26)
     except (ValueError, RuntimeError) as exc:  # content that does not fit a QR code
         raise ValueError(f"二维码无法生成：{exc}") from exc
     grey = memoryview(code.to_image(scale=1, add_quiet_zones=False))
