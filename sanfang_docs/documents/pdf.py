@@ -22,6 +22,7 @@ import typst
 from ..errors import RenderError
 from .fonts import Face, faces, fallbacks, font_dirs
 from .layout import GEOMETRY, layout_items
+from .linebreak import CLOSING, OPENING
 from .model import Document
 from .qr import page_payload, parse_payload, qr_svg, record_payload
 
@@ -33,6 +34,7 @@ LAYOUT = "gbt9704.typ"
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 # (A word joiner between them, linebreak.WJ, is no such place: LibreOffice puts no space there.)
 _BOUNDARY = re.compile(f"(?<=[{_HAN}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[{_HAN}])")
+_MARKS = re.compile(f"([{re.escape(CLOSING + OPENING)}]+)")  # full-width punctuation, kept whole
 
 _lock = threading.Lock()  # the compiler is not safe to share between threads
 _state: dict[str, Any] = {}
@@ -98,9 +100,16 @@ def _typst_face(fonts: typst.Fonts, face: Face) -> dict[str, Any]:
     raise RenderError(f"排版程序无法读取字体文件 {face.path}（{face.family}），请检查字体安装。")
 
 
-def segments(text: str) -> list[str]:
-    """``text`` cut where Chinese meets Latin letters or digits (the layout spaces the cuts)."""
-    return _BOUNDARY.split(text)
+def segments(text: str) -> list[str | list[str | dict[str, str]]]:
+    """``text`` cut where Chinese meets Latin letters or digits (the layout spaces the cuts);
+    a piece with full-width marks becomes a list in which each run of marks is ``{"m": run}``
+    (the layout sets each mark in a box of its own width, see ``marks`` there)."""
+    out: list[str | list[str | dict[str, str]]] = []
+    for part in _BOUNDARY.split(text):
+        pieces = _MARKS.split(part)
+        out.append(part if len(pieces) == 1 else
+                   [p if i % 2 == 0 else {"m": p} for i, p in enumerate(pieces) if p])
+    return out
 
 
 def _segment_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -110,7 +119,7 @@ def _segment_item(item: dict[str, Any]) -> dict[str, Any]:
     elif item["t"] == "table":
         item["rows"] = [[segments(c) for c in row] for row in item["rows"]]
     elif item["t"] == "attachments":
-        item["items"] = [segments(a) for a in item["items"]]
+        item["label"], item["items"] = segments(item["label"]), [segments(a) for a in item["items"]]
     elif item["t"] == "docno":
         item["no"], item["signer"] = segments(item["no"]), segments(item["signer"])
     elif item["t"] == "imprint":
@@ -139,6 +148,7 @@ def layout_data(doc: Document, families: dict[str, dict[str, Any]]) -> dict[str,
         "style": doc.style,
         "geometry": GEOMETRY,
         "fonts": families,
+        "marks": {"closing": CLOSING},
         "items": [_segment_item(it) for it in layout_items(doc)],
     }
 
