@@ -27,6 +27,7 @@ from .docx_parts import (
     fixed_table,
     font_table,
     fonts_xml,
+    footer_codes,
     footers,
     put,
     set_run_format,
@@ -52,26 +53,28 @@ def render_docx(doc: Document) -> bytes:
         from .pdf import imprint_gap  # where the 版记 goes is measured on the PDF's layout
 
         doc.imprint_gap = imprint_gap(doc)
-    return finish_docx(start_docx(doc, body_items(doc)), doc)
+    return finish_docx(start_docx(doc, draft_items(doc)), doc)
 
 
-def body_items(doc: Document) -> list[dict[str, Any]]:
-    """The layout's items above the 版记 (all of them when there is none)."""
-    items = layout_items(doc)
-    return items[:len(items) - len(layout_imprint(doc))]
+def draft_items(doc: Document) -> list[dict[str, Any]]:
+    """The layout's items without the blank lines above the 版记 (the PDF's layout measures
+    them: ``doc.imprint_gap``)."""
+    items, imprint = layout_items(doc), layout_imprint(doc)
+    return items[:len(items) - len(imprint)] + imprint[-1:]
 
 
 class DocxDraft:
-    """A DOCX being built: the body painted, the 版记 and the footers still to come."""
+    """A DOCX being built: all painted but the 版记's blank lines and the footers' code."""
 
     def __init__(self, d: Any, face: dict[str, Face]):
         self.d, self.face = d, face
+        self.imprint: Any = None  # the 版记's table: its blank lines go in before it
 
 
 def start_docx(doc: Document, items: list[dict[str, Any]]) -> DocxDraft:
-    """The DOCX with ``items`` painted (everything above the 版记: the layout's items without
-    the imprint ones); reads nothing of ``doc`` that the PDF's layout sets (the 版记's gap, the
-    page count of the code), so it can be built while Typst lays the PDF out."""
+    """The DOCX with ``items`` (:func:`draft_items`) painted and the footers' page numbers;
+    reads nothing of ``doc`` that the PDF's layout sets (the 版记's gap, the page count in the
+    code), so it is built while Typst lays the PDF out."""
     face = faces()
     d = new_docx(io.BytesIO(_base(face)))
     d.core_properties.title = doc.title
@@ -82,14 +85,23 @@ def start_docx(doc: Document, items: list[dict[str, Any]]) -> DocxDraft:
     d.core_properties.created = d.core_properties.modified = datetime.now(UTC).replace(microsecond=0)
     draft = DocxDraft(d, face)
     _paint(draft, items)
+    if items and items[-1]["t"] == "imprint":
+        body = d.element.body
+        draft.imprint = body[len(body) - 2]  # (the section's properties come last)
+    footers(d, face)
     return draft
 
 
 def finish_docx(draft: DocxDraft, doc: Document) -> bytes:
-    """The 版记 (its blank lines as the PDF's layout measured them) and the footers (the code
-    with the PDF's page count), then the file."""
-    _paint(draft, layout_imprint(doc))
-    footers(draft.d, draft.face, doc.qr_payload)
+    """The 版记's blank lines, as many as the PDF's layout left above it, and the footers' code
+    with the PDF's page count; then the file."""
+    if draft.imprint is not None and doc.imprint_gap > 0:
+        blank = _add_par(draft.d, "公文正文")
+        blank.paragraph_format.keep_with_next = True
+        draft.imprint.addprevious(blank._p)
+        for _ in range(doc.imprint_gap - 1):
+            draft.imprint.addprevious(deepcopy(blank._p))
+    footer_codes(draft.d, doc.qr_payload)
     out = io.BytesIO()
     draft.d.save(out)
     return out.getvalue()

@@ -143,10 +143,10 @@ def etree_bytes(el: Any) -> bytes:
 # ---------------------------------------------------------------- footers: page number and QR
 
 
-def footers(d: Any, face: dict[str, Face], payload: str) -> None:
+def footers(d: Any, face: dict[str, Face]) -> None:
+    """The odd and even pages' footers with the page number (the code follows: footer_codes)."""
     s = d.sections[0]
-    png = qr_png(payload) if payload else None
-    for n, (footer, odd) in enumerate(((s.footer, True), (s.even_page_footer, False)), start=1):
+    for footer, odd in ((s.footer, True), (s.even_page_footer, False)):
         footer.is_linked_to_previous = False
         p = footer.paragraphs[0]
         p._p.style = "页码"
@@ -161,8 +161,16 @@ def footers(d: Any, face: dict[str, Face], payload: str) -> None:
         p.add_run("— ")
         _page_field(p)
         p.add_run(" —")
-        if png is not None:
-            _anchored_picture(p, png, 1000 + n)
+
+
+def footer_codes(d: Any, payload: str) -> None:
+    """The record's code in both footers, after the page number (none without a payload)."""
+    if not payload:
+        return
+    s = d.sections[0]
+    png = qr_png(payload)
+    for n, footer in enumerate((s.footer, s.even_page_footer), start=1):
+        _anchored_picture(footer.paragraphs[0], png, 1000 + n)
 
 
 def _page_field(p: Any) -> None:

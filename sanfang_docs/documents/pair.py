@@ -14,10 +14,10 @@ from .model import Document
 
 def render_pair(doc: Document) -> tuple[bytes, bytes]:
     """(PDF, DOCX) of ``doc``."""
-    from .docx import body_items, finish_docx, start_docx
+    from .docx import draft_items, finish_docx, start_docx
     from .pdf import render_pdf
 
-    items = body_items(doc)  # before the thread starts: the PDF's layout then sets the gap
+    items = draft_items(doc)  # before the thread starts: the PDF's layout then sets the gap
     made: dict[str, Any] = {}
 
     def pdf() -> None:
