@@ -7,7 +7,6 @@ lines above the 版记, the page count in the code). Same files as :func:`render
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from .model import Document
 
@@ -15,23 +14,25 @@ from .model import Document
 def render_pair(doc: Document) -> tuple[bytes, bytes]:
     """(PDF, DOCX) of ``doc``."""
     from .docx import draft_items, finish_docx, start_docx
-    from .pdf import render_pdf
+    from .pdf import PdfJob
 
-    items = draft_items(doc)  # before the thread starts: the PDF's layout then sets the gap
-    made: dict[str, Any] = {}
+    items = draft_items(doc)  # before the PDF's layout sets the 版记's gap
+    job = PdfJob(doc)  # the PDF's inputs here: the thread then runs only the compile
+    failed: list[BaseException] = []
 
-    def pdf() -> None:
+    def compile_pdf() -> None:
         try:
-            made["pdf"] = render_pdf(doc)
+            job.compile()
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread below
-            made["error"] = exc
+            failed.append(exc)
 
-    typst = threading.Thread(target=pdf, name="sanfang-typst", daemon=True)
+    typst = threading.Thread(target=compile_pdf, name="sanfang-typst", daemon=True)
     typst.start()
     try:
         draft = start_docx(doc, items)  # reads only what the PDF's layout does not set
     finally:
         typst.join()
-    if "error" in made:
-        raise made["error"]
-    return made["pdf"], finish_docx(draft, doc)
+    if failed:
+        raise failed[0]
+    pdf = job.finish()
+    return pdf, finish_docx(draft, doc)

@@ -167,32 +167,54 @@ def render_pdf(doc: Document) -> bytes:
     outside them takes another compile. ``doc.qr_payload`` learns N for the DOCX. A 版记 not
     yet placed is put at the foot by the layout in the same compile, and ``doc.imprint_gap``
     learns the blank lines that stand above it, for the DOCX (see imprint.py)."""
-    with _lock:
-        compiler, families = _compiler()
-        foot = bool(doc.printer) and doc.imprint_gap < 0
-        if foot:
+    job = PdfJob(doc)
+    job.compile()
+    return job.finish()
+
+
+class PdfJob:
+    """:func:`render_pdf` in three steps, so that the compile, native code that lets go of the
+    GIL, can run on a thread of its own (pair.py) while only it runs there: the inputs are made
+    here, then :meth:`compile`, then :meth:`finish` (both this object's only writers of ``doc``)."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        with _lock:
+            _, families = _compiler()
+        self.foot = bool(doc.printer) and doc.imprint_gap < 0
+        if self.foot:
             doc.imprint_gap = 0
-        inputs = _inputs(doc, families, foot)
-        record = parse_payload(doc.qr_payload) if doc.qr_payload.startswith("SF2|") else None
-        if record is not None:
-            totals = _likely_pages(doc.key)
-            inputs["qrsets"] = json.dumps({str(t): _page_codes(record.archive_no, t) for t in totals})
+        self.inputs = _inputs(doc, families, self.foot)
+        self.record = parse_payload(doc.qr_payload) if doc.qr_payload.startswith("SF2|") else None
+        self.totals: list[int] = []
+        if self.record is not None:
+            self.totals = _likely_pages(doc.key)
+            self.inputs["qrsets"] = json.dumps({str(t): _page_codes(self.record.archive_no, t) for t in self.totals})
         elif doc.qr_payload:
-            inputs["qr"] = json.dumps([qr_svg(doc.qr_payload)])
-        pdf = _compile(compiler, inputs)
-        facts = _measured(compiler)
-        if foot:
-            doc.imprint_gap = int(facts["imprint_gap"])
+            self.inputs["qr"] = json.dumps([qr_svg(doc.qr_payload)])
+        self.pdf, self.facts = b"", {}
+
+    def compile(self) -> None:
+        with _lock:
+            compiler, _ = _compiler()
+            self.pdf = _compile(compiler, self.inputs)
+            self.facts = _measured(compiler)
+
+    def finish(self) -> bytes:
+        doc, record = self.doc, self.record
+        if self.foot:
+            doc.imprint_gap = int(self.facts["imprint_gap"])
         if record is None:
-            return pdf
-        pages = int(facts["pages"])
-        if pages not in totals:
-            del inputs["qrsets"]
-            inputs["qr"] = json.dumps(_page_codes(record.archive_no, pages))
-            pdf = _compile(compiler, inputs)
+            return self.pdf
+        pages = int(self.facts["pages"])
+        if pages not in self.totals:
+            del self.inputs["qrsets"]
+            self.inputs["qr"] = json.dumps(_page_codes(record.archive_no, pages))
+            with _lock:
+                self.pdf = _compile(_compiler()[0], self.inputs)
         _seen_pages.setdefault(doc.key, set()).add(pages)
         doc.qr_payload = record_payload(record.archive_no, pages)
-    return pdf
+        return self.pdf
 
 
 _seen_pages: dict[str, set[int]] = {}  # document key → the page counts it came to, in this process
