@@ -236,7 +236,10 @@ class Session:
         return self._retry(lambda: eval(compiled, self.ns), block)  # noqa: S307
 
     def mako(self, text: str, block: Block, protector: Protector | None = None) -> str:
-        template = _mako_template(str(text), protector is not None)
+        text = str(text)
+        if _plain(text):  # most labels: Mako would give them back as they are
+            return text
+        template = _mako_template(text, protector is not None)
 
         def render() -> str:
             # Mako looks every name up before the body runs, so a name used only in a branch
@@ -349,6 +352,13 @@ class Session:
     def answers_json(self) -> dict[str, Any]:
         """The typed answers in a JSON-safe form (dates as ISO strings)."""
         return {k: _jsonable(v) for k, v in self.answers.items()}
+
+
+@lru_cache(maxsize=4096)
+def _plain(text: str) -> bool:
+    """No Mako in ``text``: no ${…}, <%…>, control line (%), comment (##) or line join (\\);
+    it renders as itself (checked on every text of every interview: tests/test_interview_texts.py)."""
+    return not any(mark in text for mark in ("$", "%", "<", "#", "\\"))
 
 
 # Every step re-runs the interview from the top: compile each text once per process.
