@@ -348,6 +348,13 @@ def _cmap(path: str, index: int) -> frozenset[int]:
 
 
 
+@functools.cache
+def _covered(path: str, index: int) -> set[str]:
+    """The characters :func:`pieces` found a face to have so far (a set test per text instead
+    of a search per character)."""
+    return set()
+
+
 def covers(face: Face, char: str) -> bool:
     return _in_runs(_cmap_runs(face.path, face.index), ord(char))
 
@@ -402,6 +409,11 @@ def printable(char: str) -> bool:
 def pieces(text: str, face: Face) -> list[tuple[str, Face]]:
     """``text`` cut into runs of one face: the role's own, or the first fallback that has the
     character (Word does not fall back by itself the way Typst does)."""
+    own = _covered(face.path, face.index)
+    fresh = set(text).difference(own)
+    own.update(c for c in fresh if c in "\n\t" or covers(face, c))
+    if not fresh.difference(own):  # the common case: the face has every character
+        return [(text, face)] if text else []
     out: list[tuple[str, Face]] = []
     for char in text:
         use = face
