@@ -279,8 +279,6 @@ def font_dirs(resolved: dict[str, Face]) -> list[str]:
     return [str(folder)]
 
 
-
-
 @functools.cache
 def _advances(path: str, index: int) -> tuple[dict[int, float], float]:
     """(code point → advance in em, the em advance of a missing glyph) of one face file."""
@@ -346,13 +344,8 @@ def _cmap(path: str, index: int) -> frozenset[int]:
     return kept_marshal("cmap", [(path, index)], read)
 
 
-
-
-@functools.cache
-def _covered(path: str, index: int) -> set[str]:
-    """The characters :func:`pieces` found a face to have so far (a set test per text instead
-    of a search per character)."""
-    return set()
+# The characters pieces() found each face (path, index) to have so far: a set test per text.
+_COVERED: dict[tuple[str, int], set[str]] = {}
 
 
 def covers(face: Face, char: str) -> bool:
@@ -409,7 +402,7 @@ def printable(char: str) -> bool:
 def pieces(text: str, face: Face) -> list[tuple[str, Face]]:
     """``text`` cut into runs of one face: the role's own, or the first fallback that has the
     character (Word does not fall back by itself the way Typst does)."""
-    own = _covered(face.path, face.index)
+    own = _COVERED.setdefault((face.path, face.index), set())
     fresh = set(text).difference(own)
     own.update(c for c in fresh if c in "\n\t" or covers(face, c))
     if not fresh.difference(own):  # the common case: the face has every character
