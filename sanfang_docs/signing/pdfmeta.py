@@ -9,6 +9,7 @@ same values, and the Info dictionary keeps agreeing with the XMP.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from typing import Any
@@ -66,28 +67,77 @@ def normal_org(name: str) -> str:
 
 
 def embed_record(pdf: bytes, record: dict[str, Any], answers: dict[str, Any]) -> bytes:
-    """Write the record metadata into XMP and attach the answers as JSON (PDF/A-3 /AF)."""
+    """The PDF with the record metadata in XMP and the answers attached, as an incremental update
+    of its own (a signature writes the same objects into its update: :func:`write_record`)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
     try:
-        with pikepdf.open(io.BytesIO(pdf)) as doc:
-            raw = bytes(doc.Root.Metadata.read_bytes()) if "/Metadata" in doc.Root else b""
-            xmp = _record_xmp(raw, record)
-            doc.Root.Metadata = doc.make_stream(xmp, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
-            if "/Info" in doc.trailer:  # PDF/A: the Info entries must say what the XMP says
-                doc.trailer.Info.Title = record["题名"]
-                doc.trailer.Info.Author = record["责任者"]
-            stamp = _pdf_date(record.get("成文日期") or "")
-            spec = pikepdf.AttachedFileSpec(
-                doc, json.dumps(answers, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"),
-                description="访谈答案（生成本文件所用的全部回答）", filename=ANSWERS_NAME,
-                mime_type="application/json", relationship=pikepdf.Name.Data,
-                creation_date=stamp, mod_date=stamp)
-            doc.attachments[ANSWERS_NAME] = spec
-            doc.Root.AF = pikepdf.Array([spec.obj])
-            out = io.BytesIO()
-            doc.save(out)
-    except pikepdf.PdfError as exc:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        write_record(writer, record, answers)
+        out = io.BytesIO()
+        writer.write(out)
+    except SigningError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pyHanko's reader raises many kinds for a broken file
         raise SigningError(f"无法写入 PDF 元数据：{exc}") from exc
     return out.getvalue()
+
+
+def write_record(writer: Any, record: dict[str, Any], answers: dict[str, Any]) -> None:
+    """Write the record metadata into XMP and attach the answers as JSON (PDF/A-3 /AF), as objects
+    of a pyHanko incremental update — the signature's, so the file is not rewritten first.
+
+    The XMP replaces the catalog's metadata stream under the same object number (so the
+    document keeps one metadata stream); the Info entries are made to agree with it.
+    """
+    from pyhanko.pdf_utils import generic  # verify reads records through this module without pyHanko
+
+    def name(value: str) -> Any:
+        return generic.NameObject(value)
+
+    root = writer.root
+    meta_ref = root.raw_get("/Metadata") if "/Metadata" in root else None
+    raw = bytes(meta_ref.get_object().data) if meta_ref is not None else b""
+    xmp = generic.StreamObject({name("/Type"): name("/Metadata"), name("/Subtype"): name("/XML")},
+                               stream_data=_record_xmp(raw, record))
+    if isinstance(meta_ref, generic.IndirectObject):
+        writer.objects[(meta_ref.generation, meta_ref.idnum)] = xmp  # the object's next version
+    else:
+        root[name("/Metadata")] = writer.add_object(xmp)
+    if "/Info" in writer.trailer:  # PDF/A: the Info entries must say what the XMP says
+        info_ref = writer.trailer.raw_get("/Info")
+        info = info_ref.get_object()
+        for key, value in (("/Title", record["题名"]), ("/Author", record["责任者"])):
+            info[name(key)] = generic.TextStringObject(value)
+        if isinstance(info_ref, generic.IndirectObject):
+            writer.mark_update(info_ref)
+    data = json.dumps(answers, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+    params = generic.DictionaryObject({name("/Size"): generic.NumberObject(len(data)),
+                                       name("/CheckSum"): generic.ByteStringObject(hashlib.md5(data).digest())})
+    stamp = _pdf_date(record.get("成文日期") or "")
+    if stamp:
+        params[name("/CreationDate")] = params[name("/ModDate")] = generic.pdf_string(stamp)
+    embedded = generic.StreamObject({name("/Type"): name("/EmbeddedFile"), name("/Subtype"): name("/application/json"),
+                                     name("/Params"): params}, stream_data=data)
+    embedded.compress()
+    file_ref = writer.add_object(embedded)
+    spec = writer.add_object(generic.DictionaryObject({
+        name("/Type"): name("/Filespec"), name("/F"): generic.pdf_string(ANSWERS_NAME),
+        name("/UF"): generic.pdf_string(ANSWERS_NAME),
+        name("/EF"): generic.DictionaryObject({name("/F"): file_ref, name("/UF"): file_ref}),
+        name("/Desc"): generic.TextStringObject("访谈答案（生成本文件所用的全部回答）"),
+        name("/AFRelationship"): name("/Data")}))
+    if "/Names" in root and "/EmbeddedFiles" in root["/Names"]:
+        raise SigningError("PDF 已带有附件目录，无法再附上访谈答案。")  # Typst's output never has one
+    names = root["/Names"] if "/Names" in root else generic.DictionaryObject()
+    names[name("/EmbeddedFiles")] = generic.DictionaryObject(
+        {name("/Names"): generic.ArrayObject([generic.pdf_string(ANSWERS_NAME), spec])})
+    if "/Names" not in root:
+        root[name("/Names")] = names
+    elif names.container_ref is not None:
+        writer.update_container(names)
+    root[name("/AF")] = generic.ArrayObject([spec])
+    writer.update_root()
 
 
 def embedded_answers(pdf: pikepdf.Pdf) -> bytes | None:
