@@ -28,7 +28,7 @@ from sanfang_docs.cli import main
 from sanfang_docs.documents import GEOMETRY, MM
 from sanfang_docs.errors import SigningError
 from sanfang_docs.signing.keys import KeyStore, org_id
-from sanfang_docs.signing.pdfmeta import NS_RECORD, embed_record, record_fields
+from sanfang_docs.signing.pdfmeta import NS_RECORD, RECORD_PROPERTIES, _record_xmp, embed_record, record_fields
 from tests.conftest import example
 
 DOCS = ("branch-founding-request", "branch-founding-reply", "branch-meeting-request", "branch-election-notice")
@@ -196,17 +196,25 @@ def test_xmp_carries_the_record_and_the_answers_are_attached(signed: tuple[Sanfa
 
 
 def test_signing_leaves_the_xmp_exactly_as_written(signed: tuple[Sanfang, list[Any]]) -> None:
-    """pyHanko would re-serialise the XMP (and break its PDF/A schema); sign.py stops it."""
+    """pyHanko would re-serialise the XMP (and break its PDF/A schema); sign.py stops it. The
+    record's XMP is written in the signature's own update, as the next version of Typst's
+    metadata object (the document keeps one metadata stream)."""
     _, records = signed
-    data = records[0].file("document.pdf").read_bytes()
+    record = records[0]
+    data = record.file("document.pdf").read_bytes()
     with pikepdf.open(io.BytesIO(data)) as pdf:
         signed_xmp = bytes(pdf.Root.Metadata.read_bytes())
+        metadata = pdf.Root.Metadata.objgen
         contents_at = int(pdf.Root.AcroForm.Fields[0].V.ByteRange[1])
-    # The revision before the signature: the file up to the last %%EOF ahead of /Contents.
+    # The revision before the signature: the file up to the last %%EOF ahead of /Contents —
+    # Typst's PDF as rendered.
     unsigned = data[:data.rfind(b"%%EOF", 0, contents_at) + 5]
     with pikepdf.open(io.BytesIO(unsigned)) as first:
-        assert "/AcroForm" not in first.Root
-        assert bytes(first.Root.Metadata.read_bytes()) == signed_xmp
+        assert "/AcroForm" not in first.Root and "/AF" not in first.Root
+        assert first.Root.Metadata.objgen == metadata
+        typst_xmp = bytes(first.Root.Metadata.read_bytes())
+    fields = {label: str(record.meta[label]) for _, label, _, _ in RECORD_PROPERTIES}
+    assert signed_xmp == _record_xmp(typst_xmp, fields) != typst_xmp
 
 
 def test_no_new_pdfa_findings_from_signing(signed: tuple[Sanfang, list[Any]], tmp_path: Path) -> None:

@@ -84,8 +84,8 @@ class Signer:
             reason="电子文件归档", use_pades_lta=False, embed_validation_info=False)
         name = stamp_name(key.common_name)
 
-        def writer() -> _MetadataKeepingWriter:
-            out = _MetadataKeepingWriter(io.BytesIO(pdf))
+        def writer() -> MetadataKeepingWriter:
+            out = MetadataKeepingWriter(io.BytesIO(pdf))
             if record is not None:
                 write_record(out, *record)
             return out
@@ -161,7 +161,7 @@ class _PdfSigner(signers.PdfSigner):
         return session
 
 
-class _MetadataKeepingWriter(IncrementalPdfFileWriter):
+class MetadataKeepingWriter(IncrementalPdfFileWriter):
     """An incremental writer that leaves the document's metadata exactly as embed_record made it.
 
     pyHanko would otherwise re-serialise the XMP (turning pdfaSchema:namespaceURI text into

@@ -69,10 +69,10 @@ def normal_org(name: str) -> str:
 def embed_record(pdf: bytes, record: dict[str, Any], answers: dict[str, Any]) -> bytes:
     """The PDF with the record metadata in XMP and the answers attached, as an incremental update
     of its own (a signature writes the same objects into its update: :func:`write_record`)."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from .pades import MetadataKeepingWriter  # pyHanko, only when a PDF is written
 
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        writer = MetadataKeepingWriter(io.BytesIO(pdf))
         write_record(writer, record, answers)
         out = io.BytesIO()
         writer.write(out)
