@@ -27,8 +27,9 @@ from sanfang_docs.api import Sanfang
 from sanfang_docs.cli import main
 from sanfang_docs.documents import GEOMETRY, MM
 from sanfang_docs.errors import SigningError
+from sanfang_docs.signing import pdfmeta
 from sanfang_docs.signing.keys import KeyStore, org_id
-from sanfang_docs.signing.pdfmeta import NS_RECORD, RECORD_PROPERTIES, _record_xmp, embed_record, record_fields
+from sanfang_docs.signing.pdfmeta import NS_RECORD, embed_record, record_fields
 from tests.conftest import example
 
 DOCS = ("branch-founding-request", "branch-founding-reply", "branch-meeting-request", "branch-election-notice")
@@ -165,6 +166,71 @@ def appearance_text(stream: pikepdf.Stream) -> tuple[str, str]:
     return "".join(texts), "\n".join(ops)
 
 
+def test_the_note_is_drawn_as_pyhankos_text_stamp_draws_it(signed: tuple[Sanfang, list[Any]]) -> None:
+    """signing/stamp.py writes the note from a per-font template: the same operators, byte for
+    byte, as pyHanko's TextStampStyle, and a font whose ToUnicode map reads the glyphs back as the
+    note's text (independently of the /ActualText tag)."""
+    from pyhanko.pdf_utils.layout import BoxConstraints
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+    from pyhanko.stamp import TextStampStyle
+
+    from sanfang_docs.signing import stamp
+
+    _, records = signed
+    for record in records[:2]:
+        name = stamp.stamp_name(record.meta["责任者"])
+        ours = stamp.note_style(name)
+        theirs = TextStampStyle(stamp_text=ours.stamp_text, timestamp_format=ours.timestamp_format, border_width=0,
+                                background=None, text_box_style=ours.text_box_style)
+        for when in ("2026年1月2日 09:05", "2026年12月31日 23:59"):
+            params, box = {"signer": name, "ts": when}, BoxConstraints(width=436, height=13)
+            drawn = ours.create_stamp(PdfFileWriter(), box, params)
+            assert isinstance(drawn, stamp._Note)
+            assert drawn._content == theirs.create_stamp(PdfFileWriter(), box, params).render()
+        with pikepdf.open(record.file("document.pdf")) as pdf:
+            form = pdf.Root.AcroForm.Fields[0].AP.N
+            text, _ = appearance_text(form)
+            font = form.Resources.Font.F1
+            cids = [int(h[i:i + 4], 16) for h in re.findall(r"<([0-9a-f]+)>", form.read_bytes().decode("latin-1")
+                                                             .split("BDC", 1)[1]) for i in range(0, len(h), 4)]
+            unicode = tounicode(bytes(font.ToUnicode.read_bytes()).decode("ascii"))
+            w, widths = list(font.DescendantFonts[0].W), {}
+        while w:  # the W array: a first CID and a list of widths (the form pyHanko writes)
+            first, run, w = int(w[0]), w[1], w[2:]
+            widths.update({first + n: int(width) for n, width in enumerate(run)})
+        assert "".join(unicode[c] for c in cids) == text
+        assert all(widths.get(c, 0) > 0 for c in cids)  # every glyph of the note has its width
+
+
+def test_a_note_with_a_character_outside_the_template_is_left_to_pyhanko() -> None:
+    from pyhanko.pdf_utils.layout import BoxConstraints
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+    from pyhanko.stamp.text import TextStamp
+
+    from sanfang_docs.signing import stamp
+
+    style = stamp.note_style("测试社区")
+    drawn = style.create_stamp(PdfFileWriter(), BoxConstraints(width=436, height=13), {"signer": "测试社区", "ts": "Ω"})
+    assert isinstance(drawn, TextStamp)
+
+
+def tounicode(cmap: str) -> dict[int, str]:
+    """CID → text from a ToUnicode CMap's bfchar and bfrange sections (the forms pyHanko writes)."""
+    out: dict[int, str] = {}
+    for section in re.findall(r"beginbfchar\n(.*?)endbfchar", cmap, re.S):
+        for cid, uni in re.findall(r"<([0-9a-f]+)> <([0-9a-f]+)>", section, re.I):
+            out[int(cid, 16)] = bytes.fromhex(uni).decode("utf-16-be")
+    for section in re.findall(r"beginbfrange\n(.*?)endbfrange", cmap, re.S):
+        for first, last, rest in re.findall(r"<([0-9a-f]+)> <([0-9a-f]+)> (\[.*?\]|<[0-9a-f]+>)", section, re.I):
+            values = re.findall(r"<([0-9a-f]+)>", rest)
+            for n, cid in enumerate(range(int(first, 16), int(last, 16) + 1)):
+                if rest.startswith("["):
+                    out[cid] = bytes.fromhex(values[n]).decode("utf-16-be")
+                else:
+                    out[cid] = chr(int(values[0], 16) + n)
+    return out
+
+
 # -- PDF/A, XMP, the embedded answers ---------------------------------------------------------
 
 
@@ -213,8 +279,8 @@ def test_signing_leaves_the_xmp_exactly_as_written(signed: tuple[Sanfang, list[A
         assert "/AcroForm" not in first.Root and "/AF" not in first.Root
         assert first.Root.Metadata.objgen == metadata
         typst_xmp = bytes(first.Root.Metadata.read_bytes())
-    fields = {label: str(record.meta[label]) for _, label, _, _ in RECORD_PROPERTIES}
-    assert signed_xmp == _record_xmp(typst_xmp, fields) != typst_xmp
+    fields = {label: str(record.meta[label]) for _, label, _, _ in pdfmeta.RECORD_PROPERTIES}
+    assert signed_xmp == pdfmeta._record_xmp(typst_xmp, fields) != typst_xmp
 
 
 def test_no_new_pdfa_findings_from_signing(signed: tuple[Sanfang, list[Any]], tmp_path: Path) -> None:
