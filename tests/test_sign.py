@@ -84,6 +84,27 @@ def test_every_record_is_signed_by_its_issuer_pades_bb(signed: tuple[Sanfang, li
     assert len(fingerprints) == len(records)  # one key per issuing organisation
 
 
+def test_a_key_signing_again_validates_with_the_same_certificates(signed: tuple[Sanfang, list[Any]]) -> None:
+    """The second and later signatures of a key reuse its encoded certificate set and CMS pieces
+    (signing/pades.py): each validates on its own, with the certificates of the first."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from sanfang_docs.signing.pades import Signer
+
+    app, records = signed
+    signer, pdf = Signer(app.workspace), records[0].file("document.pdf").read_bytes()
+    key = KeyStore(app.workspace).signing_key(records[0].meta["责任者"])
+    unsigned = pdf[:pdf.rfind(b"%%EOF", 0, pdf.rfind(b"/ByteRange")) + 5]
+    outs = [signer.sign(unsigned, key).pdf for _ in range(3)]
+    roots = KeyStore(app.workspace).trust_roots()
+    certificates = set()
+    for out in outs:
+        status = validate(out, roots)
+        assert status.bottom_line and status.coverage.name == "ENTIRE_FILE", status.pretty_print_details()
+        certificates.add(PdfFileReader(io.BytesIO(out)).embedded_signatures[0].signed_data["certificates"].dump())
+    assert len(certificates) == 1 and len({o[-4000:] for o in outs}) == 3
+
+
 @pytest.mark.skipif(not PDFSIG, reason="needs poppler-utils (pdfsig) and libnss3-tools (certutil)")
 def test_pdfsig_finds_every_signature_valid_trusted_and_covering_the_file(
         signed: tuple[Sanfang, list[Any]], tmp_path: Path) -> None:
