@@ -1,14 +1,16 @@
 """Signing a filed PDF: record metadata in XMP, answers attached, a PAdES signature by pyHanko.
 
-The order is fixed: first the PDF/A-3 file gets its record metadata and the interview answers
-(:mod:`sanfang_docs.signing.pdfmeta`); then pyHanko appends one incremental update holding the
-signature, so the signature covers the whole file.
+All three go into one incremental update of the Typst PDF, written by pyHanko: the XMP record
+and the attached answers (:func:`sanfang_docs.signing.pdfmeta.write_record`: the next version of
+the metadata object, the /AF file), the signature field with its visible note, and the
+signature, whose byte range covers the whole file. (The record used to be written first by a
+pikepdf rewrite of the whole file, which pyHanko then read again: ~2.5 ms of a ~10 ms signature.)
 
 The signature is PAdES baseline B-B, or B-T when ``signing.timestamp_url`` is configured. Its
 visible appearance is one quiet line on the last page only, in the bottom margin (right of the
 QR code, well below the page number), saying who signed and when in a Chinese date: text only,
-no frame, nothing that looks like a seal. (Kept visible rather than moved into the XMP alone:
-a clerk holding the PDF sees at once that it is the signed original.)
+no frame, nothing that looks like a seal (signing/stamp.py draws it). (Kept visible rather than
+moved into the XMP alone: a clerk holding the PDF sees at once that it is the signed original.)
 """
 
 from __future__ import annotations

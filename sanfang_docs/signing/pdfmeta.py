@@ -1,10 +1,12 @@
 """The record inside its PDF: metadata in XMP, the interview answers as an attached file.
 
 PDF/A-3 allows both: XMP properties outside the predefined schemas must have their schema
-described (``pdfaExtension:schemas``), which :func:`embed_record` writes with them, and an
+described (``pdfaExtension:schemas``), which :func:`write_record` writes with them, and an
 embedded file must be an associated file (``/AF``) with an ``AFRelationship`` (``Data``).
 The Dublin Core fields every viewer shows (title, creator, identifier, date, type) carry the
-same values, and the Info dictionary keeps agreeing with the XMP.
+same values, and the Info dictionary keeps agreeing with the XMP. :func:`write_record` writes
+into pyHanko's incremental update (the signature's, signing/pades.py); reading a filed record
+(:func:`xmp_record`, :func:`embedded_answers`: verify) uses pikepdf.
 """
 
 from __future__ import annotations
