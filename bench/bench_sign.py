@@ -27,8 +27,8 @@ import yaml
 from sanfang_docs.api import Sanfang
 from sanfang_docs.documents import render_pdf
 from sanfang_docs.signing.keys import KeyStore
-from sanfang_docs.signing.pades import Signer
-from sanfang_docs.signing.pdfmeta import embed_record, record_fields
+from sanfang_docs.signing.pades import Signer, embed_record
+from sanfang_docs.signing.pdfmeta import record_fields
 from sanfang_docs.verify import Verifier
 
 REPO = Path(__file__).resolve().parent.parent

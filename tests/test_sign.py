@@ -29,7 +29,8 @@ from sanfang_docs.documents import GEOMETRY, MM
 from sanfang_docs.errors import SigningError
 from sanfang_docs.signing import pdfmeta
 from sanfang_docs.signing.keys import KeyStore, org_id
-from sanfang_docs.signing.pdfmeta import NS_RECORD, embed_record, record_fields
+from sanfang_docs.signing.pades import embed_record
+from sanfang_docs.signing.pdfmeta import NS_RECORD, record_fields
 from tests.conftest import example
 
 DOCS = ("branch-founding-request", "branch-founding-reply", "branch-meeting-request", "branch-election-notice")

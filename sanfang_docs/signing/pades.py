@@ -124,6 +124,21 @@ class Signer:
             "level": "PAdES-B-T" if timestamper else "PAdES-B-B",
         })
 
+def embed_record(pdf: bytes, record: dict[str, Any], answers: dict[str, Any]) -> bytes:
+    """The PDF with the record metadata in XMP and the answers attached, as an incremental update
+    of its own (a signature writes the same objects into its update: :func:`write_record`)."""
+    try:
+        writer = MetadataKeepingWriter(io.BytesIO(pdf))
+        write_record(writer, record, answers)
+        out = io.BytesIO()
+        writer.write(out)
+    except SigningError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pyHanko's reader raises many kinds for a broken file
+        raise SigningError(f"无法写入 PDF 元数据：{exc}") from exc
+    return out.getvalue()
+
+
 def _stamp_box(writer: IncrementalPdfFileWriter) -> tuple[int, int, int, int]:
     """The appearance's rectangle on the last page, in points.
 
@@ -164,7 +179,7 @@ class _PdfSigner(signers.PdfSigner):
 
 
 class MetadataKeepingWriter(IncrementalPdfFileWriter):
-    """An incremental writer that leaves the document's metadata exactly as embed_record made it.
+    """An incremental writer that leaves the document's metadata exactly as write_record made it.
 
     pyHanko would otherwise re-serialise the XMP (turning pdfaSchema:namespaceURI text into
     an rdf:resource, which PDF/A validators reject) and add a Producer the Info dictionary

@@ -12,7 +12,6 @@ into pyHanko's incremental update (the signature's, signing/pades.py); reading a
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from typing import Any
 
@@ -66,23 +65,6 @@ def normal_org(name: str) -> str:
 
 
 # -- metadata and attachment -----------------------------------------------------------------
-
-
-def embed_record(pdf: bytes, record: dict[str, Any], answers: dict[str, Any]) -> bytes:
-    """The PDF with the record metadata in XMP and the answers attached, as an incremental update
-    of its own (a signature writes the same objects into its update: :func:`write_record`)."""
-    from .pades import MetadataKeepingWriter  # pyHanko, only when a PDF is written
-
-    try:
-        writer = MetadataKeepingWriter(io.BytesIO(pdf))
-        write_record(writer, record, answers)
-        out = io.BytesIO()
-        writer.write(out)
-    except SigningError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - pyHanko's reader raises many kinds for a broken file
-        raise SigningError(f"无法写入 PDF 元数据：{exc}") from exc
-    return out.getvalue()
 
 
 def write_record(writer: Any, record: dict[str, Any], answers: dict[str, Any]) -> None:
