@@ -85,7 +85,8 @@ def test_every_record_is_signed_by_its_issuer_pades_bb(signed: tuple[Sanfang, li
     assert len(fingerprints) == len(records)  # one key per issuing organisation
 
 
-def test_a_key_signing_again_validates_with_the_same_certificates(signed: tuple[Sanfang, list[Any]]) -> None:
+def test_a_key_signing_again_validates_with_the_same_certificates(signed: tuple[Sanfang, list[Any]],
+                                                                  tmp_path: Path) -> None:
     """The second and later signatures of a key reuse its encoded certificate set and CMS pieces
     (signing/pades.py): each validates on its own, with the certificates of the first."""
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -104,6 +105,32 @@ def test_a_key_signing_again_validates_with_the_same_certificates(signed: tuple[
         assert status.bottom_line and status.coverage.name == "ENTIRE_FILE", status.pretty_print_details()
         certificates.add(PdfFileReader(io.BytesIO(out)).embedded_signatures[0].signed_data["certificates"].dump())
     assert len(certificates) == 1 and len({o[-4000:] for o in outs}) == 3
+    if PDFSIG:  # poppler reads the assembled CMS too
+        (tmp_path / "again.pdf").write_bytes(outs[-1])
+        out = pdfsig(nss_db(tmp_path, KeyStore(app.workspace).ca_cert()), tmp_path / "again.pdf")
+        assert "Signature is Valid." in out and "Certificate is Trusted." in out, out
+
+
+def test_the_cms_assembled_from_pieces_is_pyhankos_byte_for_byte(signed: tuple[Sanfang, list[Any]]) -> None:
+    """After a key's first signature its SignedData is assembled from that one's encoded parts
+    (pades._CmsPieces): for the same signed attributes and signature value, the same DER."""
+    import asyncio
+    import hashlib
+
+    from pyhanko.sign.signers.pdf_cms import Signer as CmsSigner
+
+    from sanfang_docs.signing.pades import _LoadedKeySigner
+
+    app, records = signed
+    loaded = _LoadedKeySigner(KeyStore(app.workspace).signing_key(records[1].meta["责任者"]))
+    for n in range(3):
+        attrs = asyncio.run(loaded.signed_attrs(hashlib.sha256(b"%d" % n).digest(), "sha256", use_pades=True))
+        value = loaded.sign_raw(attrs.dump(), "sha256")
+        args = {"digest_algorithm": "sha256", "cms_version": "v1", "signed_attrs": attrs, "signature": value,
+                "unsigned_attrs": None, "encap_content_info": {"content_type": "data"}}
+        ours = loaded._package_signature(**args).dump()
+        assert ours == CmsSigner._package_signature(loaded, **args).dump(force=True)
+    assert "sha256" in loaded._pieces
 
 
 @pytest.mark.skipif(not PDFSIG, reason="needs poppler-utils (pdfsig) and libnss3-tools (certutil)")
