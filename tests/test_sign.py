@@ -112,8 +112,9 @@ def test_a_key_signing_again_validates_with_the_same_certificates(signed: tuple[
 
 
 def test_the_cms_assembled_from_pieces_is_pyhankos_byte_for_byte(signed: tuple[Sanfang, list[Any]]) -> None:
-    """After a key's first signature its SignedData is assembled from that one's encoded parts
-    (pades._CmsPieces): for the same signed attributes and signature value, the same DER."""
+    """After a key's first signature its signed attributes and SignedData are assembled from that
+    one's encoded parts (pades._LoadedKeySigner): the same DER as pyHanko's for the same digest
+    and signature value."""
     import asyncio
     import hashlib
 
@@ -124,13 +125,16 @@ def test_the_cms_assembled_from_pieces_is_pyhankos_byte_for_byte(signed: tuple[S
     app, records = signed
     loaded = _LoadedKeySigner(KeyStore(app.workspace).signing_key(records[1].meta["责任者"]))
     for n in range(3):
-        attrs = asyncio.run(loaded.signed_attrs(hashlib.sha256(b"%d" % n).digest(), "sha256", use_pades=True))
+        digest = hashlib.sha256(b"%d" % n).digest()
+        attrs = asyncio.run(loaded.signed_attrs(digest, "sha256", use_pades=True))
+        reference = asyncio.run(CmsSigner.signed_attrs(loaded, digest, "sha256", use_pades=True))
+        assert attrs.dump() == reference.dump(force=True)
         value = loaded.sign_raw(attrs.dump(), "sha256")
         args = {"digest_algorithm": "sha256", "cms_version": "v1", "signed_attrs": attrs, "signature": value,
                 "unsigned_attrs": None, "encap_content_info": {"content_type": "data"}}
         ours = loaded._package_signature(**args).dump()
         assert ours == CmsSigner._package_signature(loaded, **args).dump(force=True)
-    assert "sha256" in loaded._pieces
+    assert "sha256" in loaded._pieces and "sha256" in loaded._attrs
 
 
 @pytest.mark.skipif(not PDFSIG, reason="needs poppler-utils (pdfsig) and libnss3-tools (certutil)")
