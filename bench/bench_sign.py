@@ -1,7 +1,7 @@
 """Signing and verification cost.
 
-1. Per-document signing: the record's XMP + attached answers (pikepdf) and the PAdES B-B
-   signature with its visible appearance (pyHanko), on real rendered PDFs, warm process; and
+1. Per-document signing: the record's XMP + attached answers and the PAdES B-B signature, one
+   incremental update by pyHanko with the visible note, on real rendered PDFs, warm process; and
    the one-off costs of a fresh workspace (CA, a key per organisation, the stamp's font subset).
 2. ``verify --all`` over 1,000 real records (rendered, signed, filed through ``Sanfang``),
    with one and with two worker processes. The archive is built once into bench/out/ and
