@@ -26,7 +26,7 @@ ANSWERS = REPO / "examples" / "branch-founding" / "with-committee.yaml"
 NOT_ON_THE_FILING_PATH = (
     "aiohttp", "pyhanko.sign.timestamps.aiohttp_client", "pyhanko_certvalidator.fetchers.aiohttp_fetchers",
     "pyhanko.sign.validation.dss", "fontTools.subset", "pygments", "jieba", "whoosh", "numpy",
-    "sanfang_docs.search.index", "sanfang_docs.verify",
+    "sanfang_docs.search.index", "sanfang_docs.verify", "pikepdf",
 )
 
 

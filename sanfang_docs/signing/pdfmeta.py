@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pikepdf
 from lxml import etree
 
 from ..documents.model import Document
 from ..errors import SigningError
+
+if TYPE_CHECKING:  # the readers take a pikepdf.Pdf; a signature needs no pikepdf (~20 ms to import)
+    import pikepdf
 
 # The record's own XMP properties. PDF/A lets custom properties in only with a description
 # of their schema (pdfaExtension), which embed_record writes alongside.
