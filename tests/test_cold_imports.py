@@ -27,6 +27,8 @@ NOT_ON_THE_FILING_PATH = (
     "aiohttp", "pyhanko.sign.timestamps.aiohttp_client", "pyhanko_certvalidator.fetchers.aiohttp_fetchers",
     "pyhanko.sign.validation.dss", "fontTools.subset", "pygments", "jieba", "whoosh", "numpy",
     "sanfang_docs.search.index", "sanfang_docs.verify", "pikepdf",
+    # the signature's note drawn from its kept template (signing/stamp.py): no font is read
+    "fontTools.ttLib", "uharfbuzz", "pyhanko.pdf_utils.font.opentype",
 )
 
 
@@ -57,8 +59,10 @@ def test_a_filing_imports_none_of_the_heavy_modules(tmp_path: Path, run: str) ->
     modules = set(got["modules"])  # type: ignore[arg-type]
     assert "pyhanko.sign.signers.pdf_signer" in modules  # it did sign, with pyHanko's own signer
     # A first use on a machine makes the caches: the stamp's font subset (fontTools.subset,
-    # once per signer name) and the dictionary copy (jieba, documents/lexicon.py).
-    first_use = {"fontTools.subset", "jieba"} if run == "first" else set()
+    # once per signer name) and its note's template (fontTools, HarfBuzz), and the dictionary
+    # copy (jieba, documents/lexicon.py).
+    first_use = {"fontTools.subset", "fontTools.ttLib", "uharfbuzz", "pyhanko.pdf_utils.font.opentype",
+                 "jieba"} if run == "first" else set()
     for heavy in set(NOT_ON_THE_FILING_PATH) - first_use:
         assert heavy not in modules, heavy
     records = list((home / "archive").rglob("record.json"))
@@ -77,7 +81,7 @@ def test_a_damaged_user_cache_is_built_again_and_the_filing_stands(tmp_path: Pat
     home, cache = tmp_path / "ws", tmp_path / "cache"
     _run(MAKE + "print('{}')", home, cache)
     damaged = [f for f in cache.rglob("*") if f.is_file() and not f.is_symlink()]
-    assert len(damaged) >= 5  # fonts, the stamp's subset and program, interviews, the DOCX base …
+    assert len(damaged) >= 6  # fonts, the stamp's subset, program and note, interviews, the DOCX base …
     for f in damaged:
         f.write_bytes(b"garbage")
     _run(MAKE + "print('{}')", home, cache)

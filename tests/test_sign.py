@@ -105,6 +105,8 @@ def test_a_key_signing_again_validates_with_the_same_certificates(signed: tuple[
         assert status.bottom_line and status.coverage.name == "ENTIRE_FILE", status.pretty_print_details()
         certificates.add(PdfFileReader(io.BytesIO(out)).embedded_signatures[0].signed_data["certificates"].dump())
     assert len(certificates) == 1 and len({o[-4000:] for o in outs}) == 3
+    for out in outs:  # the note's font loads in each (a reused program was kept decoded under FlateDecode)
+        assert note_font_program(out)[:2] in (b"\x01\x00", b"\x00\x01", b"tr")
     if PDFSIG:  # poppler reads the assembled CMS too
         (tmp_path / "again.pdf").write_bytes(outs[-1])
         out = pdfsig(nss_db(tmp_path, KeyStore(app.workspace).ca_cert()), tmp_path / "again.pdf")
@@ -233,8 +235,8 @@ def test_the_note_is_drawn_as_pyhankos_text_stamp_draws_it(signed: tuple[Sanfang
     for record in records[:2]:
         name = stamp.stamp_name(record.meta["责任者"])
         ours = stamp.note_style(name)
-        theirs = TextStampStyle(stamp_text=ours.stamp_text, timestamp_format=ours.timestamp_format, border_width=0,
-                                background=None, text_box_style=ours.text_box_style)
+        theirs = ours.pyhanko_style()
+        assert type(theirs) is TextStampStyle and theirs.text_box_style.font.font_file == ours.font_file
         for when in ("2026年1月2日 09:05", "2026年12月31日 23:59"):
             params, box = {"signer": name, "ts": when}, BoxConstraints(width=436, height=13)
             drawn = ours.create_stamp(PdfFileWriter(), box, params)
@@ -265,6 +267,40 @@ def test_a_note_with_a_character_outside_the_template_is_left_to_pyhanko() -> No
     style = stamp.note_style("测试社区")
     drawn = style.create_stamp(PdfFileWriter(), BoxConstraints(width=436, height=13), {"signer": "测试社区", "ts": "Ω"})
     assert isinstance(drawn, TextStamp)
+
+
+def test_a_kept_note_template_is_the_one_built_and_a_damaged_one_is_not_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The note's template is kept beside its subset (a one-shot command then reads no font);
+    what is read back is what was built, and a damaged or outdated file is not used."""
+    from sanfang_docs.signing import stamp, stampfont
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(stamp, "_TEMPLATES", {})
+    monkeypatch.setattr(stampfont, "_FONTS", {})
+    font = stamp.stamp_font("测试社区")
+    built = stamp._template(font, 9)  # built and kept
+    assert (tmp_path / "sanfang-docs" / "stamp-fonts" / f"{Path(font).name}.note").is_file()
+    monkeypatch.setattr(stamp, "_TEMPLATES", {})
+    assert stamp._kept(font, 9) == built and stamp._kept(font, 10) is None  # another size: not this one
+    for damage in (b"garbage", b""):
+        Path(f"{font}.note").write_bytes(damage)
+        monkeypatch.setattr(stamp, "_TEMPLATES", {})
+        assert stamp._kept(font, 9) is None
+    monkeypatch.setattr(stamp, "_TEMPLATES", {})
+    again = stamp._template(font, 9)  # built again: the same but for the subset tag (random per build)
+
+    def untagged(template: Any) -> str:
+        return re.sub(r"/[A-Z]{6}\+", "/TAG+", repr(template))
+    assert untagged(again) == untagged(built) and again.glyphs == built.glyphs
+
+
+def note_font_program(pdf: bytes) -> bytes:
+    """The decoded font program of a signed PDF's note (pikepdf applies the stream's filters)."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        descriptor = doc.Root.AcroForm.Fields[0].AP.N.Resources.Font.F1.DescendantFonts[0].FontDescriptor
+        stream = descriptor.get("/FontFile3") or descriptor.get("/FontFile2")
+        return bytes(stream.read_bytes())
 
 
 def tounicode(cmap: str) -> dict[int, str]:
