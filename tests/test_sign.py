@@ -107,6 +107,13 @@ def test_a_key_signing_again_validates_with_the_same_certificates(signed: tuple[
     assert len(certificates) == 1 and len({o[-4000:] for o in outs}) == 3
     for out in outs:  # the note's font loads in each (a reused program was kept decoded under FlateDecode)
         assert note_font_program(out)[:2] in (b"\x01\x00", b"\x00\x01", b"tr")
+    if shutil.which("pdftoppm"):  # poppler draws the note with its font (it drew boxes with the broken one)
+        (tmp_path / "last.pdf").write_bytes(outs[-1])
+        with pikepdf.open(tmp_path / "last.pdf") as doc:
+            last = str(len(doc.pages))
+        drawn = subprocess.run(["pdftoppm", "-r", "20", "-f", last, "-l", last, "-singlefile", "-png",
+                                str(tmp_path / "last.pdf"), str(tmp_path / "page")], capture_output=True, text=True)
+        assert "font" not in drawn.stderr.lower() and (tmp_path / "page.png").is_file(), drawn.stderr
     if PDFSIG:  # poppler reads the assembled CMS too
         (tmp_path / "again.pdf").write_bytes(outs[-1])
         out = pdfsig(nss_db(tmp_path, KeyStore(app.workspace).ca_cert()), tmp_path / "again.pdf")
