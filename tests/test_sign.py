@@ -27,8 +27,10 @@ from sanfang_docs.api import Sanfang
 from sanfang_docs.cli import main
 from sanfang_docs.documents import GEOMETRY, MM
 from sanfang_docs.errors import SigningError
+from sanfang_docs.signing import pdfmeta
 from sanfang_docs.signing.keys import KeyStore, org_id
-from sanfang_docs.signing.pdfmeta import NS_RECORD, embed_record, record_fields
+from sanfang_docs.signing.pades import embed_record
+from sanfang_docs.signing.pdfmeta import NS_RECORD, record_fields
 from tests.conftest import example
 
 DOCS = ("branch-founding-request", "branch-founding-reply", "branch-meeting-request", "branch-election-notice")
@@ -81,6 +83,67 @@ def test_every_record_is_signed_by_its_issuer_pades_bb(signed: tuple[Sanfang, li
             field = pdf.Root.AcroForm.Fields[0]
             assert field.V.SubFilter == "/ETSI.CAdES.detached"  # PAdES, not adbe.pkcs7
     assert len(fingerprints) == len(records)  # one key per issuing organisation
+
+
+def test_a_key_signing_again_validates_with_the_same_certificates(signed: tuple[Sanfang, list[Any]],
+                                                                  tmp_path: Path) -> None:
+    """The second and later signatures of a key reuse its encoded certificate set and CMS pieces
+    (signing/pades.py): each validates on its own, with the certificates of the first."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from sanfang_docs.signing.pades import Signer
+
+    app, records = signed
+    signer, pdf = Signer(app.workspace), records[0].file("document.pdf").read_bytes()
+    key = KeyStore(app.workspace).signing_key(records[0].meta["责任者"])
+    unsigned = pdf[:pdf.rfind(b"%%EOF", 0, pdf.rfind(b"/ByteRange")) + 5]
+    outs = [signer.sign(unsigned, key).pdf for _ in range(3)]
+    roots = KeyStore(app.workspace).trust_roots()
+    certificates = set()
+    for out in outs:
+        status = validate(out, roots)
+        assert status.bottom_line and status.coverage.name == "ENTIRE_FILE", status.pretty_print_details()
+        certificates.add(PdfFileReader(io.BytesIO(out)).embedded_signatures[0].signed_data["certificates"].dump())
+    assert len(certificates) == 1 and len({o[-4000:] for o in outs}) == 3
+    for out in outs:  # the note's font loads in each (a reused program was kept decoded under FlateDecode)
+        assert note_font_program(out)[:2] in (b"\x01\x00", b"\x00\x01", b"tr")
+    if shutil.which("pdftoppm"):  # poppler draws the note with its font (it drew boxes with the broken one)
+        (tmp_path / "last.pdf").write_bytes(outs[-1])
+        with pikepdf.open(tmp_path / "last.pdf") as doc:
+            last = str(len(doc.pages))
+        drawn = subprocess.run(["pdftoppm", "-r", "20", "-f", last, "-l", last, "-singlefile", "-png",
+                                str(tmp_path / "last.pdf"), str(tmp_path / "page")], capture_output=True, text=True)
+        assert "font" not in drawn.stderr.lower() and (tmp_path / "page.png").is_file(), drawn.stderr
+    if PDFSIG:  # poppler reads the assembled CMS too
+        (tmp_path / "again.pdf").write_bytes(outs[-1])
+        out = pdfsig(nss_db(tmp_path, KeyStore(app.workspace).ca_cert()), tmp_path / "again.pdf")
+        assert "Signature is Valid." in out and "Certificate is Trusted." in out, out
+
+
+def test_the_cms_assembled_from_pieces_is_pyhankos_byte_for_byte(signed: tuple[Sanfang, list[Any]]) -> None:
+    """After a key's first signature its signed attributes and SignedData are assembled from that
+    one's encoded parts (pades._LoadedKeySigner): the same DER as pyHanko's for the same digest
+    and signature value."""
+    import asyncio
+    import hashlib
+
+    from pyhanko.sign.signers.pdf_cms import Signer as CmsSigner
+
+    from sanfang_docs.signing.pades import _LoadedKeySigner
+
+    app, records = signed
+    loaded = _LoadedKeySigner(KeyStore(app.workspace).signing_key(records[1].meta["责任者"]))
+    for n in range(3):
+        digest = hashlib.sha256(b"%d" % n).digest()
+        attrs = asyncio.run(loaded.signed_attrs(digest, "sha256", use_pades=True))
+        reference = asyncio.run(CmsSigner.signed_attrs(loaded, digest, "sha256", use_pades=True))
+        assert attrs.dump() == reference.dump(force=True)
+        value = loaded.sign_raw(attrs.dump(), "sha256")
+        args = {"digest_algorithm": "sha256", "cms_version": "v1", "signed_attrs": attrs, "signature": value,
+                "unsigned_attrs": None, "encap_content_info": {"content_type": "data"}}
+        ours = loaded._package_signature(**args).dump()
+        assert ours == CmsSigner._package_signature(loaded, **args).dump(force=True)
+    assert "sha256" in loaded._pieces and "sha256" in loaded._attrs
 
 
 @pytest.mark.skipif(not PDFSIG, reason="needs poppler-utils (pdfsig) and libnss3-tools (certutil)")
@@ -165,6 +228,105 @@ def appearance_text(stream: pikepdf.Stream) -> tuple[str, str]:
     return "".join(texts), "\n".join(ops)
 
 
+def test_the_note_is_drawn_as_pyhankos_text_stamp_draws_it(signed: tuple[Sanfang, list[Any]]) -> None:
+    """signing/stamp.py writes the note from a per-font template: the same operators, byte for
+    byte, as pyHanko's TextStampStyle, and a font whose ToUnicode map reads the glyphs back as the
+    note's text (independently of the /ActualText tag)."""
+    from pyhanko.pdf_utils.layout import BoxConstraints
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+    from pyhanko.stamp import TextStampStyle
+
+    from sanfang_docs.signing import stamp
+
+    _, records = signed
+    for record in records[:2]:
+        name = stamp.stamp_name(record.meta["责任者"])
+        ours = stamp.note_style(name)
+        theirs = ours.pyhanko_style()
+        assert type(theirs) is TextStampStyle and theirs.text_box_style.font.font_file == ours.font_file
+        for when in ("2026年1月2日 09:05", "2026年12月31日 23:59"):
+            params, box = {"signer": name, "ts": when}, BoxConstraints(width=436, height=13)
+            drawn = ours.create_stamp(PdfFileWriter(), box, params)
+            assert isinstance(drawn, stamp._Note)
+            assert drawn._content == theirs.create_stamp(PdfFileWriter(), box, params).render()
+        with pikepdf.open(record.file("document.pdf")) as pdf:
+            form = pdf.Root.AcroForm.Fields[0].AP.N
+            text, _ = appearance_text(form)
+            font = form.Resources.Font.F1
+            cids = [int(h[i:i + 4], 16) for h in re.findall(r"<([0-9a-f]+)>", form.read_bytes().decode("latin-1")
+                                                             .split("BDC", 1)[1]) for i in range(0, len(h), 4)]
+            unicode = tounicode(bytes(font.ToUnicode.read_bytes()).decode("ascii"))
+            w, widths = list(font.DescendantFonts[0].W), {}
+        while w:  # the W array: a first CID and a list of widths (the form pyHanko writes)
+            first, run, w = int(w[0]), w[1], w[2:]
+            widths.update({first + n: int(width) for n, width in enumerate(run)})
+        assert "".join(unicode[c] for c in cids) == text
+        assert all(widths.get(c, 0) > 0 for c in cids)  # every glyph of the note has its width
+
+
+def test_a_note_with_a_character_outside_the_template_is_left_to_pyhanko() -> None:
+    from pyhanko.pdf_utils.layout import BoxConstraints
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+    from pyhanko.stamp.text import TextStamp
+
+    from sanfang_docs.signing import stamp
+
+    style = stamp.note_style("测试社区")
+    drawn = style.create_stamp(PdfFileWriter(), BoxConstraints(width=436, height=13), {"signer": "测试社区", "ts": "Ω"})
+    assert isinstance(drawn, TextStamp)
+
+
+def test_a_kept_note_template_is_the_one_built_and_a_damaged_one_is_not_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The note's template is kept beside its subset (a one-shot command then reads no font);
+    what is read back is what was built, and a damaged or outdated file is not used."""
+    from sanfang_docs.signing import stamp, stampfont
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(stamp, "_TEMPLATES", {})
+    monkeypatch.setattr(stampfont, "_FONTS", {})
+    font = stamp.stamp_font("测试社区")
+    built = stamp._template(font, 9)  # built and kept
+    assert (tmp_path / "sanfang-docs" / "stamp-fonts" / f"{Path(font).name}.note").is_file()
+    monkeypatch.setattr(stamp, "_TEMPLATES", {})
+    assert stamp._kept(font, 9) == built and stamp._kept(font, 10) is None  # another size: not this one
+    for damage in (b"garbage", b""):
+        Path(f"{font}.note").write_bytes(damage)
+        monkeypatch.setattr(stamp, "_TEMPLATES", {})
+        assert stamp._kept(font, 9) is None
+    monkeypatch.setattr(stamp, "_TEMPLATES", {})
+    again = stamp._template(font, 9)  # built again: the same but for the subset tag (random per build)
+
+    def untagged(template: Any) -> str:
+        return re.sub(r"/[A-Z]{6}\+", "/TAG+", repr(template))
+    assert untagged(again) == untagged(built) and again.glyphs == built.glyphs
+
+
+def note_font_program(pdf: bytes) -> bytes:
+    """The decoded font program of a signed PDF's note (pikepdf applies the stream's filters)."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        descriptor = doc.Root.AcroForm.Fields[0].AP.N.Resources.Font.F1.DescendantFonts[0].FontDescriptor
+        stream = descriptor.get("/FontFile3") or descriptor.get("/FontFile2")
+        return bytes(stream.read_bytes())
+
+
+def tounicode(cmap: str) -> dict[int, str]:
+    """CID → text from a ToUnicode CMap's bfchar and bfrange sections (the forms pyHanko writes)."""
+    out: dict[int, str] = {}
+    for section in re.findall(r"beginbfchar\n(.*?)endbfchar", cmap, re.S):
+        for cid, uni in re.findall(r"<([0-9a-f]+)> <([0-9a-f]+)>", section, re.I):
+            out[int(cid, 16)] = bytes.fromhex(uni).decode("utf-16-be")
+    for section in re.findall(r"beginbfrange\n(.*?)endbfrange", cmap, re.S):
+        for first, last, rest in re.findall(r"<([0-9a-f]+)> <([0-9a-f]+)> (\[.*?\]|<[0-9a-f]+>)", section, re.I):
+            values = re.findall(r"<([0-9a-f]+)>", rest)
+            for n, cid in enumerate(range(int(first, 16), int(last, 16) + 1)):
+                if rest.startswith("["):
+                    out[cid] = bytes.fromhex(values[n]).decode("utf-16-be")
+                else:
+                    out[cid] = chr(int(values[0], 16) + n)
+    return out
+
+
 # -- PDF/A, XMP, the embedded answers ---------------------------------------------------------
 
 
@@ -196,17 +358,25 @@ def test_xmp_carries_the_record_and_the_answers_are_attached(signed: tuple[Sanfa
 
 
 def test_signing_leaves_the_xmp_exactly_as_written(signed: tuple[Sanfang, list[Any]]) -> None:
-    """pyHanko would re-serialise the XMP (and break its PDF/A schema); sign.py stops it."""
+    """pyHanko would re-serialise the XMP (and break its PDF/A schema); sign.py stops it. The
+    record's XMP is written in the signature's own update, as the next version of Typst's
+    metadata object (the document keeps one metadata stream)."""
     _, records = signed
-    data = records[0].file("document.pdf").read_bytes()
+    record = records[0]
+    data = record.file("document.pdf").read_bytes()
     with pikepdf.open(io.BytesIO(data)) as pdf:
         signed_xmp = bytes(pdf.Root.Metadata.read_bytes())
+        metadata = pdf.Root.Metadata.objgen
         contents_at = int(pdf.Root.AcroForm.Fields[0].V.ByteRange[1])
-    # The revision before the signature: the file up to the last %%EOF ahead of /Contents.
+    # The revision before the signature: the file up to the last %%EOF ahead of /Contents —
+    # Typst's PDF as rendered.
     unsigned = data[:data.rfind(b"%%EOF", 0, contents_at) + 5]
     with pikepdf.open(io.BytesIO(unsigned)) as first:
-        assert "/AcroForm" not in first.Root
-        assert bytes(first.Root.Metadata.read_bytes()) == signed_xmp
+        assert "/AcroForm" not in first.Root and "/AF" not in first.Root
+        assert first.Root.Metadata.objgen == metadata
+        typst_xmp = bytes(first.Root.Metadata.read_bytes())
+    fields = {label: str(record.meta[label]) for _, label, _, _ in pdfmeta.RECORD_PROPERTIES}
+    assert signed_xmp == pdfmeta._record_xmp(typst_xmp, fields) != typst_xmp
 
 
 def test_no_new_pdfa_findings_from_signing(signed: tuple[Sanfang, list[Any]], tmp_path: Path) -> None:
@@ -333,9 +503,10 @@ def test_imported_ecdsa_key_keeps_the_file_pdf_17(home: Path) -> None:
     app = Sanfang(home)
     blob, _ = make_p12("中共文化路社区委员会", "pw", key_type="ec", with_ca=False)
     KeyStore(app.workspace).import_pkcs12(blob, "pw")
-    record = file_docs(app, DOCS[:1])[0]
-    with pikepdf.open(record.file("document.pdf")) as pdf:
-        assert "/Version" not in pdf.Root and pdf.pdf_version <= "1.7"
+    for record in [file_docs(app, DOCS[:1])[0] for _ in range(2)]:  # the second: the CMS from pieces
+        assert record.meta["signature"]["source"] == "imported"
+        with pikepdf.open(record.file("document.pdf")) as pdf:
+            assert "/Version" not in pdf.Root and pdf.pdf_version <= "1.7"
     assert app.verify().ok
 
 

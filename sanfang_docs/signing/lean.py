@@ -5,7 +5,7 @@ every signer, the timestamp clients (aiohttp, ~0.2 s, its classes used in annota
 time, so a lazy module does not defer it) and the validation package (with
 ``pyhanko.sign.validation.ades``, which imports aiohttp again through the certificate fetchers);
 ``pyhanko.pdf_utils.font.opentype`` imports ``fontTools.subset`` (~75 ms), which the stamp's
-glyph accumulator never calls (pades.py embeds a font that is already its subset). Together
+glyph accumulator never calls (stamp.py embeds a font that is already its subset). Together
 that was ~0.3 s of a one-shot ``sanfang make`` (bench/README.md "A cold command").
 
 :func:`install` (run by ``signing/__init__.py``, before pades.py imports pyHanko) changes only

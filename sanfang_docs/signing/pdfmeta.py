@@ -1,23 +1,27 @@
 """The record inside its PDF: metadata in XMP, the interview answers as an attached file.
 
 PDF/A-3 allows both: XMP properties outside the predefined schemas must have their schema
-described (``pdfaExtension:schemas``), which :func:`embed_record` writes with them, and an
+described (``pdfaExtension:schemas``), which :func:`write_record` writes with them, and an
 embedded file must be an associated file (``/AF``) with an ``AFRelationship`` (``Data``).
 The Dublin Core fields every viewer shows (title, creator, identifier, date, type) carry the
-same values, and the Info dictionary keeps agreeing with the XMP.
+same values, and the Info dictionary keeps agreeing with the XMP. :func:`write_record` writes
+into pyHanko's incremental update (the signature's, signing/pades.py); reading a filed record
+(:func:`xmp_record`, :func:`embedded_answers`: verify) uses pikepdf.
 """
 
 from __future__ import annotations
 
-import io
+import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pikepdf
 from lxml import etree
 
 from ..documents.model import Document
 from ..errors import SigningError
+
+if TYPE_CHECKING:  # the readers take a pikepdf.Pdf; a signature needs no pikepdf (~20 ms to import)
+    import pikepdf
 
 # The record's own XMP properties. PDF/A lets custom properties in only with a description
 # of their schema (pdfaExtension), which embed_record writes alongside.
@@ -65,29 +69,61 @@ def normal_org(name: str) -> str:
 # -- metadata and attachment -----------------------------------------------------------------
 
 
-def embed_record(pdf: bytes, record: dict[str, Any], answers: dict[str, Any]) -> bytes:
-    """Write the record metadata into XMP and attach the answers as JSON (PDF/A-3 /AF)."""
-    try:
-        with pikepdf.open(io.BytesIO(pdf)) as doc:
-            raw = bytes(doc.Root.Metadata.read_bytes()) if "/Metadata" in doc.Root else b""
-            xmp = _record_xmp(raw, record)
-            doc.Root.Metadata = doc.make_stream(xmp, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
-            if "/Info" in doc.trailer:  # PDF/A: the Info entries must say what the XMP says
-                doc.trailer.Info.Title = record["题名"]
-                doc.trailer.Info.Author = record["责任者"]
-            stamp = _pdf_date(record.get("成文日期") or "")
-            spec = pikepdf.AttachedFileSpec(
-                doc, json.dumps(answers, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"),
-                description="访谈答案（生成本文件所用的全部回答）", filename=ANSWERS_NAME,
-                mime_type="application/json", relationship=pikepdf.Name.Data,
-                creation_date=stamp, mod_date=stamp)
-            doc.attachments[ANSWERS_NAME] = spec
-            doc.Root.AF = pikepdf.Array([spec.obj])
-            out = io.BytesIO()
-            doc.save(out)
-    except pikepdf.PdfError as exc:
-        raise SigningError(f"无法写入 PDF 元数据：{exc}") from exc
-    return out.getvalue()
+def write_record(writer: Any, record: dict[str, Any], answers: dict[str, Any]) -> None:
+    """Write the record metadata into XMP and attach the answers as JSON (PDF/A-3 /AF), as objects
+    of a pyHanko incremental update — the signature's, so the file is not rewritten first.
+
+    The XMP replaces the catalog's metadata stream under the same object number (so the
+    document keeps one metadata stream); the Info entries are made to agree with it.
+    """
+    from pyhanko.pdf_utils import generic  # verify reads records through this module without pyHanko
+
+    def name(value: str) -> Any:
+        return generic.NameObject(value)
+
+    root = writer.root
+    meta_ref = root.raw_get("/Metadata") if "/Metadata" in root else None
+    raw = bytes(meta_ref.get_object().data) if meta_ref is not None else b""
+    xmp = generic.StreamObject({name("/Type"): name("/Metadata"), name("/Subtype"): name("/XML")},
+                               stream_data=_record_xmp(raw, record))
+    if isinstance(meta_ref, generic.IndirectObject):
+        writer.objects[(meta_ref.generation, meta_ref.idnum)] = xmp  # the object's next version
+    else:
+        root[name("/Metadata")] = writer.add_object(xmp)
+    if "/Info" in writer.trailer:  # PDF/A: the Info entries must say what the XMP says
+        info_ref = writer.trailer.raw_get("/Info")
+        info = info_ref.get_object()
+        for key, value in (("/Title", record["题名"]), ("/Author", record["责任者"])):
+            info[name(key)] = generic.TextStringObject(value)
+        if isinstance(info_ref, generic.IndirectObject):
+            writer.mark_update(info_ref)
+    data = json.dumps(answers, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+    params = generic.DictionaryObject({name("/Size"): generic.NumberObject(len(data)),
+                                       name("/CheckSum"): generic.ByteStringObject(hashlib.md5(data).digest())})
+    stamp = _pdf_date(record.get("成文日期") or "")
+    if stamp:
+        params[name("/CreationDate")] = params[name("/ModDate")] = generic.pdf_string(stamp)
+    embedded = generic.StreamObject({name("/Type"): name("/EmbeddedFile"), name("/Subtype"): name("/application/json"),
+                                     name("/Params"): params}, stream_data=data)
+    embedded.compress()
+    file_ref = writer.add_object(embedded)
+    spec = writer.add_object(generic.DictionaryObject({
+        name("/Type"): name("/Filespec"), name("/F"): generic.pdf_string(ANSWERS_NAME),
+        name("/UF"): generic.pdf_string(ANSWERS_NAME),
+        name("/EF"): generic.DictionaryObject({name("/F"): file_ref, name("/UF"): file_ref}),
+        name("/Desc"): generic.TextStringObject("访谈答案（生成本文件所用的全部回答）"),
+        name("/AFRelationship"): name("/Data")}))
+    if "/Names" in root and "/EmbeddedFiles" in root["/Names"]:
+        raise SigningError("PDF 已带有附件目录，无法再附上访谈答案。")  # Typst's output never has one
+    names = root["/Names"] if "/Names" in root else generic.DictionaryObject()
+    names[name("/EmbeddedFiles")] = generic.DictionaryObject(
+        {name("/Names"): generic.ArrayObject([generic.pdf_string(ANSWERS_NAME), spec])})
+    if "/Names" not in root:
+        root[name("/Names")] = names
+    elif names.container_ref is not None:
+        writer.update_container(names)
+    root[name("/AF")] = generic.ArrayObject([spec])
+    writer.update_root()
 
 
 def embedded_answers(pdf: pikepdf.Pdf) -> bytes | None:
