@@ -140,7 +140,7 @@ def profile(app: Sanfang, runs: int) -> None:
     answers = answers_of(interview, branch)
     app.make(key, answers)
     parts = {"interview": (making, "run"), "PDF + DOCX, at once": (documents, "render_pair"),
-             "… PDF (Typst, on its thread)": (pdf, "render_pdf"), "… DOCX body (beside it)": (docx, "start_docx"),
+             "… PDF (Typst, on its thread)": (pdf.PdfJob, "compile"), "… DOCX body (beside it)": (docx, "start_docx"),
              "… DOCX 版记, footers, zip": (docx, "finish_docx"),
              "signature (XMP + pyHanko)": (pades.Signer, "sign_document"),
              "fsync (barriers)": (os, "fsync"), "data waits (sync_file_range; fsync each: fsyncs)":

@@ -6,6 +6,7 @@ lines above the 版记, the page count in the code). Same files as :func:`render
 
 from __future__ import annotations
 
+import os
 import threading
 
 from .model import Document
@@ -26,13 +27,22 @@ def render_pair(doc: Document) -> tuple[bytes, bytes]:
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread below
             failed.append(exc)
 
-    typst = threading.Thread(target=compile_pdf, name="sanfang-typst", daemon=True)
-    typst.start()
-    try:
-        draft = start_docx(doc, items)  # reads only what the PDF's layout does not set
-    finally:
-        typst.join()
+    if not _beside():
+        compile_pdf()
+        draft = start_docx(doc, items)
+    else:
+        typst = threading.Thread(target=compile_pdf, name="sanfang-typst", daemon=True)
+        typst.start()
+        try:
+            draft = start_docx(doc, items)  # reads only what the PDF's layout does not set
+        finally:
+            typst.join()
     if failed:
         raise failed[0]
     pdf = job.finish()
     return pdf, finish_docx(draft, doc)
+
+
+def _beside() -> bool:
+    """Whether the compile gets a thread: not on one core, nor with ``SANFANG_RENDER_THREAD=0``."""
+    return os.environ.get("SANFANG_RENDER_THREAD", "1") != "0" and len(os.sched_getaffinity(0)) > 1
