@@ -1,0 +1,65 @@
+"""Filing renders both files at once (documents/pair.py): the same files as one after the other."""
+
+from __future__ import annotations
+
+import copy
+import io
+import threading
+import zipfile
+
+import pytest
+
+from sanfang_docs.archive.numbers import qr_payload
+from sanfang_docs.documents import pdf as pdf_module
+from sanfang_docs.documents import render_docx, render_pair, render_pdf
+from sanfang_docs.documents.imprint import apply_office
+from sanfang_docs.errors import RenderError
+from sanfang_docs.interview import load
+from sanfang_docs.interview.drive import run
+from tests import pdfcheck
+from tests.conftest import example
+
+CASES = [("branch-founding", "with-committee", "branch-founding-request"),  # 版头, 发文字号, 版记
+         ("demo-site-assessment", "owners-committee-all-met", "demo-site-assessment"),  # tables
+         ("branch-founding", "secretary-only", "branch-election-notice")]  # no 版记
+
+
+def _document(interview: str, branch: str, key: str, n: int):  # noqa: ANN202
+    doc = run(load(interview), example(interview, branch), preset={"doc_key": key}).documents[0]
+    doc.doc_no = "江社党〔2026〕7号" if doc.issuer else ""
+    apply_office(doc, {}, "江夏区委组织部")
+    doc.archive_no = f"J001-WS·2026-Y-SQDW-{n:04d}"
+    doc.qr_payload = qr_payload(doc.archive_no)
+    return doc
+
+
+def _parts(docx: bytes) -> dict[str, bytes]:
+    z = zipfile.ZipFile(io.BytesIO(docx))
+    return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}  # (core: the time)
+
+
+@pytest.mark.parametrize("thread", ["1", "0"])
+@pytest.mark.parametrize("case", CASES, ids=[c[2] for c in CASES])
+def test_both_at_once_are_the_files_one_after_the_other(case: tuple[str, str, str], thread: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SANFANG_RENDER_THREAD", thread)
+    doc = _document(*case, n=1)
+    alone = copy.deepcopy(doc)
+    pdf, docx = render_pair(doc)
+    pdf_alone = render_pdf(alone)
+    docx_alone = render_docx(alone)
+    assert (doc.imprint_gap, doc.qr_payload) == (alone.imprint_gap, alone.qr_payload)
+    assert "|*/" in doc.qr_payload and not doc.qr_payload.endswith("|*/0")  # the page count learnt
+    assert _parts(docx) == _parts(docx_alone)
+    assert pdfcheck.pages(pdf) == pdfcheck.pages(pdf_alone)
+
+
+def test_a_failed_compile_reaches_the_caller_and_leaves_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: pdf_module.PdfJob) -> None:
+        raise RenderError("PDF 排版失败：测试")
+
+    monkeypatch.setattr(pdf_module.PdfJob, "compile", broken)
+    before = threading.active_count()
+    with pytest.raises(RenderError, match="测试"):
+        render_pair(_document(*CASES[0], n=2))
+    assert threading.active_count() == before
