@@ -52,6 +52,21 @@ def test_both_at_once_are_the_files_one_after_the_other(case: tuple[str, str, st
     assert "|*/" in doc.qr_payload and not doc.qr_payload.endswith("|*/0")  # the page count learnt
     assert _parts(docx) == _parts(docx_alone)
     assert pdfcheck.pages(pdf) == pdfcheck.pages(pdf_alone)
+    if doc.printer:  # the 版记's blank lines, as many as the PDF's layout left, right above it
+        assert doc.imprint_gap > 0
+        assert _blanks_before_imprint(_parts(docx)["word/document.xml"]) == doc.imprint_gap
+
+
+def _blanks_before_imprint(document_xml: bytes) -> int:
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    body = list(etree.fromstring(document_xml).find(f"{w}body"))
+    at = max(i for i, el in enumerate(body) if el.tag == f"{w}tbl")  # the 版记 is the last table
+    n = 0
+    while body[at - 1 - n].tag == f"{w}p" and not "".join(body[at - 1 - n].itertext()):
+        n += 1
+    return n
 
 
 def test_a_failed_compile_reaches_the_caller_and_leaves_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
