@@ -76,7 +76,10 @@ def _blanks_before_imprint(document_xml: bytes) -> int:
     return n
 
 
-def test_a_failed_compile_reaches_the_caller_and_leaves_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("thread", ["1", "0"])
+def test_a_failed_compile_reaches_the_caller_and_leaves_no_thread(thread: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SANFANG_RENDER_THREAD", thread)
+
     def broken(self: pdf_module.PdfJob) -> None:
         raise RenderError("PDF 排版失败：测试")
 

@@ -1,8 +1,8 @@
-"""Both renderings of one document at once, for filing: Typst lays the PDF out on a thread (its
-compile is native code that lets go of the GIL) while python-docx builds the DOCX's body on
-this one; the DOCX's 版记 and footers follow with what the PDF's layout measured (the blank
-lines above the 版记, the page count in the code). Same files as :func:`render_pdf` then
-:func:`render_docx`, ~6 ms sooner on two cores."""
+"""Both renderings of one document, for filing: the PDF's inputs, the compile, then the DOCX
+(built all but the 版记's blank lines and the footers' code, which wait for what the PDF's
+layout measured). With ``SANFANG_RENDER_THREAD=1`` Typst compiles on a thread (native code
+that lets go of the GIL) while python-docx builds the DOCX here: ~5 ms sooner with a core to
+spare. Same files as :func:`render_pdf` then :func:`render_docx` (tests/test_render_pair.py)."""
 
 from __future__ import annotations
 
@@ -44,5 +44,8 @@ def render_pair(doc: Document) -> tuple[bytes, bytes]:
 
 
 def _beside() -> bool:
-    """Whether the compile gets a thread: not on one core, nor with ``SANFANG_RENDER_THREAD=0``."""
-    return os.environ.get("SANFANG_RENDER_THREAD", "1") != "0" and len(os.sched_getaffinity(0)) > 1
+    """Whether the compile gets a thread: only with ``SANFANG_RENDER_THREAD=1`` and a second
+    core. Off by default: a filing then takes ~0–6 ms longer with a core to spare, but several
+    filers at once scale 1.6× on two cores instead of 1.3–1.4× (their total is the same; one
+    filer alone takes part of the second core). bench/README.md has both."""
+    return os.environ.get("SANFANG_RENDER_THREAD", "0") == "1" and len(os.sched_getaffinity(0)) > 1
