@@ -2,7 +2,7 @@
 
 The layout gets the document only as JSON in ``sys.inputs.data``; Typst never parses content
 as markup, so no answer can change the layout. One compiler lives per process (a new one costs
-~20 ms with fonts.font_dirs' folder, the first compile ~50 ms, later ones ~5–10 ms; a command
+~20 ms with fonts.font_dirs' folder, the first compile ~50 ms, one of a new record ~12–16 ms; a command
 that is about to make a PDF starts both on a thread with :func:`warm_up`). It reads the layout
 file itself (again whenever the file changes), so that after a compile ``Compiler.query`` reads
 back what the layout measured: the page count and the 版记's blank lines (metadata ``<sanfang>``).
