@@ -139,3 +139,34 @@ def test_four_processes_number_gapless_per_issuer_and_year(tmp_path: Path) -> No
     series = register_is_gapless(home)
     assert sum(len(s) for s in series.values()) == 1 + 24
     assert len(series) >= 2  # the community or group's requests and the street's replies
+
+
+def test_the_register_read_in_steps_is_the_register_read_whole(tmp_path: Path) -> None:
+    # state() reads only what was appended since its last read (archive/doc_numbers.py): it must
+    # always equal a reading of the whole file, whoever appended, and whatever the file became.
+    ws = Workspace.open(tmp_path / "ws")
+    mine, other = DocNumbers(ws, tmp_path / "archive"), DocNumbers(ws, tmp_path / "archive")
+
+    def whole() -> dict:
+        return {(e.code, e.year, e.seq): e for e in mine.entries()}
+
+    assert mine.state() == {}
+    first = mine.assign("中共文化路社区委员会", 2026, sync=False)
+    assert mine.state() == whole() and len(whole()) == 1
+    other.used(other.assign("中共文化路社区委员会", 2026, sync=False), "J001-WS·2026-Y-SQDW-0002")  # another filer
+    mine.used(first, "J001-WS·2026-Y-SQDW-0001")
+    assert mine.state() == whole() and {e.event for e in mine.state().values()} == {USED}
+    register = mine.path
+    with register.open("ab") as f:  # a torn last line (a crash mid-append): read, never kept
+        f.write('{"代字": "文化路社区党委", "年度": 2026, "序号": 3, "event": "taken"'.encode())
+    assert mine.state() == whole() and len(mine.state()) == 2
+    with register.open("ab") as f:
+        f.write(b', "reason": ""}\n')
+    assert mine.state() == whole() and mine.state()[("文化路社区党委", 2026, 3)].event == "taken"
+    lines = register.read_bytes().splitlines(keepends=True)
+    replacement = tmp_path / "register.new"  # replaced by a shorter file (a restore)
+    replacement.write_bytes(b"".join(lines[:1]))
+    replacement.replace(register)
+    assert mine.state() == whole() and len(mine.state()) == 1
+    register.unlink()
+    assert mine.state() == {} == whole()

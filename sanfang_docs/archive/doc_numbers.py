@@ -95,6 +95,20 @@ class Entry:
                 "at": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
+def _parse(data: bytes) -> list[Entry]:
+    out = []
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:  # a torn last line from a crash: that append never happened
+            continue
+        out.append(Entry(row["代字"], int(row["年度"]), int(row["序号"]), row["event"],
+                         row.get("档号", ""), row.get("reason", "")))
+    return out
+
+
 class DocNumbers:
     """The register. Every method except the readers expects the caller to hold the archive lock."""
 
@@ -102,28 +116,38 @@ class DocNumbers:
         self.ws = workspace
         self.path = root / REGISTER
         self.code_of = code_of or (lambda issuer: issuer_code(workspace, issuer))
+        # What state() read last: the file's (device, inode), the bytes of whole lines, the state.
+        self._read: tuple[tuple[int, int], int, dict[tuple[str, int, int], Entry]] = ((0, 0), 0, {})
 
     # -- reading -------------------------------------------------------------------------------
 
     def entries(self) -> list[Entry]:
         if not self.path.exists():
             return []
-        out = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError:  # a torn last line from a crash: that append never happened
-                continue
-            out.append(Entry(row["代字"], int(row["年度"]), int(row["序号"]), row["event"],
-                             row.get("档号", ""), row.get("reason", "")))
-        return out
+        return _parse(self.path.read_bytes())
 
     def state(self) -> dict[tuple[str, int, int], Entry]:
-        """The latest entry of every number (taken → used / gap)."""
-        latest: dict[tuple[str, int, int], Entry] = {}
-        for e in self.entries():
+        """The latest entry of every number (taken → used / gap). The register only grows
+        (appends under the lock): what was read before is kept with the file's identity and
+        length, and only the lines appended since are read (a filing read the whole register,
+        ~4 ms at 600 records, under the archive lock). A file replaced or shortened is read whole."""
+        try:
+            with open(self.path, "rb") as f:
+                st = os.fstat(f.fileno())
+                ident, (seen_ident, offset, latest) = (st.st_dev, st.st_ino), self._read
+                if ident != seen_ident or st.st_size < offset:
+                    offset, latest = 0, {}
+                f.seek(offset)
+                tail = f.read()
+        except FileNotFoundError:
+            self._read = ((0, 0), 0, {})
+            return {}
+        whole = tail.rfind(b"\n") + 1  # the lines ended so far; an unended last line is read, not kept
+        latest = dict(latest)
+        for e in _parse(tail[:whole]):
+            latest[(e.code, e.year, e.seq)] = e
+        self._read = (ident, offset + whole, dict(latest))
+        for e in _parse(tail[whole:]):
             latest[(e.code, e.year, e.seq)] = e
         return latest
 
