@@ -124,6 +124,7 @@ class Signer:
             "level": "PAdES-B-T" if timestamper else "PAdES-B-B",
         })
 
+
 def embed_record(pdf: bytes, record: dict[str, Any], answers: dict[str, Any]) -> bytes:
     """The PDF with the record metadata in XMP and the answers attached, as an incremental update
     of its own (a signature writes the same objects into its update: :func:`write_record`)."""
