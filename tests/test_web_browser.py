@@ -216,7 +216,9 @@ def test_clerk_journey_then_the_streets_reply(served: tuple[Site, str], browser:
     if shutil.which("pdfsig"):
         out = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True).stdout
         assert "Signature is Valid" in out, out
-    assert page.locator("img.page").first.evaluate("i => i.complete && i.naturalWidth > 0")
+    # The first page's preview has loaded (it is drawn on request: waited for, not sampled once).
+    page.wait_for_function("() => { const i = document.querySelector('img.page');"
+                           " return i !== null && i.complete && i.naturalWidth > 0; }", timeout=30_000)
 
     page.get_by_role("link", name="检索").click()
     page.get_by_label("检索词").fill("藏龙御景 成立")
