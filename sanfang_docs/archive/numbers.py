@@ -1,6 +1,13 @@
 """档号 (DA/T 22-2015) and 件号: ``全宗号-WS·年度-保管期限-机构代码-件号``, gapless per 全宗号, 年度
-and 保管期限. The caller (``Archive.file``) holds the archive lock; the records on disk decide
-the next 件号, the counter file is only a hint. May import: ``documents``, ``errors``, ``workspace``.
+and 保管期限. The caller (``Archive.file``) holds the archive lock.
+
+The next 件号 comes from a counter per series, written under the lock with every record put in
+place (and by recovery for a record a killed filer put there). The counter is not made durable
+on its own, so it is believed only in the machine's boot that wrote it: after a restart (a
+power cut may have lost its last write), or when it is missing or from another machine, the
+records on disk decide, once, and the counter is written again. (Looking on disk each time
+took ~0.6 µs per record of the year, twice per filing, under the lock.) May import:
+``documents``, ``errors``, ``workspace``.
 """
 
 from __future__ import annotations
@@ -89,12 +96,23 @@ class ItemNumbers:
         return str(codes.get(role) or codes.get("default", "BGS"))
 
     def next_item(self, fonds: str, year: str, retention: str) -> int:
-        last = self._read_counter(fonds, year, retention)
-        # The counter is a hint: a crash after the rename but before the counter was saved
-        # leaves a record one past it. The records on disk decide.
-        while self._exists(fonds, year, retention, last + 1):
+        last, believed = self._read_counter(fonds, year, retention)
+        if believed:
+            return last + 1
+        while self._exists(fonds, year, retention, last + 1):  # the records on disk decide
             last += 1
+        self.save(fonds, year, retention, last)
         return last + 1
+
+    def placed(self, archive_no: str) -> None:
+        """A record recovery found in place: the counter is moved up to it if behind."""
+        m = re.fullmatch(r"(.+)-WS·(\d{4})-(Y|D30|D10)-[A-Za-z]+-(\d{4})", archive_no)
+        if m is None:
+            return
+        fonds, year, code, item = m.group(1), m.group(2), m.group(3), int(m.group(4))
+        retention = next(name for name, c in RETENTION_CODES.items() if c == code)
+        if item > self._read_counter(fonds, year, retention)[0]:
+            self.save(fonds, year, retention, item)
 
     def _exists(self, fonds: str, year: str, retention: str, item: int) -> bool:
         pattern = f"*/*/{fonds}-WS·{year}-{RETENTION_CODES[retention]}-*-{item:04d}"
@@ -103,21 +121,35 @@ class ItemNumbers:
     def _counter_file(self, fonds: str, year: str, retention: str) -> Path:
         return self.root / ".counters" / f"{fonds}-{year}-{RETENTION_CODES[retention]}"
 
-    def _read_counter(self, fonds: str, year: str, retention: str) -> int:
+    def _read_counter(self, fonds: str, year: str, retention: str) -> tuple[int, bool]:
+        """The counter, and whether it was written in this boot of this machine."""
         path = self._counter_file(fonds, year, retention)
         try:
-            return int(path.read_text().strip() or 0)
+            fields = path.read_text().split()
+            return int(fields[0]) if fields else 0, len(fields) == 2 and bool(_BOOT) and fields[1] == _BOOT
         except (FileNotFoundError, ValueError):
-            return 0
+            return 0, False
 
     def save(self, fonds: str, year: str, retention: str, item: int) -> None:
-        """Move the hint to ``item`` (no lock needed: a stale hint costs a few extra checks).
-        Overwritten in place, one fixed-width write: renaming a new file over it made ext4
-        flush the file's data at once (auto_da_alloc), ~2 ms a filing."""
+        """The counter at ``item``, the last 件号 in place (the caller holds the lock and has
+        just put it there, taken it back, or seen on disk that it is the last). Overwritten in
+        place, one fixed-width write: renaming a new file over it made ext4 flush the file's
+        data at once (auto_da_alloc), ~2 ms a filing."""
         path = self._counter_file(fonds, year, retention)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
         try:
-            os.pwrite(fd, f"{item:>12}\n".encode(), 0)
+            os.pwrite(fd, f"{item:>12} {_BOOT or '-':<36}\n".encode(), 0)
         finally:
             os.close(fd)
+
+
+def _boot_id() -> str:
+    """This boot of this machine (Linux); empty where unknown: the counter is then never believed."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+_BOOT = _boot_id()

@@ -142,10 +142,6 @@ class Archive:
             crash_point("after-publish")
             if batch is not None:
                 self._barrier(published, batch, undo)
-            try:
-                self.numbers.save(fonds, year, retention, published.meta["件号"])
-            except OSError:
-                pass  # only a hint: the records on disk decide the next 件号
         except BaseException as exc:
             if staged is not None:
                 staged[1].close()  # (after a flush, nothing is left open)
@@ -230,7 +226,8 @@ class Archive:
         crash_point("after-journal")
         log_size, head = self.audit.size(), self.audit.head()
         self._place(staging, final, batch)
-        crash_point("after-rename")
+        crash_point("after-rename")  # (killed here: recovery finds the journal and moves the counter)
+        self.numbers.save(where[0], where[1], where[2], item)  # before the journal goes
         record = Record(final, meta)
         if not batch.ordered:
             try:
@@ -513,6 +510,7 @@ class Archive:
                 if missing:
                     self.audit.append(missing)
                 done.append(Record(path, json.loads(meta_file.read_text(encoding="utf-8"))))  # type: ignore[arg-type]
+                self.numbers.placed(path.name)  # its filer may have died before moving the counter
             elif entry["op"] == "update" and path is not None and meta_file is not None and path.is_dir():
                 scan = entry.get("scan")
                 if scan and _digest(path / scan["file"]) != scan["sha256"]:
