@@ -96,11 +96,11 @@ def finish_docx(draft: DocxDraft, doc: Document) -> bytes:
     """The 版记's blank lines, as many as the PDF's layout left above it, and the footers' code
     with the PDF's page count; then the file."""
     if draft.imprint is not None and doc.imprint_gap > 0:
-        blank = _add_par(draft.d, "公文正文")
-        blank.paragraph_format.keep_with_next = True
-        draft.imprint.addprevious(blank._p)
+        _paint(draft, [{"t": "blank", "sticky": True}])  # one as layout_imprint gives, moved up
+        blank = draft.d.element.body[-2]  # (the section's properties come last)
+        draft.imprint.addprevious(blank)
         for _ in range(doc.imprint_gap - 1):
-            draft.imprint.addprevious(deepcopy(blank._p))
+            draft.imprint.addprevious(deepcopy(blank))
     footer_codes(draft.d, doc.qr_payload)
     out = io.BytesIO()
     draft.d.save(out)
