@@ -106,7 +106,9 @@ class ItemNumbers:
 
     def placed(self, archive_no: str) -> None:
         """A record recovery found in place: the counter is moved up to it if behind."""
-        m = re.fullmatch(r"(.+)-WS·(\d{4})-(Y|D30|D10)-[A-Za-z]+-(\d{4})", archive_no)
+        # (Not ARCHIVE_NO, the reader of typed numbers: this is format_archive_no's own output,
+        # whatever the 全宗号 and however many digits the 件号 has grown to.)
+        m = re.fullmatch(r"(.+)-WS·(\d{4})-(Y|D30|D10)-[^-]+-(\d{4,})", archive_no)
         if m is None:
             return
         fonds, year, code, item = m.group(1), m.group(2), m.group(3), int(m.group(4))

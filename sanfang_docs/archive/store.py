@@ -8,8 +8,9 @@ one lock and one journal, and are read together.
 are written to ``archive/.tmp/`` (outside the lock, their data waited for) and the directory
 is renamed into place under the lock, all made durable by one barrier (durable.Batch), taken
 after the lock where the file system keeps the order of changes. 件号 are allocated under an
-exclusive lock and derived from what is on disk, and records are published in 件号 order, so
-a crash never leaves a gap: the counter file is only a hint checked against the records.
+exclusive lock and records are published in 件号 order, so a crash never leaves a gap: the
+series' counter moves with each record put in place (recovery moves it for one a killed filer
+placed), and after a restart the records on disk decide (archive/numbers.py).
 
 Every change is also written to the hash-chained audit log (:mod:`sanfang_docs.archive.audit`). A
 change touches several files (the record, the log, its head), so it is first described in a
