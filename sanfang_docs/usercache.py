@@ -3,7 +3,9 @@
 ``$XDG_CACHE_HOME/sanfang-docs/<kind>/`` (else ``~/.cache/sanfang-docs/``) holds what depends on
 installed files, not on a workspace: font tables and the Typst font folder (documents/fonts.py),
 the DOCX's empty styled document (documents/docx.py), jieba's dictionary (documents/lexicon.py),
-the interviews as parsed (interview/parsed.py), a vocabulary's replay (search/replayed.py). Each
+the interviews as parsed (interview/parsed.py), a vocabulary's replay (search/replayed.py), the
+signature note's font subset, template and compiled program (signing/stampfont.py, stamp.py,
+glyphs.py). Each
 entry is named or checked by :func:`stamp` of the files it comes from, so a new version of a
 file builds afresh, and written by :func:`keep`, atomically; a cache that cannot be written is
 simply not kept. May import: nothing of the package (every box may use it).
