@@ -339,3 +339,13 @@ def test_a_counter_not_written_in_this_boot_gives_way_to_the_records_on_disk(tmp
     assert counter.read_text().split()[0] == "4"
     assert assert_clean(home) == 4
 
+
+
+@pytest.mark.parametrize("archive_no", ["J001-WS·2026-Y-SQDW-0012", "J-001-WS·2026-D30-JDDGW-12345"])
+def test_recovery_moves_the_counter_up_to_a_record_it_finds_in_place(tmp_path: Path, archive_no: str) -> None:
+    from sanfang_docs.archive.numbers import ItemNumbers
+
+    numbers = ItemNumbers(Workspace.open(fresh_home(tmp_path)), tmp_path / "archive")
+    numbers.placed(archive_no)
+    fonds, year, retention = archive_no.split("-WS·")[0], "2026", "永久" if "-Y-" in archive_no else "定期30年"
+    assert numbers.next_item(fonds, year, retention) == int(archive_no.rsplit("-", 1)[1]) + 1
